@@ -1,0 +1,90 @@
+"""Encounters inside groups: the one mechanism behind foci, mixers, meetups and work.
+
+Each attendee of a group has a number of encounters. An encounter first
+*seeks a known face* with chance ``seek_known`` (a co-attendee already tied to
+the person, if any is present); otherwise the partner is a uniformly random
+co-attendee. Meeting someone already tied reinforces the tie; meeting a
+stranger makes a tie with chance ``new_tie``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from . import rng
+from .ties import create_tie, find_tie, reinforce
+
+
+@njit(cache=True)
+def group_encounters(T, members, ptr, group_of, n_enc, seek_known: float, p_new: float,
+                     origin: int, weight: float, alpha: float, step: int, seed: int,
+                     stream: int, pid):
+    """Run one week's encounters in every group.
+
+    members[ptr[g]:ptr[g+1]] are the attendees of group g; ``group_of[i]`` is
+    i's group this week or -1; ``n_enc[i]`` is i's expected encounters (a
+    fraction is rounded stochastically). Returns counts
+    ``[encounters, with_known_person, new_ties]``.
+    """
+    counts = np.zeros(3, dtype=np.int64)
+    known = np.empty(T.adj.shape[1], dtype=np.int64)
+    for g in range(ptr.size - 1):
+        lo = ptr[g]
+        size = ptr[g + 1] - lo
+        if size < 2:
+            continue
+        for m in range(size):
+            i = members[lo + m]
+            k = rng.key(seed, stream, step, pid[i])
+            c = 0
+            e = n_enc[i]
+            n = int(e)
+            if rng.uniform(k, c) < e - n:
+                n += 1
+            c += 1
+            if n == 0:
+                continue
+            # co-attendees already tied to i at the start of i's turn (tie ids)
+            nk = 0
+            if seek_known > 0.0:
+                for s in range(T.deg[i]):
+                    if group_of[T.nbr[i, s]] == g:
+                        known[nk] = T.adj[i, s]
+                        nk += 1
+            for _ in range(n):
+                tid = -1
+                if nk > 0 and rng.uniform(k, c) < seek_known:
+                    tid = known[rng.below(k, c + 1, nk)]
+                    if T.death[tid] >= 0:  # ended earlier in this turn (displaced)
+                        tid = -1
+                c += 2
+                if tid >= 0:
+                    j = T.b[tid] if T.a[tid] == i else T.a[tid]
+                else:
+                    r = rng.below(k, c, size - 1)
+                    if r >= m:
+                        r += 1
+                    j = members[lo + r]
+                    tid = find_tie(T.nbr, T.adj, T.deg, i, j)
+                c += 1
+                counts[0] += 1
+                if tid >= 0:
+                    counts[1] += 1
+                    reinforce(T.w, T.peak, T.last, tid, step, alpha)
+                elif rng.uniform(k, c) < p_new:
+                    if create_tie(T, i, j, step, origin, weight, pid) >= 0:
+                        counts[2] += 1
+                c += 1
+    return counts
+
+
+def groups(group_of: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray]:
+    """CSR layout of attendees by group: (members, ptr), members in ascending slot order."""
+    attending = np.flatnonzero(group_of >= 0)
+    order = np.argsort(group_of[attending], kind="stable")
+    members = attending[order]
+    counts = np.bincount(group_of[attending], minlength=n_groups)
+    ptr = np.zeros(n_groups + 1, dtype=np.int64)
+    np.cumsum(counts, out=ptr[1:])
+    return members, ptr

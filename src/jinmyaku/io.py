@@ -1,0 +1,72 @@
+"""Writing results safely: every file appears whole or not at all.
+
+Each file is written to a temporary name in the same folder, flushed to disk,
+then renamed over its final name (an atomic step on POSIX file systems). A
+run folder is complete when its ``manifest.json`` exists: it is removed
+before a run writes anything and written last.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .errors import InputError
+
+
+def prepare_folder(out: Path) -> None:
+    """Create ``out`` if needed and check it can be written; InputError if not."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = tempfile.NamedTemporaryFile(dir=out, prefix=".probe-", delete=True)
+        probe.close()
+    except OSError as e:
+        raise InputError(f"{out}: cannot write results there ({e.strerror or e}). "
+                         f"Choose a writable folder with --out.") from None
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """Call ``write(tmp)`` then move tmp over ``path`` in one step."""
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def write_text(path: Path, text: str) -> None:
+    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def write_parquet(path: Path, table: pa.Table) -> None:
+    """Parquet with fixed settings, so equal tables give equal bytes."""
+    atomic_write(path, lambda tmp: pq.write_table(table, tmp, compression="zstd",
+                                                  use_dictionary=True, write_statistics=True))
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def write_manifest(out: Path, files: list[str], extra: dict) -> None:
+    manifest = {**extra, "files": {name: sha256(out / name) for name in files}}
+    write_text(out / "manifest.json", json.dumps(manifest, indent=2, sort_keys=True) + "\n")

@@ -1,0 +1,93 @@
+"""Recorded reductions: what the engine keeps of each week.
+
+Not a dump of every person every week: per step and per cohort, means of
+stage, of the closest-five stage, of degree and of ties by origin, and the
+opportunities received; per step, the counts each process reported.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from .processes.influence import top_k_mean
+from .ties import ORIGINS
+from .world import BACKGROUND, World
+
+CLOSEST = 5  # "you are the average of the five people closest to you"
+
+
+@njit(cache=True, parallel=True)
+def ties_by_origin(T, n_origins: int):
+    """(N, n_origins) count of each person's living ties by origin."""
+    out = np.zeros((T.deg.size, n_origins), dtype=np.int32)
+    for i in prange(T.deg.size):
+        for s in range(T.deg[i]):
+            out[i, T.origin[T.adj[i, s]]] += 1
+    return out
+
+
+class Recorder:
+    """Collects per-step, per-cohort means and per-step process counts."""
+
+    def __init__(self, world: World) -> None:
+        focal = [world.strategy_names.index(s) for s in world.scenario.cohorts.strategies]
+        self.cohort_codes = [*focal, BACKGROUND]
+        self.names = [world.strategy_names[c] if c != BACKGROUND else "background"
+                      for c in self.cohort_codes]
+        # rows are written in ascending cohort-code order (background first)
+        self.names_sorted = [self.names[i] for i in np.argsort(self.cohort_codes)]
+        self.rows: dict[str, list] = {}
+        self.events: list[dict[str, float]] = []
+        self._last_opp = world.people.opp_count.copy()
+        self._last_value = world.people.opp_value.copy()
+
+    def record(self, world: World, counts: dict[str, float]) -> None:
+        p, t = world.people, world.step
+        T = world.ties.arrays()
+        closest = top_k_mean(T, p.stage, CLOSEST)
+        by_origin = ties_by_origin(T, len(ORIGINS))
+        new = p.joined == t
+        got = np.where(new, p.opp_count, p.opp_count - self._last_opp)
+        val = np.where(new, p.opp_value, p.opp_value - self._last_value)
+        self._last_opp = p.opp_count.copy()
+        self._last_value = p.opp_value.copy()
+        # cohort codes: focal strategy index, or BACKGROUND (-1) → the last bucket
+        codes = np.array(self.cohort_codes)
+        bucket = np.searchsorted(np.sort(codes), p.cohort)
+        nb = codes.size
+        members = np.bincount(bucket, minlength=nb)
+        has5 = np.isfinite(closest)
+        sums = {
+            "stage": np.bincount(bucket, p.stage, nb),
+            "closest5_stage": np.bincount(bucket[has5], closest[has5], nb),
+            "degree": np.bincount(bucket, T.deg, nb),
+            "knowledge": np.bincount(bucket, p.knowledge, nb),
+        }
+        n5 = np.bincount(bucket[has5], minlength=nb)
+        opps = np.bincount(bucket, got, nb)
+        value = np.bincount(bucket, val, nb)
+        origin_sums = [np.bincount(bucket, by_origin[:, o], nb) for o in range(len(ORIGINS))]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            for pos, name in enumerate(self.names_sorted):
+                n = int(members[pos])
+                row = {"step": t, "cohort": name, "members": n}
+                for key, tot in sums.items():
+                    den = n5[pos] if key == "closest5_stage" else n
+                    row[key] = float(tot[pos] / den) if den else np.nan
+                row["opportunities"] = int(opps[pos])
+                row["opportunity_value"] = float(value[pos])
+                for o, origin in enumerate(ORIGINS):
+                    row[f"ties_{origin}"] = float(origin_sums[o][pos] / n) if n else np.nan
+                for k, v in row.items():
+                    self.rows.setdefault(k, []).append(v)
+        self.events.append({"step": t, "ties_alive": world.ties.n_alive, **counts})
+
+    def series(self) -> dict[str, np.ndarray]:
+        return {k: np.asarray(v) for k, v in self.rows.items()}
+
+    def event_table(self) -> dict[str, np.ndarray]:
+        keys: list[str] = []
+        for e in self.events:
+            keys += [k for k in e if k not in keys]
+        return {k: np.asarray([e.get(k, 0) for e in self.events]) for k in keys}

@@ -1,0 +1,209 @@
+"""Results of a run: tables in memory, a summary with intervals, and the run folder."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from . import __version__, io
+from .errors import InputError
+from .processes.influence import top_k_mean
+from .recorder import CLOSEST
+from .scenario import Scenario
+from .ties import CAUSES, ORIGINS
+from .world import BACKGROUND
+
+Z95 = 1.959963984540054
+
+
+@dataclass
+class Results:
+    """What a run produced, as pandas DataFrames.
+
+    ``series``: per step and cohort means; ``events``: per step process counts;
+    ``ties``: the tie ledger (every tie ever made); ``opportunities``: every
+    delivered opportunity; ``people``: the final people table.
+    """
+
+    scenario: Scenario
+    series: pd.DataFrame
+    events: pd.DataFrame
+    ties: pd.DataFrame
+    opportunities: pd.DataFrame
+    people: pd.DataFrame
+
+    @classmethod
+    def from_simulation(cls, sim) -> Results:
+        w = sim.world
+        p = w.people
+        T = w.ties.arrays()
+        sc = w.scenario
+        series = pd.DataFrame(sim.recorder.series())
+        events = pd.DataFrame(sim.recorder.event_table())
+        ties = pd.DataFrame(w.ties.ledger_table())
+        ties["origin"] = pd.Categorical.from_codes(ties["origin"], ORIGINS)
+        ties["cause"] = pd.Categorical.from_codes(ties["cause"], CAUSES)
+        ties["death"] = ties["death"].astype("Int32").mask(ties["death"] < 0)
+        opp = sim.process("opportunities")
+        if opp is not None:
+            opps = pd.DataFrame(opp.ledger_table())
+        else:
+            opps = pd.DataFrame({c: np.zeros(0, dtype=np.int64) for c in
+                                 ("step", "holder", "recipient", "topic", "hops", "origin",
+                                  "value", "tie")})
+        opps["origin"] = pd.Categorical.from_codes(opps["origin"].astype(np.int8), ORIGINS)
+        names = np.array([*w.strategy_names, "background"], dtype=object)
+        people = pd.DataFrame({
+            "pid": p.pid, "slot": np.arange(p.n, dtype=np.int64),
+            "cohort": names[np.where(p.cohort == BACKGROUND, len(w.strategy_names), p.cohort)],
+            "strategy": names[p.strategy], "joined": p.joined,
+            "field": p.field, "aim": p.aim, "stage_start": p.stage_start, "stage": p.stage,
+            f"closest{CLOSEST}_stage": top_k_mean(T, p.stage, CLOSEST),
+            "knowledge": p.knowledge, "degree": T.deg.copy(),
+            "workplace": p.workplace, "focus": p.focus, "meetup": p.meetup,
+            "opportunities": p.opp_count, "opportunity_value": p.opp_value,
+            "introductions_made": p.intros_made,
+        })
+        for col in ("cohort", "strategy"):
+            people[col] = pd.Categorical(people[col], categories=list(names))
+        return cls(sc, series, events, ties, opps, people)
+
+    # ------------------------------------------------------------ summary
+
+    def summary(self, n_boot: int = 1000) -> pd.DataFrame:
+        """Per focal strategy: means with 95% intervals over the cohort's members at the end.
+
+        Long form: one row per (strategy, measure) with ``mean``, ``lo``, ``hi``
+        and ``n``. Means of per-person values use the normal interval
+        mean ± 1.96·SE; shares of opportunities by origin are ratios over the
+        cohort, with a percentile bootstrap over its members (seeded).
+        """
+        sc = self.scenario
+        years = sc.steps / 52.0
+        ppl = self.people
+        alive = self.ties[self.ties["death"].isna()]
+        deg_by_origin = _ties_by_origin(alive, ppl["pid"].to_numpy())
+        opp_by_origin = _opps_by_origin(self.opportunities, ppl["pid"].to_numpy())
+        rows = []
+        rng = np.random.default_rng([sc.seed, 4242])
+        for strat in sc.cohorts.strategies:
+            m = (ppl["cohort"] == strat).to_numpy()
+            n = int(m.sum())
+
+            def add(measure, values, m=m, n=n, strat=strat):
+                rows.append({"strategy": strat, "measure": measure, **_mean_ci(values), "n": n})
+
+            add("stage_start", ppl["stage_start"].to_numpy()[m])
+            add("stage_end", ppl["stage"].to_numpy()[m])
+            add("stage_gain", (ppl["stage"] - ppl["stage_start"]).to_numpy()[m])
+            add(f"closest{CLOSEST}_stage_end", ppl[f"closest{CLOSEST}_stage"].to_numpy()[m])
+            add("ties_alive", deg_by_origin[m].sum(axis=1))
+            for o, origin in enumerate(ORIGINS):
+                add(f"ties_alive_{origin}", deg_by_origin[m, o])
+            add("opportunities_per_year", ppl["opportunities"].to_numpy()[m] / years)
+            add("opportunity_value_per_year", ppl["opportunity_value"].to_numpy()[m] / years)
+            counts = opp_by_origin[m]
+            for o, origin in enumerate(ORIGINS):
+                rows.append({"strategy": strat, "measure": f"opportunity_share_{origin}",
+                             **_ratio_ci(counts, o, rng, n_boot), "n": n})
+        return pd.DataFrame(rows)
+
+    # ------------------------------------------------------------ graph and files
+
+    def graph(self):
+        """The final network as a NetworkX graph (nodes by pid; ties with weight, origin)."""
+        import networkx as nx
+
+        g = nx.Graph()
+        ppl = self.people.sort_values("pid")
+        for row in ppl.itertuples(index=False):
+            g.add_node(int(row.pid), cohort=str(row.cohort), strategy=str(row.strategy),
+                       field=int(row.field), aim=int(row.aim), stage=float(row.stage))
+        alive = self.ties[self.ties["death"].isna()].sort_values("uid")
+        for row in alive.itertuples(index=False):
+            g.add_edge(int(row.a), int(row.b), weight=float(row.weight), origin=str(row.origin),
+                       birth=int(row.birth), value=float(row.value))
+        return g
+
+    def write(self, out: str | Path, export_graph: bool = False) -> list[str]:
+        """Write the run folder (see README, "Where results go"); returns the file names."""
+        out = Path(out)
+        io.prepare_folder(out)
+        manifest = out / "manifest.json"
+        try:
+            if manifest.exists():
+                manifest.unlink()
+            files = []
+            header = (f"# jinmyaku {__version__}: the resolved scenario of this run "
+                      f"(seed {self.scenario.seed}).\n")
+            io.write_text(out / "scenario.toml", header + self.scenario.to_toml())
+            files.append("scenario.toml")
+            for name, df in (("series", self.series), ("events", self.events),
+                             ("ties", self.ties), ("opportunities", self.opportunities),
+                             ("people", self.people), ("summary", self.summary())):
+                io.write_parquet(out / f"{name}.parquet",
+                                 pa.Table.from_pandas(df, preserve_index=False))
+                files.append(f"{name}.parquet")
+            if export_graph:
+                import networkx as nx
+
+                io.atomic_write(out / "network.graphml",
+                                lambda tmp: nx.write_graphml(self.graph(), tmp))
+                files.append("network.graphml")
+            io.write_manifest(out, files, {"jinmyaku": __version__,
+                                           "scenario": self.scenario.name,
+                                           "seed": self.scenario.seed,
+                                           "steps": self.scenario.steps})
+        except OSError as e:
+            raise InputError(f"{out}: writing results failed ({e.strerror or e}); files "
+                             f"already there were left as they were.") from None
+        return files
+
+
+def _ties_by_origin(alive: pd.DataFrame, pids: np.ndarray) -> np.ndarray:
+    """(people, origins) living ties of each person by origin."""
+    index = pd.Index(pids)
+    out = np.zeros((pids.size, len(ORIGINS)), dtype=np.int64)
+    codes = alive["origin"].cat.codes.to_numpy()
+    for col in ("a", "b"):
+        pos = index.get_indexer(alive[col].to_numpy())
+        ok = pos >= 0
+        np.add.at(out, (pos[ok], codes[ok]), 1)
+    return out
+
+
+def _opps_by_origin(opps: pd.DataFrame, pids: np.ndarray) -> np.ndarray:
+    out = np.zeros((pids.size, len(ORIGINS)), dtype=np.int64)
+    if len(opps):
+        pos = pd.Index(pids).get_indexer(opps["recipient"].to_numpy())
+        ok = pos >= 0
+        np.add.at(out, (pos[ok], opps["origin"].cat.codes.to_numpy()[ok]), 1)
+    return out
+
+
+def _mean_ci(values: np.ndarray) -> dict[str, float]:
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return {"mean": np.nan, "lo": np.nan, "hi": np.nan}
+    mean = float(v.mean())
+    se = float(v.std(ddof=1) / np.sqrt(v.size)) if v.size > 1 else np.nan
+    return {"mean": mean, "lo": mean - Z95 * se, "hi": mean + Z95 * se}
+
+
+def _ratio_ci(counts: np.ndarray, o: int, rng: np.random.Generator,
+              n_boot: int) -> dict[str, float]:
+    total = counts.sum()
+    if total == 0:
+        return {"mean": np.nan, "lo": np.nan, "hi": np.nan}
+    share = counts[:, o].sum() / total
+    idx = rng.integers(0, counts.shape[0], size=(n_boot, counts.shape[0]))
+    num = counts[idx, o].sum(axis=1)
+    den = counts[idx].sum(axis=(1, 2))
+    boot = num[den > 0] / den[den > 0]
+    lo, hi = np.percentile(boot, [2.5, 97.5])
+    return {"mean": float(share), "lo": float(lo), "hi": float(hi)}

@@ -1,0 +1,343 @@
+"""Scenarios: validated, complete descriptions of a simulated world.
+
+A scenario is a TOML file checked by the pydantic models below. Unknown keys,
+wrong types and out-of-range values are refused with the file, the key path
+and what is allowed. Every parameter has a default, a unit and a range; the
+source of each default is in ``docs/model.md``.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import tomli_w
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .errors import InputError
+
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+Prob = Annotated[float, Field(ge=0.0, le=1.0)]
+Rate = Annotated[float, Field(ge=0.0, le=1.0)]
+Weight = Annotated[float, Field(gt=0.0, le=1.0)]
+
+ACTIVITIES = ("input", "action", "mixer", "meetup", "social")
+PROCESS_NAMES = (
+    "budget", "input", "action", "mixers", "meetups", "work", "maintenance",
+    "introductions", "opportunities", "influence", "life_events",
+)
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Population(Model):
+    """Who lives in the world at the start."""
+
+    people: int = Field(10_000, ge=10, le=5_000_000, description="population size (persons)")
+    years: float = Field(5.0, gt=0.0, le=50.0, description="horizon (years of 52 weeks)")
+    fields: int = Field(20, ge=1, le=1000, description="industries = topics (count)")
+    aim_is_field: Prob = Field(0.7, description="chance a person's aim is their own field")
+    stage_beta: tuple[Annotated[float, Field(gt=0)], Annotated[float, Field(gt=0)]] = Field(
+        (2.0, 5.0), description="Beta(a, b) of the initial stage")
+    propensity_beta: tuple[Annotated[float, Field(gt=0)], Annotated[float, Field(gt=0)]] = Field(
+        (2.0, 2.0), description="Beta(a, b) of input and action propensities")
+    discretionary_hours: float = Field(5.0, ge=0.0, le=60.0,
+                                       description="free hours a week, equal for everyone (h)")
+    max_ties: int = Field(150, ge=2, le=2000, description="most ties a person holds (Dunbar)")
+    school_group: int = Field(40, ge=2, le=10_000,
+                              description="size of a family/school circle (persons)")
+    school_ties: float = Field(10.0, ge=0.0, le=500.0,
+                               description="mean family/school ties per person at start")
+    workplace_size: float = Field(25.0, ge=2.0, le=100_000.0,
+                                  description="mean workplace size (persons)")
+    workplace_ties: float = Field(6.0, ge=0.0, le=500.0,
+                                  description="mean workplace ties per person at start")
+    initial_weight: tuple[Weight, Weight] = Field((0.2, 0.8),
+                                                  description="U(lo, hi) weight of starting ties")
+
+
+class Strategy(Model):
+    """Shares of the discretionary hours given to each activity (sum ≤ 1)."""
+
+    input: Share = 0.0
+    action: Share = 0.0
+    mixer: Share = 0.0
+    meetup: Share = 0.0
+    social: Share = 0.0
+
+    @model_validator(mode="after")
+    def _sum(self) -> Strategy:
+        total = sum(getattr(self, a) for a in ACTIVITIES)
+        if total > 1.0 + 1e-9:
+            raise ValueError(f"activity shares add up to {total:.3g}; they may add up to at most 1")
+        return self
+
+
+def _default_strategies() -> dict[str, Strategy]:
+    return {
+        "passive": Strategy(social=1.0),
+        "mixer": Strategy(mixer=0.75, social=0.25),
+        "meetup": Strategy(meetup=0.75, social=0.25),
+        "grow": Strategy(input=0.375, action=0.375, social=0.25),
+        "grow+meetup": Strategy(input=0.25, action=0.25, meetup=0.25, social=0.25),
+    }
+
+
+class Cohorts(Model):
+    """Focal cohorts: typical people, drawn at random, told to follow one strategy."""
+
+    size: int = Field(500, ge=0, le=1_000_000, description="persons per focal strategy")
+    strategies: list[str] = Field(
+        default_factory=lambda: ["passive", "mixer", "meetup", "grow", "grow+meetup"])
+
+
+class Budget(Model):
+    mixer_hours: float = Field(3.0, gt=0.0, le=24.0, description="hours one mixer takes (h)")
+    meetup_hours: float = Field(3.0, gt=0.0, le=24.0, description="hours one meetup takes (h)")
+
+
+class Input(Model):
+    rate: float = Field(0.1, ge=0.0, le=10.0,
+                        description="knowledge per study hour at propensity 1 (units/h)")
+    forgetting: Rate = Field(0.01, description="share of knowledge lost per week")
+
+
+class Action(Model):
+    conversion: float = Field(0.1, ge=0.0, le=10.0,
+                              description="knowledge put to use per action hour (units/h)")
+    practice: float = Field(0.01, ge=0.0, le=10.0,
+                            description="stage growth fuel per action hour without knowledge")
+    growth: float = Field(0.05, ge=0.0, le=10.0,
+                          description="stage gained per unit of fuel at stage 0")
+    reflection: float = Field(0.02, ge=0.0, le=10.0,
+                              description="knowledge learnt per action hour (units/h)")
+    stage_bands: int = Field(5, ge=1, le=100, description="stage bands that split foci")
+    focus_size: int = Field(40, ge=2, le=100_000, description="target members per focus")
+    base_attendance: Prob = Field(0.1, description="weekly chance of a focus session w/o action")
+    session_hours: float = Field(2.0, gt=0.0, le=24.0, description="hours of one focus session")
+    encounters: int = Field(3, ge=0, le=100, description="co-members met per session")
+    seek_known: Prob = Field(0.5, description="chance an encounter seeks a known co-member")
+    new_tie: Prob = Field(0.4, description="chance a first encounter becomes a tie")
+    initial_weight: Weight = 0.1
+    alpha: Rate = Field(0.1, description="reinforcement per encounter")
+    refocus: Prob = Field(0.05, description="weekly chance an actor outside their band moves")
+
+
+class Mixers(Model):
+    event_size: int = Field(40, ge=2, le=100_000,
+                            description="attendees per mixer event (events are drawn anew weekly)")
+    encounters: int = Field(6, ge=0, le=100, description="people talked to per mixer")
+    seek_known: Prob = Field(0.5, description="chance an encounter seeks a known attendee")
+    new_tie: Prob = Field(0.3, description="chance a first encounter becomes a tie")
+    initial_weight: Weight = 0.05
+    alpha: Rate = 0.05
+
+
+class Meetups(Model):
+    catchment: int = Field(500, ge=2, le=10_000_000,
+                           description="persons per meetup group of a topic")
+    encounters: int = Field(5, ge=0, le=100)
+    seek_known: Prob = 0.5
+    new_tie: Prob = 0.4
+    initial_weight: Weight = 0.08
+    alpha: Rate = 0.08
+
+
+class Work(Model):
+    encounters: float = Field(3.0, ge=0.0, le=100.0, description="coworkers met per week")
+    social_per_hour: float = Field(1.0, ge=0.0, le=100.0,
+                                   description="extra coworker encounters per social hour")
+    seek_known: Prob = 0.7
+    new_tie: Prob = 0.3
+    initial_weight: Weight = 0.1
+    alpha: Rate = 0.05
+
+
+class Maintenance(Model):
+    interactions: int = Field(8, ge=0, le=1000, description="interactions a person starts/week")
+    stage_scale: float = Field(0.15, gt=0.0, le=10.0,
+                               description="affinity falls as exp(-|Δstage|/scale)")
+    aim_bonus: float = Field(2.0, ge=1.0, le=100.0, description="affinity factor for shared aim")
+    alpha: Rate = 0.1
+    decay: Rate = Field(0.03, description="share of weight lost per week")
+    drop_below: Weight = Field(0.02, description="ties weaker than this die")
+
+
+class Introductions(Model):
+    share_after_action: Prob = Field(0.3, description="weekly chance an actor shares progress")
+    share_base: Prob = Field(0.02, description="weekly chance anyone else shares news")
+    introduce: Prob = Field(0.5, description="chance of an introduction, times the tie weight")
+    candidates: int = Field(10, ge=1, le=1000, description="contacts the introducer considers")
+    stage_scale: float = Field(0.15, gt=0.0, le=10.0,
+                               description="acceptance falls as exp(-|Δstage|/scale)")
+    initial_weight: Weight = 0.1
+    alpha: Rate = Field(0.05, description="reinforcement of the introducer's tie")
+
+
+class Opportunities(Model):
+    rate: float = Field(0.02, ge=0.0, le=5.0,
+                        description="opportunities per person-week at mean stage power")
+    stage_power: float = Field(2.0, ge=0.0, le=10.0, description="γ in rate ∝ stage**γ")
+    own_aim: Prob = Field(0.5, description="chance the topic is the holder's aim")
+    own_field: Prob = Field(0.3, description="chance the topic is the holder's field")
+    max_hops: int = Field(3, ge=1, le=20)
+    trust_half: float = Field(0.2, gt=0.0, le=10.0,
+                              description="weight at which an offer is made half the time")
+    forward: Prob = Field(0.5, description="chance an unfitting holder forwards it on")
+    alpha: Rate = Field(0.1, description="reinforcement of a tie that delivers value")
+
+
+class Influence(Model):
+    k: int = Field(5, ge=1, le=1000, description="closest ties that pull on stage")
+    rate: Rate = Field(0.02, description="share of the gap closed per week")
+
+
+class LifeEvents(Model):
+    job_change: Rate = Field(0.0048, description="weekly chance of a new workplace (~4 years)")
+    same_field: Prob = Field(0.8, description="chance a new job stays in the field")
+    leave: Rate = Field(0.001, description="weekly chance of leaving (replaced by a newcomer)")
+
+
+class Processes(Model):
+    budget: Budget = Budget()
+    input: Input = Input()
+    action: Action = Action()
+    mixers: Mixers = Mixers()
+    meetups: Meetups = Meetups()
+    work: Work = Work()
+    maintenance: Maintenance = Maintenance()
+    introductions: Introductions = Introductions()
+    opportunities: Opportunities = Opportunities()
+    influence: Influence = Influence()
+    life_events: LifeEvents = LifeEvents()
+
+
+class Scenario(Model):
+    """A complete, validated scenario."""
+
+    name: str = "unnamed"
+    description: str = ""
+    seed: int = Field(1, ge=0, le=2**63 - 1)
+    population: Population = Population()
+    strategies: dict[str, Strategy] = Field(default_factory=_default_strategies)
+    background: dict[str, Share] = Field(
+        default_factory=lambda: {"passive": 0.6, "mixer": 0.1, "meetup": 0.1, "grow": 0.1,
+                                 "grow+meetup": 0.1},
+        description="strategy shares of everyone outside the focal cohorts (sum 1)")
+    cohorts: Cohorts = Cohorts()
+    schedule: list[Literal[PROCESS_NAMES]] = Field(default_factory=lambda: list(PROCESS_NAMES))
+    processes: Processes = Processes()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Scenario:
+        known = set(self.strategies)
+        for name in list(self.background) + list(self.cohorts.strategies):
+            if name not in known:
+                raise ValueError(f"strategy {name!r} is not defined; defined: {sorted(known)}")
+        total = sum(self.background.values())
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"background shares add up to {total:.6g}; they must add up to 1")
+        if len(set(self.schedule)) != len(self.schedule):
+            raise ValueError("schedule names a process twice")
+        n_focal = self.cohorts.size * len(self.cohorts.strategies)
+        if n_focal > self.population.people:
+            raise ValueError(f"cohorts need {n_focal} people but the population has "
+                             f"{self.population.people}")
+        return self
+
+    @property
+    def steps(self) -> int:
+        """Number of weekly steps."""
+        return max(1, round(self.population.years * 52))
+
+    def to_toml(self) -> str:
+        return tomli_w.dumps(self.model_dump(mode="json"))
+
+
+# ---------------------------------------------------------------- loading
+
+def builtin_names() -> list[str]:
+    """Names of the scenarios shipped with the package."""
+    folder = resources.files("jinmyaku") / "scenarios"
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml"))
+
+
+def builtin_text(name: str) -> str:
+    return (resources.files("jinmyaku") / "scenarios" / f"{name}.toml").read_text("utf-8")
+
+
+def _format_errors(source: str, err: ValidationError) -> str:
+    lines = []
+    for e in err.errors():
+        path = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        msg = e["msg"]
+        if e["type"] == "extra_forbidden":
+            msg = "unknown key (check the spelling; `jinmyaku scenarios show default` lists keys)"
+        elif e["type"] == "literal_error":
+            msg = f"not allowed; {msg.lower()}"
+        lines.append(f"{path}: {msg}")
+    return f"{source}: invalid scenario: " + "; ".join(lines) + "."
+
+
+def parse_value(text: str) -> Any:
+    """Read a ``--set`` value as a TOML literal (number, bool, array, string)."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def apply_overrides(raw: dict, overrides: list[str]) -> dict:
+    """Apply ``key.path=value`` overrides to a raw scenario mapping."""
+    for item in overrides:
+        if "=" not in item:
+            raise InputError(f"--set {item!r}: expected KEY=VALUE, e.g. "
+                             f"--set processes.mixers.encounters=4.")
+        key, text = item.split("=", 1)
+        parts = [p for p in key.strip().split(".") if p]
+        if not parts:
+            raise InputError(f"--set {item!r}: the key is empty.")
+        node = raw
+        for p in parts[:-1]:
+            nxt = node.get(p)
+            if nxt is None:
+                nxt = node[p] = {}
+            if not isinstance(nxt, dict):
+                raise InputError(f"--set {item!r}: {p!r} is not a table of parameters.")
+            node = nxt
+        node[parts[-1]] = parse_value(text.strip())
+    return raw
+
+
+def load(source: str | Path, overrides: list[str] | None = None) -> Scenario:
+    """Load a scenario by built-in name or TOML path, apply overrides, validate."""
+    src = str(source)
+    path = Path(src)
+    if src in builtin_names():
+        label, text = f"built-in scenario {src!r}", builtin_text(src)
+    elif path.suffix == ".toml" or path.exists():
+        label = str(path)
+        try:
+            text = path.read_text("utf-8")
+        except FileNotFoundError:
+            raise InputError(f"{path}: no such scenario file. Built-in scenarios: "
+                             f"{', '.join(builtin_names())}.") from None
+        except (OSError, UnicodeDecodeError) as e:
+            raise InputError(f"{path}: cannot read the scenario file ({e}).") from None
+    else:
+        raise InputError(f"{src!r} is neither a built-in scenario ({', '.join(builtin_names())}) "
+                         f"nor a .toml file.")
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise InputError(f"{label}: not valid TOML ({e}).") from None
+    raw = apply_overrides(raw, overrides or [])
+    try:
+        return Scenario.model_validate(raw)
+    except ValidationError as e:
+        where = label + (" with --set overrides" if overrides else "")
+        raise InputError(_format_errors(where, e)) from None

@@ -1,0 +1,297 @@
+"""The tie store: every tie of the population as a structure of arrays.
+
+A tie is one record in a pool of parallel arrays (endpoints, weight, origin,
+birth, last interaction, value delivered, peak weight). Each person holds the
+ids of their ties in one row of ``adj`` (at most ``capacity`` of them), so a
+tie is stored once and seen from both ends: symmetry holds by construction.
+
+When a tie dies its record goes to the *graveyard*; the engine moves
+graveyard records to the tie ledger after every process and recycles them
+(:meth:`TieStore.flush`). Kernels never allocate: before a process runs the
+engine makes sure the pool has room for the most ties it can create.
+
+Weights live in (0, 1]: reinforcement moves a weight a fraction of the way to
+1, decay multiplies it by (1 - decay) each week, and a tie whose weight falls
+below the drop threshold dies.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+from numba import njit
+
+ORIGINS: tuple[str, ...] = (
+    "family_school",
+    "workplace",
+    "mixer",
+    "meetup",
+    "activity",
+    "referral",
+)
+FAMILY_SCHOOL, WORKPLACE, MIXER, MEETUP, ACTIVITY, REFERRAL = range(6)
+ORIGIN_CODE = {name: code for code, name in enumerate(ORIGINS)}
+
+CAUSES: tuple[str, ...] = ("alive", "decayed", "displaced", "left")
+ALIVE, DECAYED, DISPLACED, LEFT = range(4)
+
+# The arrays a kernel sees; built by TieStore.arrays().
+Ties = namedtuple(
+    "Ties",
+    "a b pa pb w origin birth last death cause value peak uid adj nbr deg free grave counters",
+)
+# counters[0]: free-stack size, counters[1]: graveyard size, counters[2]: next tie uid
+NFREE, NGRAVE, NEXT_UID = 0, 1, 2
+
+
+@njit(cache=True)
+def find_tie(nbr, adj, deg, i: int, j: int) -> int:
+    """The id of the tie between i and j, or -1 (scans the shorter adjacency row).
+
+    Hot helpers take the arrays they need rather than the ``Ties`` tuple: a
+    call with the tuple costs a reference count per array (~100 ns).
+    """
+    if deg[j] < deg[i]:
+        i, j = j, i
+    for s in range(deg[i]):
+        if nbr[i, s] == j:
+            return adj[i, s]
+    return -1
+
+
+@njit(cache=True)
+def _detach(T, i: int, tid: int) -> None:
+    d = T.deg[i]
+    for s in range(d):
+        if T.adj[i, s] == tid:
+            T.adj[i, s] = T.adj[i, d - 1]
+            T.nbr[i, s] = T.nbr[i, d - 1]
+            T.adj[i, d - 1] = -1
+            T.nbr[i, d - 1] = -1
+            T.deg[i] = d - 1
+            return
+
+
+@njit(cache=True)
+def kill_tie(T, tid: int, step: int, cause: int) -> None:
+    """End tie ``tid`` at ``step`` for ``cause``; its record goes to the graveyard."""
+    _detach(T, T.a[tid], tid)
+    _detach(T, T.b[tid], tid)
+    T.death[tid] = step
+    T.cause[tid] = cause
+    g = T.counters[NGRAVE]
+    T.grave[g] = tid
+    T.counters[NGRAVE] = g + 1
+
+
+@njit(cache=True)
+def weakest_tie(T, i: int) -> int:
+    """The id of i's weakest tie (lowest weight, earliest slot on ties), or -1."""
+    best = -1
+    best_w = np.inf
+    for s in range(T.deg[i]):
+        tid = T.adj[i, s]
+        if T.w[tid] < best_w:
+            best_w = T.w[tid]
+            best = tid
+    return best
+
+
+@njit(cache=True)
+def _make_room(T, i: int, weight: float, step: int) -> bool:
+    """Free a slot of a full person i by dropping a weaker tie; False if none is weaker."""
+    if T.deg[i] < T.adj.shape[1]:
+        return True
+    tid = weakest_tie(T, i)
+    if T.w[tid] >= weight:
+        return False
+    kill_tie(T, tid, step, DISPLACED)
+    return True
+
+
+@njit(cache=True)
+def create_tie(T, i: int, j: int, step: int, origin: int, weight: float, pid) -> int:
+    """Create a tie between i and j, or return -1 if it cannot be made.
+
+    A person at capacity makes room by dropping their weakest tie, but only
+    when it is weaker than the newcomer's ``weight``; otherwise the tie is
+    refused. ``pid`` maps slots to persistent person ids.
+    """
+    if i == j or find_tie(T.nbr, T.adj, T.deg, i, j) >= 0:
+        return -1
+    cap = T.adj.shape[1]
+    if T.deg[i] >= cap or T.deg[j] >= cap:
+        wi = T.w[weakest_tie(T, i)] if T.deg[i] >= cap else np.inf
+        wj = T.w[weakest_tie(T, j)] if T.deg[j] >= cap else np.inf
+        if wi >= weight or wj >= weight:
+            return -1
+        _make_room(T, i, weight, step)
+        _make_room(T, j, weight, step)
+    n = T.counters[NFREE]
+    if n == 0:
+        return -1  # unreachable when the engine reserved room; refuse rather than corrupt
+    tid = T.free[n - 1]
+    T.counters[NFREE] = n - 1
+    T.a[tid] = i
+    T.b[tid] = j
+    T.pa[tid] = pid[i]
+    T.pb[tid] = pid[j]
+    T.w[tid] = weight
+    T.peak[tid] = weight
+    T.origin[tid] = origin
+    T.birth[tid] = step
+    T.last[tid] = step
+    T.death[tid] = -1
+    T.cause[tid] = ALIVE
+    T.value[tid] = 0.0
+    T.uid[tid] = T.counters[NEXT_UID]
+    T.counters[NEXT_UID] += 1
+    T.adj[i, T.deg[i]] = tid
+    T.nbr[i, T.deg[i]] = j
+    T.deg[i] += 1
+    T.adj[j, T.deg[j]] = tid
+    T.nbr[j, T.deg[j]] = i
+    T.deg[j] += 1
+    return tid
+
+
+@njit(cache=True)
+def reinforce(w, peak, last, tid: int, step: int, alpha: float) -> None:
+    """Move the weight of tie ``tid`` a fraction ``alpha`` of the way to 1."""
+    x = w[tid] + alpha * (1.0 - w[tid])
+    w[tid] = x
+    if x > peak[tid]:
+        peak[tid] = x
+    last[tid] = step
+
+
+@njit(cache=True)
+def is_alive(a, death, tid: int) -> bool:
+    """True for a record holding a living tie (not free, not in the graveyard)."""
+    return a[tid] >= 0 and death[tid] < 0
+
+
+@njit(cache=True)
+def other(a, b, tid: int, i: int) -> int:
+    """The endpoint of tie ``tid`` that is not i."""
+    return b[tid] if a[tid] == i else a[tid]
+
+
+LEDGER_COLUMNS = ("uid", "a", "b", "origin", "birth", "death", "cause", "weight",
+                  "peak_weight", "last_interaction", "value")
+
+
+class TieStore:
+    """Owner of the tie pool; grows it on demand and keeps the ledger of dead ties."""
+
+    def __init__(self, people: int, capacity: int, pool: int | None = None) -> None:
+        if pool is None:
+            pool = max(1024, people * min(capacity, 32))
+        self.capacity = capacity
+        self.adj = np.full((people, capacity), -1, dtype=np.int32)
+        self.nbr = np.full((people, capacity), -1, dtype=np.int32)  # neighbour slot per tie
+        self.deg = np.zeros(people, dtype=np.int32)
+        self.counters = np.zeros(3, dtype=np.int64)
+        self._alloc(pool)
+        self.ledger: dict[str, list[np.ndarray]] = {c: [] for c in LEDGER_COLUMNS}
+
+    def _alloc(self, pool: int) -> None:
+        old = getattr(self, "a", None)
+        n_old = 0 if old is None else old.shape[0]
+        fields = {
+            "a": np.int32, "b": np.int32, "pa": np.int64, "pb": np.int64,
+            "w": np.float64, "origin": np.int8, "birth": np.int32, "last": np.int32,
+            "death": np.int32, "cause": np.int8, "value": np.float64, "peak": np.float64,
+            "uid": np.int64,
+        }
+        for name, dtype in fields.items():
+            arr = np.full(pool, -1 if name == "a" else 0, dtype=dtype)  # a = -1: record free
+            if old is not None:
+                arr[:n_old] = getattr(self, name)
+            setattr(self, name, arr)
+        free = np.empty(pool, dtype=np.int32)
+        nfree = int(self.counters[NFREE])
+        if old is not None:
+            free[:nfree] = self.free[:nfree]
+        # new records are handed out lowest id first
+        new_ids = np.arange(pool - 1, n_old - 1, -1, dtype=np.int32)
+        free[nfree:nfree + new_ids.size] = new_ids
+        self.free = free
+        self.counters[NFREE] = nfree + new_ids.size
+        grave = np.empty(pool, dtype=np.int32)
+        if old is not None:
+            grave[: self.counters[NGRAVE]] = self.grave[: self.counters[NGRAVE]]
+        self.grave = grave
+
+    @property
+    def pool(self) -> int:
+        return self.a.shape[0]
+
+    @property
+    def n_alive(self) -> int:
+        return self.pool - int(self.counters[NFREE]) - int(self.counters[NGRAVE])
+
+    def reserve(self, n: int) -> None:
+        """Make sure at least ``n`` new ties can be created without growing."""
+        self.flush()
+        if self.counters[NFREE] < n:
+            need = self.pool + (n - int(self.counters[NFREE]))
+            self._alloc(max(need, int(self.pool * 1.5)))
+
+    def arrays(self) -> Ties:
+        """The arrays as the namedtuple kernels take."""
+        return Ties(self.a, self.b, self.pa, self.pb, self.w, self.origin, self.birth,
+                    self.last, self.death, self.cause, self.value, self.peak, self.uid,
+                    self.adj, self.nbr, self.deg, self.free, self.grave, self.counters)
+
+    def flush(self) -> None:
+        """Move graveyard records to the ledger and recycle them."""
+        n = int(self.counters[NGRAVE])
+        if n == 0:
+            return
+        ids = self.grave[:n].copy()
+        self._append_ledger(ids)
+        self.a[ids] = -1
+        nfree = int(self.counters[NFREE])
+        self.free[nfree:nfree + n] = ids[::-1]
+        self.counters[NFREE] = nfree + n
+        self.counters[NGRAVE] = 0
+
+    def _append_ledger(self, ids: np.ndarray) -> None:
+        cols = self.ledger
+        cols["uid"].append(self.uid[ids])
+        cols["a"].append(self.pa[ids])
+        cols["b"].append(self.pb[ids])
+        cols["origin"].append(self.origin[ids])
+        cols["birth"].append(self.birth[ids])
+        cols["death"].append(self.death[ids])
+        cols["cause"].append(self.cause[ids])
+        cols["weight"].append(self.w[ids])
+        cols["peak_weight"].append(self.peak[ids])
+        cols["last_interaction"].append(self.last[ids])
+        cols["value"].append(self.value[ids])
+
+    def alive_ids(self) -> np.ndarray:
+        """Ids of living tie records, in ascending order (call after flush)."""
+        return np.flatnonzero((self.a >= 0) & (self.death < 0))
+
+    def ledger_table(self) -> dict[str, np.ndarray]:
+        """Every tie ever made: dead ones from the ledger, then living ones (death -1)."""
+        self.flush()
+        alive = self.alive_ids()
+        cols = {c: list(v) for c, v in self.ledger.items()}
+        cols["uid"].append(self.uid[alive])
+        cols["a"].append(self.pa[alive])
+        cols["b"].append(self.pb[alive])
+        cols["origin"].append(self.origin[alive])
+        cols["birth"].append(self.birth[alive])
+        cols["death"].append(np.full(alive.size, -1, dtype=np.int32))
+        cols["cause"].append(np.zeros(alive.size, dtype=np.int8))
+        cols["weight"].append(self.w[alive])
+        cols["peak_weight"].append(self.peak[alive])
+        cols["last_interaction"].append(self.last[alive])
+        cols["value"].append(self.value[alive])
+        out = {c: np.concatenate(v) for c, v in cols.items()}
+        order = np.argsort(out["uid"], kind="stable")
+        return {c: v[order] for c, v in out.items()}

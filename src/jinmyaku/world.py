@@ -1,0 +1,252 @@
+"""The world: people (structure of arrays), places and ties, built from a scenario.
+
+Everything the weekly processes read or change lives here. People are
+indexed by *slot* (0..N-1); a slot's persistent id ``pid`` changes when a
+person leaves and a newcomer takes the slot, so outputs name people by pid.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numba import njit
+
+from . import rng
+from .scenario import ACTIVITIES, Scenario
+from .ties import FAMILY_SCHOOL, WORKPLACE, TieStore, create_tie
+
+BACKGROUND = -1  # cohort code of people outside the focal cohorts
+
+
+@dataclass
+class People:
+    """One array per attribute, indexed by slot."""
+
+    pid: np.ndarray          # int64, persistent person id
+    stage: np.ndarray        # float64 in [0, 1]
+    stage_start: np.ndarray  # float64, stage when the person entered the world
+    field: np.ndarray        # int32 in [0, fields)
+    aim: np.ndarray          # int32 topic in [0, fields)
+    p_input: np.ndarray      # float64 in [0, 1], input propensity
+    p_action: np.ndarray     # float64 in [0, 1], action propensity
+    hours: np.ndarray        # float64, discretionary hours per week
+    strategy: np.ndarray     # int32 index into World.strategy_names
+    cohort: np.ndarray       # int32 focal strategy index, or BACKGROUND
+    joined: np.ndarray       # int32 step the person entered (0 at start)
+    workplace: np.ndarray    # int32 workplace id
+    focus: np.ndarray        # int32 activity focus id
+    meetup: np.ndarray       # int32 meetup group id
+    knowledge: np.ndarray    # float64 ≥ 0, knowledge units
+    credit: np.ndarray       # float64 (N, 5) unspent hours per activity
+    # this week's choices (set by the budget process)
+    hours_input: np.ndarray
+    hours_action: np.ndarray
+    hours_social: np.ndarray
+    attend_mixer: np.ndarray   # bool
+    attend_meetup: np.ndarray  # bool
+    acted: np.ndarray          # bool, worked on their aim this week
+    # what the person has received and done so far
+    opp_count: np.ndarray      # int64 opportunities received
+    opp_value: np.ndarray      # float64 value received
+    intros_made: np.ndarray    # int64 introductions made as introducer
+
+    @property
+    def n(self) -> int:
+        return self.pid.size
+
+
+@dataclass
+class Places:
+    """Ids of workplaces, activity foci, mixer venues and meetup groups."""
+
+    fields: int
+    workplaces_per_field: int
+    stage_bands: int
+    foci_per_cell: int
+    meetups_per_topic: int
+
+    @property
+    def workplaces(self) -> int:
+        return self.fields * self.workplaces_per_field
+
+    @property
+    def foci(self) -> int:
+        return self.fields * self.stage_bands * self.foci_per_cell
+
+    @property
+    def meetups(self) -> int:
+        return self.fields * self.meetups_per_topic
+
+    def band(self, stage: np.ndarray) -> np.ndarray:
+        return np.minimum((stage * self.stage_bands).astype(np.int32), self.stage_bands - 1)
+
+
+@dataclass
+class World:
+    scenario: Scenario
+    people: People
+    places: Places
+    ties: TieStore
+    strategy_names: list[str]
+    strategy_shares: np.ndarray  # (S, 5) share of hours per activity
+    step: int = 0
+    next_pid: int = 0
+    counters: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def seed(self) -> int:
+        return self.scenario.seed
+
+
+def _places(sc: Scenario) -> Places:
+    pop, pr = sc.population, sc.processes
+    n, f = pop.people, pop.fields
+    bands = pr.action.stage_bands
+    return Places(
+        fields=f,
+        workplaces_per_field=max(1, round(n / (f * pop.workplace_size))),
+        stage_bands=bands,
+        foci_per_cell=max(1, round(n / (f * bands * pr.action.focus_size))),
+        meetups_per_topic=max(1, round(n / (f * pr.meetups.catchment))),
+    )
+
+
+def draw_people(gen: np.random.Generator, n: int, sc: Scenario, places: Places,
+                strategy_index: dict[str, int]) -> dict[str, np.ndarray]:
+    """Draw the attributes of ``n`` newcomers (also used at the start)."""
+    pop = sc.population
+    stage = gen.beta(*pop.stage_beta, size=n)
+    fld = gen.integers(0, pop.fields, size=n, dtype=np.int32)
+    aim = np.where(gen.random(n) < pop.aim_is_field, fld,
+                   gen.integers(0, pop.fields, size=n, dtype=np.int32)).astype(np.int32)
+    names = list(sc.background)
+    shares = np.array([sc.background[s] for s in names])
+    strat = gen.choice(len(names), size=n, p=shares / shares.sum())
+    strat = np.array([strategy_index[names[s]] for s in strat], dtype=np.int32)
+    wp = fld * places.workplaces_per_field + gen.integers(
+        0, places.workplaces_per_field, size=n, dtype=np.int32)
+    focus = focus_of(places, aim, places.band(stage), gen.integers(0, 1 << 30, size=n))
+    return {
+        "stage": stage,
+        "field": fld,
+        "aim": aim,
+        "p_input": gen.beta(*pop.propensity_beta, size=n),
+        "p_action": gen.beta(*pop.propensity_beta, size=n),
+        "strategy": strat,
+        "workplace": wp.astype(np.int32),
+        "focus": focus,
+        "meetup": (aim * places.meetups_per_topic
+                   + gen.integers(0, places.meetups_per_topic, size=n)).astype(np.int32),
+    }
+
+
+def focus_of(places: Places, topic, band, draw) -> np.ndarray:
+    """The focus id for a topic and stage band; ``draw`` picks one of the cell's instances."""
+    cell = (np.asarray(topic, dtype=np.int64) * places.stage_bands + band)
+    return (cell * places.foci_per_cell + np.asarray(draw) % places.foci_per_cell).astype(np.int32)
+
+
+@njit(cache=True)
+def _tie_within_groups(T, members, ptr, start: int, mean_ties: float, w_lo: float,
+                       w_hi: float, origin: int, seed: int, stream: int, pid) -> int:
+    """Tie each pair inside each group with chance mean_ties / (size - 1).
+
+    Works through groups from ``start``; returns the first group it could not
+    start for lack of free tie records (or the number of groups when done).
+    """
+    cap = T.adj.shape[1]
+    for g in range(start, ptr.size - 1):
+        lo, hi = ptr[g], ptr[g + 1]
+        size = hi - lo
+        if size < 2:
+            continue
+        if T.counters[0] < min(size * (size - 1) // 2, size * cap):
+            return g
+        p = min(1.0, mean_ties / (size - 1))
+        for x in range(lo, hi):
+            i = members[x]
+            k = rng.key(seed, stream, g, pid[i])
+            c = 0
+            for y in range(x + 1, hi):
+                if rng.uniform(k, c) < p:
+                    w = w_lo + (w_hi - w_lo) * rng.uniform(k, c + 1)
+                    create_tie(T, i, members[y], 0, origin, w, pid)
+                c += 2
+    return ptr.size - 1
+
+
+def tie_within_groups(world: World, group: np.ndarray, n_groups: int, mean_ties: float,
+                      origin: int, stream: int) -> None:
+    """Give every group of people its starting ties (growing the tie pool as needed)."""
+    members, ptr = _csr(group.astype(np.int64), n_groups)
+    sizes = np.diff(ptr)
+    lo, hi = world.scenario.population.initial_weight
+    g = 0
+    while g < n_groups:
+        g = _tie_within_groups(world.ties.arrays(), members, ptr, g, mean_ties, lo, hi,
+                               origin, world.seed, stream, world.people.pid)
+        if g < n_groups:
+            size = int(sizes[g])
+            world.ties.reserve(2 * min(size * (size - 1) // 2, size * world.ties.capacity))
+    world.ties.flush()
+
+
+def _csr(keys: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray]:
+    order = np.argsort(keys, kind="stable")
+    ptr = np.zeros(n_groups + 1, dtype=np.int64)
+    np.cumsum(np.bincount(keys, minlength=n_groups), out=ptr[1:])
+    return order.astype(np.int64), ptr
+
+
+def build(sc: Scenario) -> World:
+    """Build the world at step 0: people, places, family/school and workplace ties."""
+    n = sc.population.people
+    places = _places(sc)
+    names = list(sc.strategies)
+    index = {s: i for i, s in enumerate(names)}
+    shares = np.array([[getattr(sc.strategies[s], a) for a in ACTIVITIES] for s in names])
+    gen = rng.generator(sc.seed, 0)
+    attrs = draw_people(gen, n, sc, places, index)
+
+    cohort = np.full(n, BACKGROUND, dtype=np.int32)
+    focal = gen.permutation(n)[: sc.cohorts.size * len(sc.cohorts.strategies)]
+    for c, name in enumerate(sc.cohorts.strategies):
+        members = focal[c * sc.cohorts.size:(c + 1) * sc.cohorts.size]
+        cohort[members] = index[name]
+        attrs["strategy"][members] = index[name]
+
+    zeros = np.zeros(n)
+    people = People(
+        pid=np.arange(n, dtype=np.int64),
+        stage_start=attrs["stage"].copy(),
+        hours=np.full(n, sc.population.discretionary_hours),
+        cohort=cohort,
+        joined=np.zeros(n, dtype=np.int32),
+        knowledge=zeros.copy(),
+        credit=np.zeros((n, len(ACTIVITIES))),
+        hours_input=zeros.copy(), hours_action=zeros.copy(), hours_social=zeros.copy(),
+        attend_mixer=np.zeros(n, dtype=bool), attend_meetup=np.zeros(n, dtype=bool),
+        acted=np.zeros(n, dtype=bool),
+        opp_count=np.zeros(n, dtype=np.int64), opp_value=zeros.copy(),
+        intros_made=np.zeros(n, dtype=np.int64),
+        **attrs,
+    )
+    # Start each person part-way to their next event so periodic attendance is not in step.
+    bud = sc.processes.budget
+    people.credit[:, 2] = gen.random(n) * bud.mixer_hours
+    people.credit[:, 3] = gen.random(n) * bud.meetup_hours
+    pop = sc.population
+    ties = TieStore(n, pop.max_ties,
+                    pool=max(1024, int(n * (pop.school_ties + pop.workplace_ties) * 0.75) + n))
+    world = World(sc, people, places, ties, names, shares, next_pid=n)
+
+    # Family and school: circles of people at a similar stage (the old circle).
+    noisy_stage = people.stage + gen.normal(0.0, 0.05, size=n)
+    order = np.argsort(noisy_stage, kind="stable")
+    school = np.empty(n, dtype=np.int64)
+    school[order] = np.arange(n) // pop.school_group
+    tie_within_groups(world, school, int(school.max()) + 1, pop.school_ties, FAMILY_SCHOOL, 101)
+    tie_within_groups(world, people.workplace, places.workplaces, pop.workplace_ties,
+                      WORKPLACE, 102)
+    return world
