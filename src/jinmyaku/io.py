@@ -21,6 +21,9 @@ import pyarrow.parquet as pq
 
 from .errors import InputError
 
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
 
 def prepare_folder(out: Path) -> None:
     """Create ``out`` if needed and check it can be written; InputError if not."""
@@ -42,6 +45,7 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
         write(tmp)
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o666 & ~_UMASK)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -1,0 +1,167 @@
+"""The command line: ``jinmyaku run``, ``jinmyaku scenarios``."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from . import __version__
+from . import scenario as scenario_mod
+from .errors import InputError
+from .ties import ORIGINS
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="jinmyaku (人脈): how a person's network forms, changes and pays off.")
+scenarios_app = typer.Typer(help="List built-in scenarios, or print one as TOML.")
+app.add_typer(scenarios_app, name="scenarios")
+console = Console()
+err_console = Console(stderr=True)
+
+
+@app.callback()
+def _root(version: Annotated[bool, typer.Option("--version", help="Print the version.")] = False):
+    if version:
+        console.print(f"jinmyaku {__version__}")
+        raise typer.Exit()
+
+
+@app.command()
+def run(
+    scenario: Annotated[str, typer.Argument(help="Built-in scenario name or TOML file.")] = "default",
+    seed: Annotated[int | None, typer.Option(help="Random seed (overrides the scenario's).")] = None,
+    people: Annotated[int | None, typer.Option(help="Population size.")] = None,
+    years: Annotated[float | None, typer.Option(help="Horizon in years.")] = None,
+    out: Annotated[Path | None, typer.Option(
+        help="Run folder (default runs/NAME-seedN).")] = None,
+    set_: Annotated[list[str] | None, typer.Option(
+        "--set", help="Override a parameter: KEY=VALUE, e.g. processes.mixers.encounters=4.")] = None,
+    export_graph: Annotated[bool, typer.Option(
+        "--export-graph", help="Also write the final network as GraphML.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Run a scenario and show what each strategy did for the people who followed it."""
+    from .engine import Simulation
+    from .io import prepare_folder
+
+    sets = list(set_ or [])
+    for key, value in (("seed", seed), ("population.people", people),
+                       ("population.years", years)):
+        if value is not None:
+            sets.append(f"{key}={value}")
+    sc = scenario_mod.load(scenario, sets)
+    out = out or Path("runs") / f"{sc.name}-seed{sc.seed}"
+    prepare_folder(out)
+
+    started = time.perf_counter()
+    sim = Simulation(sc)
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("weeks"), TimeRemainingColumn(), console=err_console,
+                  disable=quiet, transient=True) as bar:
+        task = bar.add_task(f"{sc.name} ({sc.population.people:,} people)", total=sc.steps)
+        results = sim.run(progress=lambda done, total: bar.update(task, completed=done))
+    elapsed = time.perf_counter() - started
+    files = results.write(out, export_graph=export_graph)
+    show_summary(results)
+    person_weeks = sc.population.people * sc.steps
+    console.print(f"\n{person_weeks:,} person-weeks in {elapsed:.1f} s "
+                  f"({person_weeks / elapsed:,.0f} person-weeks/s). "
+                  f"Results in [bold]{out}[/] ({', '.join(files)}).")
+
+
+def _cell(row) -> str:
+    if row is None or row["mean"] != row["mean"]:
+        return "–"
+    lo, hi = row["lo"], row["hi"]
+    if lo != lo:
+        return f"{row['mean']:.2f}"
+    half = max(row["mean"] - lo, hi - row["mean"])
+    return f"{row['mean']:.2f}[dim]±{half:.2f}[/]"
+
+
+def show_summary(results) -> None:
+    """Print the by-strategy tables (means with 95% intervals over each cohort)."""
+    s = results.summary()
+    cells = {(r["strategy"], r["measure"]): r for r in s.to_dict("records")}
+    strategies = list(dict.fromkeys(s["strategy"]))
+    years = results.scenario.steps / 52
+
+    def table(title, columns):
+        t = Table(title=title, title_justify="left", show_lines=False)
+        t.add_column("strategy", style="bold")
+        t.add_column("n", justify="right")
+        for label, _ in columns:
+            t.add_column(label, justify="right")
+        for st in strategies:
+            n = cells[(st, "stage_end")]["n"]
+            t.add_row(st, str(n), *(_cell(cells.get((st, m))) for _, m in columns))
+        console.print(t)
+
+    console.print("Means over each focal cohort, ± the wider half of the 95% interval "
+                  "(full intervals: summary.parquet).", style="dim")
+    table(f"Stage and opportunities after {years:g} years", [
+        ("stage at start", "stage_start"), ("stage at end", "stage_end"),
+        ("closest-5 stage", "closest5_stage_end"),
+        ("opportunities / yr", "opportunities_per_year"),
+        ("value / yr", "opportunity_value_per_year")])
+    table("Ties alive at the end, by origin (per person)",
+          [("all", "ties_alive")] + [(o, f"ties_alive_{o}") for o in ORIGINS])
+    table("Share of opportunities received through each tie origin",
+          [(o, f"opportunity_share_{o}") for o in ORIGINS])
+
+
+@scenarios_app.callback(invoke_without_command=True)
+def scenarios(ctx: typer.Context) -> None:
+    """List the built-in scenarios."""
+    if ctx.invoked_subcommand is not None:
+        return
+    t = Table(title="Built-in scenarios", title_justify="left")
+    t.add_column("name", style="bold")
+    t.add_column("description")
+    for name in scenario_mod.builtin_names():
+        t.add_row(name, scenario_mod.load(name).description)
+    console.print(t)
+    console.print("Print one in full with [bold]jinmyaku scenarios show NAME[/].")
+
+
+@scenarios_app.command("show")
+def scenarios_show(name: Annotated[str, typer.Argument(help="Built-in scenario name.")]) -> None:
+    """Print a built-in scenario with every parameter, as TOML to copy and edit."""
+    if name not in scenario_mod.builtin_names():
+        raise InputError(f"no built-in scenario {name!r}; built-in: "
+                         f"{', '.join(scenario_mod.builtin_names())}.")
+    sys.stdout.write(scenario_mod.load(name).to_toml())
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: user errors get one paragraph and exit status 2, never a traceback."""
+    try:
+        app(args=argv, prog_name="jinmyaku", standalone_mode=False)
+    except InputError as e:
+        err_console.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
+        return 2
+    except click.UsageError as e:
+        e.show()
+        return 2
+    except click.exceptions.Exit as e:
+        return e.exit_code
+    except (click.Abort, KeyboardInterrupt):
+        err_console.print("interrupted: no complete run folder was written (no manifest.json).")
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+
+def entry() -> None:
+    """Console-script wrapper around :func:`main`."""
+    sys.exit(main())
