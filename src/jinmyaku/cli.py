@@ -7,7 +7,6 @@ import time
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -26,23 +25,32 @@ console = Console()
 err_console = Console(stderr=True)
 
 
-@app.callback()
-def _root(version: Annotated[bool, typer.Option("--version", help="Print the version.")] = False):
-    if version:
+def _print_version(value: bool) -> None:
+    if value:
         console.print(f"jinmyaku {__version__}")
         raise typer.Exit()
 
 
+@app.callback()
+def _root(version: Annotated[bool, typer.Option(
+        "--version", help="Print the version and exit.", is_eager=True,
+        callback=_print_version)] = False) -> None:
+    """jinmyaku (人脈): how a person's network forms, changes and pays off."""
+
+
 @app.command()
 def run(
-    scenario: Annotated[str, typer.Argument(help="Built-in scenario name or TOML file.")] = "default",
-    seed: Annotated[int | None, typer.Option(help="Random seed (overrides the scenario's).")] = None,
+    scenario: Annotated[str, typer.Argument(
+        help="Built-in scenario name or TOML file.")] = "default",
+    seed: Annotated[int | None, typer.Option(
+        help="Random seed (overrides the scenario's).")] = None,
     people: Annotated[int | None, typer.Option(help="Population size.")] = None,
     years: Annotated[float | None, typer.Option(help="Horizon in years.")] = None,
     out: Annotated[Path | None, typer.Option(
         help="Run folder (default runs/NAME-seedN).")] = None,
     set_: Annotated[list[str] | None, typer.Option(
-        "--set", help="Override a parameter: KEY=VALUE, e.g. processes.mixers.encounters=4.")] = None,
+        "--set",
+        help="Override a parameter: KEY=VALUE, e.g. processes.mixers.encounters=4.")] = None,
     export_graph: Annotated[bool, typer.Option(
         "--export-graph", help="Also write the final network as GraphML.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
@@ -141,25 +149,22 @@ def scenarios_show(name: Annotated[str, typer.Argument(help="Built-in scenario n
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: user errors get one paragraph and exit status 2, never a traceback."""
+    """Entry point: user errors get one paragraph and exit status 2, never a traceback.
+
+    Usage errors (unknown option, missing argument) are reported by typer
+    with exit status 2; :class:`InputError` from any command is reported here.
+    """
     try:
-        app(args=argv, prog_name="jinmyaku", standalone_mode=False)
+        app(args=argv, prog_name="jinmyaku", standalone_mode=True)
+    except SystemExit as e:
+        return e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
     except InputError as e:
         err_console.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
         return 2
-    except click.UsageError as e:
-        e.show()
-        return 2
-    except click.exceptions.Exit as e:
-        return e.exit_code
-    except (click.Abort, KeyboardInterrupt):
+    except KeyboardInterrupt:
         err_console.print("interrupted: no complete run folder was written (no manifest.json).")
         return 130
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
 
 
 def entry() -> None:

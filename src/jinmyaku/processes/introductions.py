@@ -20,6 +20,7 @@ from ..scenario import Introductions as Params
 from ..ties import REFERRAL, create_tie, find_tie, reinforce
 from .base import Process
 
+
 @njit(cache=True)
 def introduce(T, stage, aim, field, acted, intros_made, share_after_action: float,
               share_base: float, p_introduce: float, candidates: int, stage_scale: float,
@@ -75,6 +76,6 @@ class Introductions(Process):
     def step(self, world) -> dict[str, float]:
         q, p = self.params, world.people
         counts = introduce(world.ties.arrays(), p.stage, p.aim, p.field, p.acted, p.intros_made,
-                           q.share_after_action, q.share_base, q.introduce, q.candidates, q.stage_scale,
-                           q.initial_weight, q.alpha, world.step, world.seed, p.pid)
+                           q.share_after_action, q.share_base, q.introduce, q.candidates,
+                           q.stage_scale, q.initial_weight, q.alpha, world.step, world.seed, p.pid)
         return {"shared_progress": int(counts[0]), "introductions": int(counts[1])}

@@ -1,0 +1,113 @@
+"""Benchmark the engine: wall time, throughput and peak memory, as medians of runs.
+
+Usage (from the repo root, after `make test` or `make run` has set up .venv):
+
+    .venv/bin/python bench/run.py                      # default scenario, 3 runs
+    .venv/bin/python bench/run.py --people 10000 100000 --years 5 --repeats 3
+
+Each run is a fresh child process (so peak memory is that run's own), after
+one warm-up run that fills numba's compilation cache. Prints a table and
+writes it as JSON to bench/results/ (or --json PATH) so commits can be compared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+CHILD = r"""
+import json, resource, sys, time
+t0 = time.perf_counter()
+import jinmyaku
+from jinmyaku.engine import Simulation
+t_import = time.perf_counter() - t0
+sc = jinmyaku.load(sys.argv[1], sys.argv[2:])
+t1 = time.perf_counter()
+sim = Simulation(sc)
+t_build = time.perf_counter() - t1
+t2 = time.perf_counter()
+res = sim.run()
+t_steps = time.perf_counter() - t2
+ev = res.events
+# tie updates: every living tie is decayed once a week, plus every reinforcement
+# or creation by an encounter, an interaction, an introduction or a delivery.
+updates = int(ev["ties_alive"].iloc[1:].sum())
+for col in ("interactions", "focus_encounters", "mixers_encounters", "meetups_encounters",
+            "work_encounters", "introductions", "opportunities_delivered"):
+    if col in ev:
+        updates += int(ev[col].sum())
+print(json.dumps({
+    "import_s": t_import, "build_s": t_build, "steps_s": t_steps,
+    "wall_s": time.perf_counter() - t0,
+    "person_weeks": sc.population.people * sc.steps, "tie_updates": updates,
+    "ties_alive_end": int(ev["ties_alive"].iloc[-1]),
+    "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+}))
+"""
+
+
+def one_run(scenario: str, overrides: list[str]) -> dict:
+    out = subprocess.run([sys.executable, "-c", CHILD, scenario, *overrides],
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--scenario", default="default")
+    ap.add_argument("--people", type=int, nargs="*", default=[])
+    ap.add_argument("--years", type=float, default=None)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--json", type=Path, default=None)
+    args = ap.parse_args()
+
+    sizes = args.people or [None]
+    rows = []
+    one_run(args.scenario, ["population.people=200", "population.years=0.1",
+                            "cohorts.size=10"])  # warm the compilation cache
+    for n in sizes:
+        overrides = []
+        if n is not None:
+            overrides.append(f"population.people={n}")
+        if args.years is not None:
+            overrides.append(f"population.years={args.years}")
+        runs = [one_run(args.scenario, overrides) for _ in range(args.repeats)]
+        med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+        row = {
+            "scenario": args.scenario, "overrides": overrides, "repeats": args.repeats,
+            "people": n or "scenario", **med,
+            "person_weeks_per_s": med["person_weeks"] / med["steps_s"],
+            "tie_updates_per_s": med["tie_updates"] / med["steps_s"],
+            "wall_s_all": [r["wall_s"] for r in runs],
+        }
+        rows.append(row)
+        print(f"{str(row['people']):>10} people | wall {med['wall_s']:6.1f} s "
+              f"(build {med['build_s']:.1f}, steps {med['steps_s']:.1f}) | "
+              f"{row['person_weeks_per_s']:>11,.0f} person-weeks/s | "
+              f"{row['tie_updates_per_s']:>13,.0f} tie updates/s | "
+              f"peak {med['peak_rss_mb']:,.0f} MB", flush=True)
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True).stdout.strip() or "unknown"
+    report = {"commit": commit, "when": time.strftime("%Y-%m-%dT%H:%M:%S"),
+              "machine": {"python": platform.python_version(), "cpus": _cpus(),
+                          "platform": platform.platform()}, "rows": rows}
+    path = args.json or Path(__file__).parent / "results" / f"bench-{commit}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"written {path}")
+
+
+def _cpus() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+
+if __name__ == "__main__":
+    main()
