@@ -119,10 +119,20 @@ def show_summary(results) -> None:
         ("closest-5 stage", "closest5_stage_end"),
         ("opportunities / yr", "opportunities_per_year"),
         ("value / yr", "opportunity_value_per_year")])
-    table("Ties alive at the end, by origin (per person)",
-          [("all", "ties_alive")] + [(o, f"ties_alive_{o}") for o in ORIGINS])
-    table("Share of opportunities received through each tie origin",
-          [(o, f"opportunity_share_{o}") for o in ORIGINS])
+
+    def by_origin(title, rows):
+        t = Table(title=title, title_justify="left")
+        t.add_column("origin", style="bold")
+        for st in strategies:
+            t.add_column(st, justify="right")
+        for label, measure in rows:
+            t.add_row(label, *(_cell(cells.get((st, measure))) for st in strategies))
+        console.print(t)
+
+    by_origin("Ties alive at the end, per person, by origin",
+              [(o, f"ties_alive_{o}") for o in ORIGINS] + [("all", "ties_alive")])
+    by_origin("Share of opportunities received through each tie origin",
+              [(o, f"opportunity_share_{o}") for o in ORIGINS])
 
 
 @scenarios_app.callback(invoke_without_command=True)
