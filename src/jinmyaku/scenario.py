@@ -245,8 +245,11 @@ class Scenario(Model):
             raise ValueError("schedule names a process twice")
         n_focal = self.cohorts.size * len(self.cohorts.strategies)
         if n_focal > self.population.people:
-            raise ValueError(f"cohorts need {n_focal} people but the population has "
-                             f"{self.population.people}")
+            k = len(self.cohorts.strategies)
+            raise ValueError(f"the focal cohorts need {n_focal} people ({k} strategies × "
+                             f"cohorts.size {self.cohorts.size}) but the population has "
+                             f"{self.population.people}; lower cohorts.size, e.g. "
+                             f"--set cohorts.size={max(1, self.population.people // (2 * k))}")
         return self
 
     @property
@@ -277,6 +280,8 @@ def _format_errors(source: str, err: ValidationError) -> str:
         msg = e["msg"]
         if e["type"] == "extra_forbidden":
             msg = "unknown key (check the spelling; `jinmyaku scenarios show default` lists keys)"
+        elif e["type"] == "value_error":
+            msg = msg.removeprefix("Value error, ")
         elif e["type"] == "literal_error":
             msg = f"not allowed; {msg.lower()}"
         lines.append(f"{path}: {msg}")
