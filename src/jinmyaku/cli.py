@@ -97,6 +97,10 @@ def _cell(row) -> str:
 def show_summary(results) -> None:
     """Print the by-strategy tables (means with 95% intervals over each cohort)."""
     s = results.summary()
+    if s.empty:
+        console.print("This scenario has no focal cohorts, so there is no table by strategy; "
+                      "the run folder has the full results.")
+        return
     cells = {(r["strategy"], r["measure"]): r for r in s.to_dict("records")}
     strategies = list(dict.fromkeys(s["strategy"]))
     years = results.scenario.steps / 52

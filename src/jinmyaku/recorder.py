@@ -1,8 +1,9 @@
 """Recorded reductions: what the engine keeps of each week.
 
-Not a dump of every person every week: per step and per cohort, means of
-stage, of the closest-five stage, of degree and of ties by origin, and the
-opportunities received; per step, the counts each process reported.
+Not a dump of every person every week: per step and per cohort, the means
+of stage, closest-five stage, degree, knowledge and ties by origin, and the
+totals of opportunities (and their value) received that week by people still
+in the cohort; per step, the counts each process reported.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ class Recorder:
         val = np.where(new, p.opp_value, p.opp_value - self._last_value)
         self._last_opp = p.opp_count.copy()
         self._last_value = p.opp_value.copy()
-        # cohort codes: focal strategy index, or BACKGROUND (-1) → the last bucket
+        # cohort codes: focal strategy index, or BACKGROUND (-1) → the first bucket
         codes = np.array(self.cohort_codes)
         bucket = np.searchsorted(np.sort(codes), p.cohort)
         nb = codes.size

@@ -95,7 +95,9 @@ class Results:
             n = int(m.sum())
 
             def add(measure, values, m=m, n=n, strat=strat):
-                rows.append({"strategy": strat, "measure": measure, **_mean_ci(values), "n": n})
+                finite = np.isfinite(np.asarray(values, dtype=float))
+                rows.append({"strategy": strat, "measure": measure, **_mean_ci(values),
+                             "n": int(finite.sum())})
 
             add("stage_start", ppl["stage_start"].to_numpy()[m])
             add("stage_end", ppl["stage"].to_numpy()[m])
@@ -205,5 +207,7 @@ def _ratio_ci(counts: np.ndarray, o: int, rng: np.random.Generator,
     num = counts[idx, o].sum(axis=1)
     den = counts[idx].sum(axis=(1, 2))
     boot = num[den > 0] / den[den > 0]
+    if boot.size == 0:
+        return {"mean": float(share), "lo": np.nan, "hi": np.nan}
     lo, hi = np.percentile(boot, [2.5, 97.5])
     return {"mean": float(share), "lo": float(lo), "hi": float(hi)}

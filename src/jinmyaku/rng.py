@@ -4,8 +4,9 @@ Every draw is a pure function of ``(seed, stream, step, person, counter)``
 hashed with the SplitMix64 finaliser. Nothing carries random state between
 draws, so
 
-* results do not depend on the order in which people are visited, nor on the
-  number of threads or worker processes that visit them;
+* a draw does not depend on the order in which people are visited, nor on
+  the number of threads or worker processes that visit them (kernels that
+  change ties still visit people in a fixed order, so runs are reproducible);
 * draws are tied to a person and a purpose (the *stream*), which gives common
   random numbers: two scenarios that differ in one policy see the same luck
   everywhere else.
@@ -32,6 +33,7 @@ INFLUENCE = 10
 LIFE_EVENTS = 11
 FOCI = 12
 MIXER_EVENTS = 13
+FOCUS_SESSIONS = 14
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -73,17 +75,33 @@ def below(k: np.uint64, n: int, m: int) -> int:
 
 
 @njit(cache=True)
-def poisson(k: np.uint64, n: int, lam: float) -> int:
-    """A Poisson(lam) draw by inversion, using draw n of key ``k`` (lam ≤ ~30)."""
-    u = uniform(k, n)
+def _poisson_small(u: float, lam: float) -> int:
     p = np.exp(-lam)
     c = p
     x = 0
-    while u > c and x < 1000:
+    while u > c and x < 10_000:
         x += 1
         p *= lam / x
         c += p
     return x
+
+
+@njit(cache=True)
+def poisson(k: np.uint64, n: int, lam: float) -> int:
+    """A Poisson(lam) draw, the n-th of key ``k``.
+
+    Inversion for lam ≤ 20; above, the sum of ceil(lam / 20) independent
+    inversions (a sum of Poissons is Poisson), with draws from a sub-key of
+    (k, n) so no other draw of ``k`` is touched.
+    """
+    if lam <= 20.0:
+        return _poisson_small(uniform(k, n), lam)
+    parts = int(np.ceil(lam / 20.0))
+    sub = mix64(k ^ mix64(np.uint64(n + 1) * _M1))
+    total = 0
+    for x in range(parts):
+        total += _poisson_small(uniform(sub, x), lam / parts)
+    return total
 
 
 def generator(seed: int, *purpose: int) -> np.random.Generator:

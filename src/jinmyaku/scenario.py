@@ -140,11 +140,11 @@ class Mixers(Model):
 class Meetups(Model):
     catchment: int = Field(500, ge=2, le=10_000_000,
                            description="persons per meetup group of a topic")
-    encounters: int = Field(5, ge=0, le=100)
-    seek_known: Prob = 0.5
-    new_tie: Prob = 0.4
-    initial_weight: Weight = 0.08
-    alpha: Rate = 0.08
+    encounters: int = Field(6, ge=0, le=100, description="people talked to per meetup")
+    seek_known: Prob = Field(0.5, description="chance an encounter seeks a known attendee")
+    new_tie: Prob = Field(0.3, description="chance a first encounter becomes a tie")
+    initial_weight: Weight = 0.05
+    alpha: Rate = 0.05
 
 
 class Work(Model):
@@ -241,6 +241,15 @@ class Scenario(Model):
         total = sum(self.background.values())
         if abs(total - 1.0) > 1e-6:
             raise ValueError(f"background shares add up to {total:.6g}; they must add up to 1")
+        if len(set(self.cohorts.strategies)) != len(self.cohorts.strategies):
+            raise ValueError("cohorts.strategies names a strategy twice")
+        lo, hi = self.population.initial_weight
+        if lo > hi:
+            raise ValueError(f"population.initial_weight: lo {lo} is above hi {hi}")
+        opp = self.processes.opportunities
+        if opp.own_aim + opp.own_field > 1.0 + 1e-9:
+            raise ValueError(f"processes.opportunities: own_aim + own_field = "
+                             f"{opp.own_aim + opp.own_field:.3g}; they may add up to at most 1")
         if len(set(self.schedule)) != len(self.schedule):
             raise ValueError("schedule names a process twice")
         n_focal = self.cohorts.size * len(self.cohorts.strategies)

@@ -45,7 +45,7 @@ class People:
     hours_social: np.ndarray
     attend_mixer: np.ndarray   # bool
     attend_meetup: np.ndarray  # bool
-    acted: np.ndarray          # bool, worked on their aim this week
+    acted: np.ndarray          # bool, worked on their aim this week (set by action)
     # what the person has received and done so far
     opp_count: np.ndarray      # int64 opportunities received
     opp_value: np.ndarray      # float64 value received

@@ -7,11 +7,11 @@ teaches a little (reflection · e). Input without action changes nothing;
 action without input changes a little; the loop compounds.
 
 Foci (Feld 1981) are recurring groups by topic and stage band. Everyone
-attends their focus now and then (base_attendance); action hours add
-sessions. At a session people meet co-attendees (origin ``activity``). An
-actor whose stage has left their focus's band moves, with weekly chance
-``refocus``, to a focus of their aim at their new band: acting exposes you
-to new foci.
+attends their focus now and then (base_attendance); action hours add chance
+of a session (at most one a week). At a session people meet co-attendees
+(origin ``activity``). An actor whose stage has left their focus's band
+moves, with weekly chance ``refocus``, to a focus of their aim at their new
+band: acting exposes you to new foci.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ class Action(Process):
     def _sessions(self, world) -> np.ndarray:
         p, q = world.people, self.params
         chance = np.minimum(1.0, q.base_attendance + p.hours_action / q.session_hours)
-        draw = rng.uniforms(world.seed, rng.ACTION, world.step, p.pid, 0)
+        draw = rng.uniforms(world.seed, rng.FOCUS_SESSIONS, world.step, p.pid, 0)
         return np.where(draw < chance, p.focus, -1)
 
     def max_new_ties(self, world) -> int:

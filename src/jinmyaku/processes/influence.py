@@ -1,7 +1,8 @@
 """10. Influence: stage moves toward the weighted mean of one's K closest ties.
 
 stage_i ← stage_i + rate · (Σ_top-K w_ij·stage_j / Σ_top-K w_ij − stage_i),
-computed for everyone from last week's stages (synchronous update). Ties of
+computed for everyone from the stages at the start of this process
+(synchronous update; they include this week's growth from action). Ties of
 equal weight are ranked by their slot order.
 """
 

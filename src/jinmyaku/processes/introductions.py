@@ -1,13 +1,14 @@
 """8. Introductions: sharing progress leads a contact to introduce you onward.
 
 Each week a person shares news with chance ``share_after_action`` if they
-acted this week, else ``share_base``. They share with one contact j drawn
-∝ tie weight; j makes an introduction with chance ``introduce`` × w_ij (trust).
-j looks through up to ``candidates`` of their own contacts, in random order,
-for one k who fits the sharer's aim (k's aim or field is that topic) and is
-not yet tied to them; k accepts with chance exp(−|Δstage| / stage_scale).
-The new tie has origin ``referral``; the i–j tie is reinforced. Contacts with
-many ties have more candidates, so well-connected people introduce more.
+acted this week, else ``share_base``. They share with one contact j drawn ∝
+tie weight; j makes an introduction with chance ``introduce`` × w_ij
+(trust). j goes round up to ``candidates`` of their own contacts from a
+random starting slot, and asks only the first k who fits the sharer's aim
+(k's aim or field is that topic) and is not yet tied to them; k accepts with
+chance exp(−|Δstage| / stage_scale). The new tie has origin ``referral``;
+the i–j tie is reinforced. Contacts with many ties have more candidates, so
+well-connected people introduce more.
 """
 
 from __future__ import annotations
@@ -59,7 +60,8 @@ def introduce(T, stage, aim, field, acted, intros_made, share_after_action: floa
                 continue
             if rng.uniform(k, 4) < np.exp(-abs(stage[i] - stage[c]) / stage_scale):
                 if create_tie(T, i, c, step, REFERRAL, weight, pid) >= 0:
-                    reinforce(T.w, T.peak, T.last, tij, step, alpha)
+                    if T.death[tij] < 0:  # the new tie may have displaced i's tie to j
+                        reinforce(T.w, T.peak, T.last, tij, step, alpha)
                     intros_made[j] += 1
                     counts[1] += 1
             break

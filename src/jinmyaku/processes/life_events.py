@@ -1,9 +1,10 @@
 """11. Life events: job changes, and people leaving and joining.
 
-A person changes job with weekly chance ``job_change``: a random workplace of
-the same field with chance ``same_field``, else of a random field (their
-field changes). A person leaves with weekly chance ``leave``: all their ties
-end (cause ``left``) and a newcomer, drawn like the starting population and
+A person changes job with weekly chance ``job_change``: a random workplace
+of the same field with chance ``same_field``, else of a random field (which
+becomes their field; it may by chance be the same one, as may the
+workplace). A person leaves with weekly chance ``leave``: all their ties end
+(cause ``left``) and a newcomer, drawn like the starting population and
 outside the focal cohorts, takes the slot with a new person id. The
 population size stays constant.
 """

@@ -1,7 +1,8 @@
 """7. Maintenance: attention to existing ties, then decay.
 
 Each person starts ``interactions`` interactions a week, each with a tie
-drawn (from the weights at the start of the week) with probability
+drawn (from the weights at the start of this process, after the week's
+encounters) with probability
 ∝ weight × affinity, where
 affinity = exp(−|Δstage| / stage_scale) × (aim_bonus if aims match else 1).
 A chosen tie is reinforced (w ← w + alpha·(1 − w)). Then every tie decays
