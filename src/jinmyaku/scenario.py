@@ -127,24 +127,29 @@ class Action(Model):
     refocus: Prob = Field(0.05, description="weekly chance an actor outside their band moves")
 
 
-class Mixers(Model):
+class Events(Model):
+    """Encounter rules shared by mixers and meetups (equal defaults on purpose).
+
+    With equal rules, what separates a mixer from a meetup is structure
+    alone: a new random crowd from every field each week, or a recurring
+    group of one topic.
+    """
+
+    encounters: int = Field(6, ge=0, le=100, description="people talked to per event")
+    seek_known: Prob = Field(0.5, description="chance an encounter seeks a known attendee")
+    new_tie: Prob = Field(0.3, description="chance a first encounter becomes a tie")
+    initial_weight: Weight = Field(0.05, description="weight of a new tie")
+    alpha: Rate = Field(0.05, description="reinforcement per encounter")
+
+
+class Mixers(Events):
     event_size: int = Field(40, ge=2, le=100_000,
                             description="attendees per mixer event (events are drawn anew weekly)")
-    encounters: int = Field(6, ge=0, le=100, description="people talked to per mixer")
-    seek_known: Prob = Field(0.5, description="chance an encounter seeks a known attendee")
-    new_tie: Prob = Field(0.3, description="chance a first encounter becomes a tie")
-    initial_weight: Weight = 0.05
-    alpha: Rate = 0.05
 
 
-class Meetups(Model):
+class Meetups(Events):
     catchment: int = Field(500, ge=2, le=10_000_000,
                            description="persons per meetup group of a topic")
-    encounters: int = Field(6, ge=0, le=100, description="people talked to per meetup")
-    seek_known: Prob = Field(0.5, description="chance an encounter seeks a known attendee")
-    new_tie: Prob = Field(0.3, description="chance a first encounter becomes a tie")
-    initial_weight: Weight = 0.05
-    alpha: Rate = 0.05
 
 
 class Work(Model):

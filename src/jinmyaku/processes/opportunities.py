@@ -28,33 +28,35 @@ LEDGER_COLUMNS = ("step", "holder", "recipient", "topic", "hops", "origin", "val
 
 
 @njit(cache=True)
+def _eligible(j, holder, prev, topic, required, aim, field, stage, fitting_only) -> bool:
+    """May the opportunity go to contact j (fitting: topic is j's aim or field, stage ≥ r)?"""
+    if j == holder or j == prev:
+        return False
+    if fitting_only:
+        return (aim[j] == topic or field[j] == topic) and stage[j] >= required
+    return True
+
+
+@njit(cache=True)
 def _pick(T, cur, holder, prev, topic, required, aim, field, stage, fitting_only, u):
     """A contact of ``cur`` drawn ∝ weight (fitting ones only if asked); -1 if none."""
     total = 0.0
     for s in range(T.deg[cur]):
-        tid = T.adj[cur, s]
-        j = T.nbr[cur, s]
-        if j == holder or j == prev:
-            continue
-        if fitting_only and not ((aim[j] == topic or field[j] == topic) and stage[j] >= required):
-            continue
-        total += T.w[tid]
+        if _eligible(T.nbr[cur, s], holder, prev, topic, required, aim, field, stage,
+                     fitting_only):
+            total += T.w[T.adj[cur, s]]
     if total <= 0.0:
         return -1
     target = u * total
     acc = 0.0
     last = -1
     for s in range(T.deg[cur]):
-        tid = T.adj[cur, s]
-        j = T.nbr[cur, s]
-        if j == holder or j == prev:
-            continue
-        if fitting_only and not ((aim[j] == topic or field[j] == topic) and stage[j] >= required):
-            continue
-        acc += T.w[tid]
-        last = tid
-        if acc > target:
-            return tid
+        if _eligible(T.nbr[cur, s], holder, prev, topic, required, aim, field, stage,
+                     fitting_only):
+            last = T.adj[cur, s]
+            acc += T.w[last]
+            if acc > target:
+                return last
     return last
 
 
