@@ -14,14 +14,17 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, model_validator
 
 from .errors import InputError
 
-Share = Annotated[float, Field(ge=0.0, le=1.0)]
-Prob = Annotated[float, Field(ge=0.0, le=1.0)]
-Rate = Annotated[float, Field(ge=0.0, le=1.0)]
-Weight = Annotated[float, Field(gt=0.0, le=1.0)]
+# Strict numbers: a TOML boolean is not taken for 1 or 0 (an int is still a valid float).
+Int = Annotated[int, Strict()]
+Float = Annotated[float, Strict()]
+Share = Annotated[float, Strict(), Field(ge=0.0, le=1.0)]
+Prob = Annotated[float, Strict(), Field(ge=0.0, le=1.0)]
+Rate = Annotated[float, Strict(), Field(ge=0.0, le=1.0)]
+Weight = Annotated[float, Strict(), Field(gt=0.0, le=1.0)]
 
 ACTIVITIES = ("input", "action", "mixer", "meetup", "social")
 PROCESS_NAMES = (
@@ -37,24 +40,24 @@ class Model(BaseModel):
 class Population(Model):
     """Who lives in the world at the start."""
 
-    people: int = Field(10_000, ge=10, le=5_000_000, description="population size (persons)")
-    years: float = Field(5.0, gt=0.0, le=50.0, description="horizon (years of 52 weeks)")
-    fields: int = Field(20, ge=1, le=1000, description="industries = topics (count)")
+    people: Int = Field(10_000, ge=10, le=5_000_000, description="population size (persons)")
+    years: Float = Field(5.0, gt=0.0, le=50.0, description="horizon (years of 52 weeks)")
+    fields: Int = Field(20, ge=1, le=1000, description="industries = topics (count)")
     aim_is_field: Prob = Field(0.7, description="chance a person's aim is their own field")
-    stage_beta: tuple[Annotated[float, Field(gt=0)], Annotated[float, Field(gt=0)]] = Field(
+    stage_beta: tuple[Annotated[Float, Field(gt=0)], Annotated[Float, Field(gt=0)]] = Field(
         (2.0, 5.0), description="Beta(a, b) of the initial stage")
-    propensity_beta: tuple[Annotated[float, Field(gt=0)], Annotated[float, Field(gt=0)]] = Field(
+    propensity_beta: tuple[Annotated[Float, Field(gt=0)], Annotated[Float, Field(gt=0)]] = Field(
         (2.0, 2.0), description="Beta(a, b) of input and action propensities")
-    discretionary_hours: float = Field(5.0, ge=0.0, le=60.0,
+    discretionary_hours: Float = Field(5.0, ge=0.0, le=60.0,
                                        description="free hours a week, equal for everyone (h)")
-    max_ties: int = Field(150, ge=2, le=2000, description="most ties a person holds (Dunbar)")
-    school_group: int = Field(40, ge=2, le=10_000,
+    max_ties: Int = Field(150, ge=2, le=2000, description="most ties a person holds (Dunbar)")
+    school_group: Int = Field(40, ge=2, le=10_000,
                               description="size of a family/school circle (persons)")
-    school_ties: float = Field(10.0, ge=0.0, le=500.0,
+    school_ties: Float = Field(10.0, ge=0.0, le=500.0,
                                description="mean family/school ties per person at start")
-    workplace_size: float = Field(25.0, ge=2.0, le=100_000.0,
+    workplace_size: Float = Field(25.0, ge=2.0, le=100_000.0,
                                   description="mean workplace size (persons)")
-    workplace_ties: float = Field(6.0, ge=0.0, le=500.0,
+    workplace_ties: Float = Field(6.0, ge=0.0, le=500.0,
                                   description="mean workplace ties per person at start")
     initial_weight: tuple[Weight, Weight] = Field((0.2, 0.8),
                                                   description="U(lo, hi) weight of starting ties")
@@ -90,36 +93,36 @@ def _default_strategies() -> dict[str, Strategy]:
 class Cohorts(Model):
     """Focal cohorts: typical people, drawn at random, told to follow one strategy."""
 
-    size: int = Field(500, ge=0, le=1_000_000, description="persons per focal strategy")
+    size: Int = Field(500, ge=0, le=1_000_000, description="persons per focal strategy")
     strategies: list[str] = Field(
         default_factory=lambda: ["passive", "mixer", "meetup", "grow", "grow+meetup"])
 
 
 class Budget(Model):
-    mixer_hours: float = Field(3.0, gt=0.0, le=24.0, description="hours one mixer takes (h)")
-    meetup_hours: float = Field(3.0, gt=0.0, le=24.0, description="hours one meetup takes (h)")
+    mixer_hours: Float = Field(3.0, gt=0.0, le=24.0, description="hours one mixer takes (h)")
+    meetup_hours: Float = Field(3.0, gt=0.0, le=24.0, description="hours one meetup takes (h)")
 
 
 class Input(Model):
-    rate: float = Field(0.1, ge=0.0, le=10.0,
+    rate: Float = Field(0.1, ge=0.0, le=10.0,
                         description="knowledge per study hour at propensity 1 (units/h)")
     forgetting: Rate = Field(0.01, description="share of knowledge lost per week")
 
 
 class Action(Model):
-    conversion: float = Field(0.1, ge=0.0, le=10.0,
+    conversion: Float = Field(0.1, ge=0.0, le=10.0,
                               description="knowledge put to use per action hour (units/h)")
-    practice: float = Field(0.01, ge=0.0, le=10.0,
+    practice: Float = Field(0.01, ge=0.0, le=10.0,
                             description="stage growth fuel per action hour without knowledge")
-    growth: float = Field(0.05, ge=0.0, le=10.0,
+    growth: Float = Field(0.05, ge=0.0, le=10.0,
                           description="stage gained per unit of fuel at stage 0")
-    reflection: float = Field(0.02, ge=0.0, le=10.0,
+    reflection: Float = Field(0.02, ge=0.0, le=10.0,
                               description="knowledge learnt per action hour (units/h)")
-    stage_bands: int = Field(5, ge=1, le=100, description="stage bands that split foci")
-    focus_size: int = Field(40, ge=2, le=100_000, description="target members per focus")
+    stage_bands: Int = Field(5, ge=1, le=100, description="stage bands that split foci")
+    focus_size: Int = Field(40, ge=2, le=100_000, description="target members per focus")
     base_attendance: Prob = Field(0.1, description="weekly chance of a focus session w/o action")
-    session_hours: float = Field(2.0, gt=0.0, le=24.0, description="hours of one focus session")
-    encounters: int = Field(3, ge=0, le=100, description="co-members met per session")
+    session_hours: Float = Field(2.0, gt=0.0, le=24.0, description="hours of one focus session")
+    encounters: Int = Field(3, ge=0, le=100, description="co-members met per session")
     seek_known: Prob = Field(0.5, description="chance an encounter seeks a known co-member")
     new_tie: Prob = Field(0.4, description="chance a first encounter becomes a tie")
     initial_weight: Weight = 0.1
@@ -135,7 +138,7 @@ class Events(Model):
     group of one topic.
     """
 
-    encounters: int = Field(6, ge=0, le=100, description="people talked to per event")
+    encounters: Int = Field(6, ge=0, le=100, description="people talked to per event")
     seek_known: Prob = Field(0.5, description="chance an encounter seeks a known attendee")
     new_tie: Prob = Field(0.3, description="chance a first encounter becomes a tie")
     initial_weight: Weight = Field(0.05, description="weight of a new tie")
@@ -143,18 +146,18 @@ class Events(Model):
 
 
 class Mixers(Events):
-    event_size: int = Field(40, ge=2, le=100_000,
+    event_size: Int = Field(40, ge=2, le=100_000,
                             description="attendees per mixer event (events are drawn anew weekly)")
 
 
 class Meetups(Events):
-    catchment: int = Field(500, ge=2, le=10_000_000,
+    catchment: Int = Field(500, ge=2, le=10_000_000,
                            description="persons per meetup group of a topic")
 
 
 class Work(Model):
-    encounters: float = Field(3.0, ge=0.0, le=100.0, description="coworkers met per week")
-    social_per_hour: float = Field(1.0, ge=0.0, le=100.0,
+    encounters: Float = Field(3.0, ge=0.0, le=100.0, description="coworkers met per week")
+    social_per_hour: Float = Field(1.0, ge=0.0, le=100.0,
                                    description="extra coworker encounters per social hour")
     seek_known: Prob = 0.7
     new_tie: Prob = 0.3
@@ -163,10 +166,10 @@ class Work(Model):
 
 
 class Maintenance(Model):
-    interactions: int = Field(8, ge=0, le=1000, description="interactions a person starts/week")
-    stage_scale: float = Field(0.15, gt=0.0, le=10.0,
+    interactions: Int = Field(8, ge=0, le=1000, description="interactions a person starts/week")
+    stage_scale: Float = Field(0.15, gt=0.0, le=10.0,
                                description="affinity falls as exp(-|Δstage|/scale)")
-    aim_bonus: float = Field(2.0, ge=1.0, le=100.0, description="affinity factor for shared aim")
+    aim_bonus: Float = Field(2.0, ge=1.0, le=100.0, description="affinity factor for shared aim")
     alpha: Rate = 0.1
     decay: Rate = Field(0.03, description="share of weight lost per week")
     drop_below: Weight = Field(0.02, description="ties weaker than this die")
@@ -176,28 +179,28 @@ class Introductions(Model):
     share_after_action: Prob = Field(0.3, description="weekly chance an actor shares progress")
     share_base: Prob = Field(0.02, description="weekly chance anyone else shares news")
     introduce: Prob = Field(0.5, description="chance of an introduction, times the tie weight")
-    candidates: int = Field(10, ge=1, le=1000, description="contacts the introducer considers")
-    stage_scale: float = Field(0.15, gt=0.0, le=10.0,
+    candidates: Int = Field(10, ge=1, le=1000, description="contacts the introducer considers")
+    stage_scale: Float = Field(0.15, gt=0.0, le=10.0,
                                description="acceptance falls as exp(-|Δstage|/scale)")
     initial_weight: Weight = 0.1
     alpha: Rate = Field(0.05, description="reinforcement of the introducer's tie")
 
 
 class Opportunities(Model):
-    rate: float = Field(0.02, ge=0.0, le=5.0,
+    rate: Float = Field(0.02, ge=0.0, le=5.0,
                         description="opportunities per person-week at mean stage power")
-    stage_power: float = Field(2.0, ge=0.0, le=10.0, description="γ in rate ∝ stage**γ")
+    stage_power: Float = Field(2.0, ge=0.0, le=10.0, description="γ in rate ∝ stage**γ")
     own_aim: Prob = Field(0.5, description="chance the topic is the holder's aim")
     own_field: Prob = Field(0.3, description="chance the topic is the holder's field")
-    max_hops: int = Field(3, ge=1, le=20)
-    trust_half: float = Field(0.2, gt=0.0, le=10.0,
+    max_hops: Int = Field(3, ge=1, le=20)
+    trust_half: Float = Field(0.2, gt=0.0, le=10.0,
                               description="weight at which an offer is made half the time")
     forward: Prob = Field(0.5, description="chance an unfitting holder forwards it on")
     alpha: Rate = Field(0.1, description="reinforcement of a tie that delivers value")
 
 
 class Influence(Model):
-    k: int = Field(5, ge=1, le=1000, description="closest ties that pull on stage")
+    k: Int = Field(5, ge=1, le=1000, description="closest ties that pull on stage")
     rate: Rate = Field(0.02, description="share of the gap closed per week")
 
 
@@ -226,7 +229,7 @@ class Scenario(Model):
 
     name: str = "unnamed"
     description: str = ""
-    seed: int = Field(1, ge=0, le=2**63 - 1)
+    seed: Int = Field(1, ge=0, le=2**63 - 1)
     population: Population = Population()
     strategies: dict[str, Strategy] = Field(default_factory=_default_strategies)
     background: dict[str, Share] = Field(
@@ -240,9 +243,15 @@ class Scenario(Model):
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
         known = set(self.strategies)
-        for name in list(self.background) + list(self.cohorts.strategies):
-            if name not in known:
-                raise ValueError(f"strategy {name!r} is not defined; defined: {sorted(known)}")
+        if "background" in known:
+            raise ValueError("strategies.background: 'background' is reserved for people "
+                             "outside the focal cohorts; give the strategy another name")
+        for where, names in (("background", list(self.background)),
+                             ("cohorts.strategies", list(self.cohorts.strategies))):
+            for name in names:
+                if name not in known:
+                    raise ValueError(f"{where}: strategy {name!r} is not defined in "
+                                     f"[strategies]; defined: {', '.join(sorted(known))}")
         total = sum(self.background.values())
         if abs(total - 1.0) > 1e-6:
             raise ValueError(f"background shares add up to {total:.6g}; they must add up to 1")
@@ -290,7 +299,7 @@ def builtin_text(name: str) -> str:
 def _format_errors(source: str, err: ValidationError) -> str:
     lines = []
     for e in err.errors():
-        path = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        path = ".".join(str(p) for p in e["loc"])
         msg = e["msg"]
         if e["type"] == "extra_forbidden":
             msg = "unknown key (check the spelling; `jinmyaku scenarios show default` lists keys)"
@@ -298,7 +307,7 @@ def _format_errors(source: str, err: ValidationError) -> str:
             msg = msg.removeprefix("Value error, ")
         elif e["type"] == "literal_error":
             msg = f"not allowed; {msg.lower()}"
-        lines.append(f"{path}: {msg}")
+        lines.append(f"{path}: {msg}" if path else msg)
     return f"{source}: invalid scenario: " + "; ".join(lines) + "."
 
 
@@ -354,7 +363,15 @@ def load(source: str | Path, overrides: list[str] | None = None) -> Scenario:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise InputError(f"{label}: not valid TOML ({e}).") from None
-    raw = apply_overrides(raw, overrides or [])
+    if overrides:
+        # Override the resolved scenario (defaults filled in), so that e.g.
+        # --set strategies.mixer.mixer=0.5 changes one share and keeps the other
+        # strategies; if the file alone is not valid, let the overrides mend it.
+        try:
+            raw = Scenario.model_validate(raw).model_dump(mode="json")
+        except ValidationError:
+            pass
+        raw = apply_overrides(raw, overrides)
     try:
         return Scenario.model_validate(raw)
     except ValidationError as e:

@@ -122,8 +122,9 @@ def create_tie(T, i: int, j: int, step: int, origin: int, weight: float, pid) ->
         return -1
     cap = T.adj.shape[1]
     if T.deg[i] >= cap or T.deg[j] >= cap:
-        wi = T.w[weakest_tie(T, i)] if T.deg[i] >= cap else np.inf
-        wj = T.w[weakest_tie(T, j)] if T.deg[j] >= cap else np.inf
+        # a person with a free slot never blocks the tie
+        wi = T.w[weakest_tie(T, i)] if T.deg[i] >= cap else -np.inf
+        wj = T.w[weakest_tie(T, j)] if T.deg[j] >= cap else -np.inf
         if wi >= weight or wj >= weight:
             return -1
         _make_room(T, i, weight, step)

@@ -1,0 +1,179 @@
+"""The command line, through ``jinmyaku.cli.main(argv)`` (returns the exit status)."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+
+import networkx as nx
+import pandas as pd
+import pytest
+
+from jinmyaku import __version__, cli
+from jinmyaku.io import sha256
+from jinmyaku.scenario import load
+
+RUN = ["run", "small", "--years", "0.2", "-q"]
+PARQUET = ["series", "events", "ties", "opportunities", "people", "summary"]
+
+
+def main(capsys, *argv: str) -> tuple[int, str, str]:
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_run_writes_a_complete_run_folder(tmp_path, capsys):
+    out = tmp_path / "run"
+    code, stdout, err = main(capsys, *RUN, "--out", str(out), "--set", "population.people=500",
+                             "--people", "200", "--set", "cohorts.size=20", "--export-graph")
+    assert code == 0, err
+    assert "Traceback" not in stdout + err
+    expected = {"scenario.toml", "manifest.json", "network.graphml",
+                *(f"{n}.parquet" for n in PARQUET)}
+    assert {p.name for p in out.iterdir()} == expected
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert set(manifest["files"]) == expected - {"manifest.json"}
+    for name, digest in manifest["files"].items():
+        assert sha256(out / name) == digest, name
+    # --people is applied after --set population.people; --years 0.2 is 10 weeks
+    sc = tomllib.loads((out / "scenario.toml").read_text())
+    assert sc["population"]["people"] == 200 and sc["cohorts"]["size"] == 20
+    assert manifest["steps"] == 10 and manifest["scenario"] == "small"
+    assert manifest["seed"] == sc["seed"] and manifest["jinmyaku"] == __version__
+    assert load(out / "scenario.toml").population.people == 200
+    people = pd.read_parquet(out / "people.parquet")
+    assert len(people) == 200
+    assert pd.read_parquet(out / "series.parquet")["step"].max() == 10
+    g = nx.read_graphml(out / "network.graphml")
+    assert g.number_of_nodes() == 200
+    ties = pd.read_parquet(out / "ties.parquet")
+    assert g.number_of_edges() == int(ties["death"].isna().sum())
+    # the summary tables name every focal strategy
+    for strategy in load("small").cohorts.strategies:
+        assert strategy in stdout
+    assert str(out) in stdout.replace("\n", "")
+
+
+@pytest.mark.parametrize("cohorts", ["cohorts.size=0", "cohorts.strategies=[]"])
+def test_run_without_focal_cohorts(cohorts, tmp_path, capsys):
+    code, stdout, err = main(capsys, *RUN, "--people", "100", "--years", "0.05",
+                             "--set", cohorts, "--out", str(tmp_path / "r"))
+    assert code == 0, err
+    assert "Traceback" not in stdout + err
+    if cohorts.endswith("[]"):
+        assert "no focal cohorts" in stdout
+    assert (tmp_path / "r" / "manifest.json").exists()
+
+
+def test_scenarios_lists_builtins(capsys):
+    code, stdout, err = main(capsys, "scenarios")
+    assert code == 0, err
+    assert "default" in stdout and "small" in stdout
+
+
+@pytest.mark.parametrize("name", ["default", "small"])
+def test_scenarios_show_prints_toml_that_loads_back(name, tmp_path, capsys):
+    code, stdout, err = main(capsys, "scenarios", "show", name)
+    assert code == 0, err
+    raw = tomllib.loads(stdout)  # valid TOML, nothing else on stdout
+    assert raw["name"] == name and "processes" in raw and "strategies" in raw
+    path = tmp_path / "shown.toml"
+    path.write_text(stdout, encoding="utf-8")
+    assert load(path) == load(name)
+
+
+def test_version(capsys):
+    code, stdout, _ = main(capsys, "--version")
+    assert code == 0 and __version__ in stdout
+
+
+def _file_under_a_file(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    return str(blocker / "run")
+
+
+def _malformed(tmp_path):
+    path = tmp_path / "broken.toml"
+    path.write_text("[population\npeople = 10\n")
+    return path
+
+
+BAD = [
+    pytest.param(lambda t: ["run", "no-such-scenario"], "neither a built-in", id="unknown-name"),
+    pytest.param(lambda t: ["run", str(t / "missing.toml")], "no such scenario file",
+                 id="missing-file"),
+    pytest.param(lambda t: ["run", str(_malformed(t))], "not valid TOML", id="malformed-toml"),
+    pytest.param(lambda t: ["run", "small", "--set", "processes.mixers.seek_known=2"],
+                 "processes.mixers.seek_known", id="out-of-range-set"),
+    pytest.param(lambda t: ["run", "small", "--set", "population.people"], "KEY=VALUE",
+                 id="set-without-value"),
+    pytest.param(lambda t: ["run", "small", "--set", "seed.x=1"], "not a table",
+                 id="set-into-a-number"),
+    pytest.param(lambda t: ["run", "small", "--set", "population.peeple=3"], "unknown key",
+                 id="set-unknown-key"),
+    pytest.param(lambda t: ["run", "small", "--people", "200"], "cohorts.size",
+                 id="cohorts-larger-than-population"),
+    pytest.param(lambda t: ["run", "small", "--years", "-1"], "population.years",
+                 id="negative-years"),
+    pytest.param(lambda t: ["run", "small", "--people", "many"], "--people", id="not-a-number"),
+    pytest.param(lambda t: ["run", "small", "--colour"], "--colour", id="unknown-option"),
+    pytest.param(lambda t: ["scenarios", "show", "nope"], "no built-in scenario",
+                 id="show-unknown"),
+    pytest.param(lambda t: ["run", "small", "--people", "100", "--set", "cohorts.size=5",
+                            "--out", _file_under_a_file(t)], "cannot write results",
+                 id="out-under-a-file"),
+]
+
+
+@pytest.mark.parametrize(("argv", "words"), BAD)
+def test_bad_input_exits_2_without_traceback(argv, words, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # a default run folder would land here
+    args = argv(tmp_path)
+    code, stdout, err = main(capsys, *args, *(["-q"] if args[0] == "run" else []))
+    assert code == 2, (stdout, err)
+    text = stdout + err
+    assert "Traceback" not in text
+    assert words in " ".join(text.split()), text  # rich may wrap long messages
+    assert not (tmp_path / "runs").exists()  # nothing was run or written
+
+
+def test_unwritable_out_is_refused_before_running(tmp_path, capsys, monkeypatch):
+    import jinmyaku.engine
+
+    def no_run(*args, **kwargs):
+        raise AssertionError("the simulation ran before the folder was checked")
+
+    monkeypatch.setattr(jinmyaku.engine.Simulation, "__init__", no_run)
+    code, _, err = main(capsys, *RUN, "--people", "100", "--set", "cohorts.size=5",
+                        "--out", _file_under_a_file(tmp_path))
+    assert code == 2 and "a-file" in err and "Traceback" not in err
+
+
+def test_interrupted_run_exits_130_and_writes_no_manifest(tmp_path, capsys, monkeypatch):
+    import jinmyaku.engine
+
+    def interrupted(self, progress=None):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(jinmyaku.engine.Simulation, "run", interrupted)
+    out = tmp_path / "r"
+    code, _, err = main(capsys, *RUN, "--people", "100", "--set", "cohorts.size=5",
+                        "--out", str(out))
+    assert code == 130
+    assert "Traceback" not in err
+    assert not (out / "manifest.json").exists()
+
+
+def test_a_strategy_named_background_is_refused(tmp_path, capsys):
+    path = tmp_path / "bg.toml"
+    path.write_text('name = "bg"\nbackground = { passive = 1.0 }\n'
+                    '[population]\npeople = 100\nyears = 0.05\n'
+                    '[cohorts]\nsize = 10\nstrategies = ["background"]\n'
+                    '[strategies.passive]\nsocial = 1.0\n'
+                    '[strategies.background]\ninput = 1.0\n')
+    code, stdout, err = main(capsys, "run", str(path), "-q", "--out", str(tmp_path / "r"))
+    assert code == 2 and "Traceback" not in stdout + err
+    assert "strategies.background" in err and "reserved" in err
+    assert not (tmp_path / "r" / "manifest.json").exists()

@@ -1,0 +1,203 @@
+"""Scenario validation, --set parsing, built-in scenarios, TOML round trip."""
+
+from __future__ import annotations
+
+import tomllib
+
+import pytest
+
+import jinmyaku
+from jinmyaku.errors import InputError
+from jinmyaku.scenario import (
+    PROCESS_NAMES,
+    Scenario,
+    apply_overrides,
+    builtin_names,
+    builtin_text,
+    load,
+    parse_value,
+)
+
+SMALL_SOURCE = "built-in scenario 'small'"
+
+# (override, words the message must contain: the key path and what went wrong)
+BAD_OVERRIDES = [
+    pytest.param("population.peeple=3", ["population.peeple", "unknown key"], id="unknown-key"),
+    pytest.param("processes.mixers.encounter=3", ["processes.mixers.encounter", "unknown key"],
+                 id="unknown-nested-key"),
+    pytest.param("population.people='many'", ["population.people", "integer"], id="wrong-type"),
+    pytest.param("population.years=[1, 2]", ["population.years", "number"], id="wrong-type-list"),
+    pytest.param("population.people=5", ["population.people", "greater than or equal to 10"],
+                 id="below-range"),
+    pytest.param("processes.mixers.seek_known=1.5",
+                 ["processes.mixers.seek_known", "less than or equal to 1"], id="above-range"),
+    pytest.param("population.years=0", ["population.years", "greater than 0"], id="zero-years"),
+    pytest.param("background={passive = 0.5, mixer = 0.4}",
+                 ["background", "add up to 0.9", "must add up to 1"], id="background-sum"),
+    pytest.param("cohorts.strategies=['passive', 'networking']", ["'networking'", "not defined"],
+                 id="unknown-cohort-strategy"),
+    pytest.param("schedule=['budget', 'dancing']", ["schedule.1", "not allowed", "'budget'"],
+                 id="unknown-process"),
+    pytest.param("schedule=['budget', 'budget']", ["schedule", "twice"], id="process-twice"),
+    pytest.param("strategies.all_in={mixer = 0.8, meetup = 0.8}",
+                 ["strategies.all_in", "add up to 1.6"], id="strategy-over-one"),
+    pytest.param("cohorts.size=100", ["cohorts.size", "300"], id="cohorts-too-big"),
+    pytest.param("seed=-1", ["seed", "greater than or equal to 0"], id="negative-seed"),
+]
+
+
+@pytest.mark.parametrize(("override", "words"), BAD_OVERRIDES)
+def test_bad_values_raise_input_error_naming_source_and_key(override, words):
+    with pytest.raises(InputError) as err:
+        load("small", ["population.people=300", override])
+    msg = str(err.value)
+    assert msg.startswith(SMALL_SOURCE), msg
+    for word in words:
+        assert word in msg, (word, msg)
+    assert "Traceback" not in msg and "\n" not in msg  # one paragraph
+
+
+@pytest.mark.parametrize(("override", "key"), [
+    ("cohorts.strategies=['passive', 'networking']", "cohorts.strategies"),
+    ("background={networking = 1.0}", "background"),
+])
+def test_unknown_strategy_error_names_its_key_path(override, key):
+    with pytest.raises(InputError) as err:
+        load("small", [override])
+    msg = str(err.value)
+    assert f"{key}:" in msg or f"{key}." in msg, msg
+
+
+def test_errors_in_a_file_name_the_file(tmp_path):
+    path = tmp_path / "mine.toml"
+    path.write_text('name = "mine"\n[population]\npeople = 300\nyears = -1\ncolour = "red"\n')
+    with pytest.raises(InputError) as err:
+        load(path)
+    msg = str(err.value)
+    assert msg.startswith(str(path))
+    assert "population.years" in msg and "population.colour" in msg  # every problem, at once
+    assert "with --set overrides" not in msg
+    with pytest.raises(InputError) as err:
+        load(path, ["population.years=1", "population.colour=1"])
+    assert "with --set overrides" in str(err.value)
+
+
+def test_unreadable_and_malformed_sources(tmp_path):
+    with pytest.raises(InputError, match="no such scenario file"):
+        load(tmp_path / "missing.toml")
+    with pytest.raises(InputError, match="neither a built-in scenario"):
+        load("no-such-scenario")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[population\npeople = 3\n")
+    with pytest.raises(InputError, match="not valid TOML") as err:
+        load(bad)
+    assert str(bad) in str(err.value)
+    binary = tmp_path / "binary.toml"
+    binary.write_bytes(b"\xff\xfe\x00name")
+    with pytest.raises(InputError, match="cannot read"):
+        load(binary)
+    with pytest.raises(InputError):
+        load(tmp_path)  # a folder, not a file
+
+
+# ----------------------------------------------------------------- --set parsing
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("4", 4), ("0.25", 0.25), ("true", True), ("[1, 2]", [1, 2]), ('"quoted"', "quoted"),
+    ("plain words", "plain words"), ("['a', 'b']", ["a", "b"]), ("1e3", 1000.0),
+    ("{a = 1}", {"a": 1}),
+])
+def test_parse_value_reads_toml_literals_else_strings(text, value):
+    assert parse_value(text) == value
+    assert type(parse_value(text)) is type(value)
+
+
+def test_apply_overrides_sets_nested_keys():
+    raw = {"population": {"people": 10}}
+    out = apply_overrides(raw, ["population.people=20", "processes.mixers.encounters=4",
+                                " seed = 7 ", "description=a=b", "population.people=30"])
+    assert out["population"] == {"people": 30}  # later overrides win
+    assert out["processes"] == {"mixers": {"encounters": 4}}
+    assert out["seed"] == 7 and out["description"] == "a=b"
+
+
+@pytest.mark.parametrize(("item", "words"), [
+    ("population.people", ["expected KEY=VALUE"]),
+    ("=5", ["key is empty"]),
+    ("...=5", ["key is empty"]),
+    ("seed.x=1", ["'seed'", "not a table"]),
+])
+def test_apply_overrides_rejects_bad_forms(item, words):
+    with pytest.raises(InputError) as err:
+        apply_overrides({"seed": 1}, [item])
+    msg = str(err.value)
+    assert repr(item) in msg
+    for word in words:
+        assert word in msg
+
+
+def test_overrides_reach_the_scenario():
+    sc = load("small", ["processes.mixers.encounters=4", "population.fields=7", "seed=9"])
+    assert sc.processes.mixers.encounters == 4
+    assert sc.population.fields == 7 and sc.seed == 9
+    base = load("small")
+    assert base.processes.mixers.encounters == Scenario().processes.mixers.encounters
+
+
+def test_set_one_parameter_of_a_default_strategy():
+    sc = load("small", ["strategies.mixer.mixer=0.5"])
+    assert sc.strategies["mixer"].mixer == 0.5
+    assert set(sc.strategies) == set(Scenario().strategies)
+
+
+# ----------------------------------------------------------------- built-ins, round trip
+
+
+def test_builtin_names():
+    names = builtin_names()
+    assert {"default", "small"} <= set(names)
+    assert names == sorted(names)
+
+
+@pytest.mark.parametrize("name", builtin_names())
+def test_every_builtin_validates_and_round_trips(name, tmp_path):
+    sc = load(name)
+    assert sc.name == name
+    assert tomllib.loads(builtin_text(name))["name"] == name
+    assert sc.steps >= 1 and sorted(sc.schedule) == sorted(PROCESS_NAMES)
+    path = tmp_path / f"{name}-copy.toml"
+    path.write_text(sc.to_toml(), encoding="utf-8")
+    assert load(path) == sc
+
+
+def test_to_toml_round_trips_a_changed_scenario(tmp_path):
+    raw = load("small").model_dump()
+    raw["strategies"]["solo"] = {"input": 1.0}
+    raw["cohorts"]["strategies"] = ["solo"]
+    raw["background"] = {"solo": 0.5, "passive": 0.5}
+    raw["description"] = 'two\nlines "quoted" 人脈'
+    sc = Scenario.model_validate(apply_overrides(raw, [
+        "population.stage_beta=[3.0, 4.0]", "schedule=['budget', 'input']",
+        "seed=123456789012"]))
+    path = tmp_path / "changed.toml"
+    path.write_text(sc.to_toml(), encoding="utf-8")
+    back = load(path)
+    assert back == sc
+    assert back.population.stage_beta == (3.0, 4.0) and back.schedule == ["budget", "input"]
+    assert back.description == 'two\nlines "quoted" 人脈' and back.seed == 123456789012
+
+
+def test_run_accepts_a_scenario_object_with_overrides():
+    sc = load("small", ["population.people=100", "cohorts.size=5", "population.years=0.05",
+                        "schedule=['budget', 'input']"])
+    res = jinmyaku.run(sc, seed=4, overrides=["processes.input.rate=0"])
+    assert res.scenario.seed == 4 and res.scenario.processes.input.rate == 0
+    assert (res.people["knowledge"] == 0).all()
+    assert len(res.people) == 100
+
+
+@pytest.mark.parametrize("override", ["population.years=true", "cohorts.size=true"])
+def test_a_boolean_is_not_a_number(override):
+    with pytest.raises(InputError):
+        load("small", ["population.people=300", override])

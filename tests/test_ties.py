@@ -1,0 +1,249 @@
+"""Properties of the tie store under random sequences of operations (hypothesis).
+
+A TieStore on a handful of people with a tiny capacity and a tiny pool is
+driven by random create / kill / reinforce / decay / flush operations. A
+plain-Python model records what must be true (which ties live, which died
+when and why); after every operation the store's structure is checked, and
+after the sequence its ledger is compared with the model.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import Phase, example, given, settings
+from hypothesis import strategies as st
+
+from jinmyaku.processes.maintenance import decay
+from jinmyaku.ties import (
+    ALIVE,
+    DECAYED,
+    DISPLACED,
+    LEFT,
+    TieStore,
+    create_tie,
+    find_tie,
+    kill_tie,
+    reinforce,
+    weakest_tie,
+)
+
+N = 5  # people
+CAP = 2  # ties a person can hold: small so the capacity rule is exercised often
+PID = np.arange(N, dtype=np.int64) * 10 + 7  # person ids differ from slots on purpose
+DROP = 0.02
+
+weights = st.one_of(st.sampled_from([0.05, 0.3, 0.5, 1.0]),  # repeated values: equal weights
+                    st.floats(min_value=1e-3, max_value=1.0))
+people = st.integers(0, N - 1)
+
+def _op(code, i, j, w, pick, alpha, rate, cause):
+    """Codes 0-5: create (mostly creations, so people often reach capacity), 6: kill,
+    7: reinforce, 8: decay, 9: flush."""
+    if code <= 5:
+        return ("create", i, j, w)
+    return [("kill", pick, cause), ("reinforce", pick, alpha), ("decay", rate),
+            ("flush",)][code - 6]
+
+
+ops = st.builds(_op, st.integers(0, 9), people, people, weights, st.integers(0, 100),
+                st.one_of(st.sampled_from([0.0, 1.0]), st.floats(0.0, 1.0)),
+                st.floats(0.0, 0.3), st.sampled_from([DECAYED, LEFT]))
+
+
+def check_structure(store: TieStore) -> None:
+    """Symmetry, no self-ties or duplicates, weights in (0, 1], degrees, counts."""
+    T = store.arrays()
+    cap = store.capacity
+    assert T.adj.shape == (N, cap) and T.nbr.shape == (N, cap)
+    seen: dict[int, list[int]] = {}
+    for i in range(N):
+        d = int(T.deg[i])
+        assert 0 <= d <= cap
+        assert d == int((T.adj[i] >= 0).sum()), "deg differs from the filled adj slots"
+        assert (T.adj[i, :d] >= 0).all() and (T.adj[i, d:] == -1).all()
+        assert (T.nbr[i, :d] >= 0).all() and (T.nbr[i, d:] == -1).all()
+        for s in range(d):
+            tid = int(T.adj[i, s])
+            assert T.a[tid] >= 0 and T.death[tid] < 0, "adj holds a dead or free record"
+            a, b = int(T.a[tid]), int(T.b[tid])
+            assert i in (a, b)
+            assert T.nbr[i, s] == (b if a == i else a), "nbr is not the tie's other end"
+            seen.setdefault(tid, []).append(i)
+    # every tie in adj is seen from exactly its two ends, once each
+    for tid, ends in seen.items():
+        assert sorted(ends) == sorted((int(T.a[tid]), int(T.b[tid]))), (tid, ends)
+    # living records (not free, not in the graveyard) are exactly those in adj
+    living = {int(t) for t in range(T.a.size) if T.a[t] >= 0 and T.death[t] < 0}
+    assert living == set(seen)
+    assert store.n_alive == len(living) == int(T.deg.sum()) // 2
+    pairs = [(min(T.a[t], T.b[t]), max(T.a[t], T.b[t])) for t in living]
+    assert all(a != b for a, b in pairs), "self-tie"
+    assert len(set(pairs)) == len(pairs), "two ties between the same pair"
+    for t in living:
+        assert 0.0 < T.w[t] <= 1.0, T.w[t]
+        assert T.peak[t] >= T.w[t]
+        assert T.pa[t] == PID[T.a[t]] and T.pb[t] == PID[T.b[t]]
+    # find_tie agrees with the pairs, from both ends
+    for i in range(N):
+        for j in range(N):
+            tid = find_tie(T.nbr, T.adj, T.deg, i, j)
+            if (min(i, j), max(i, j)) in set(pairs):
+                assert tid >= 0 and {int(T.a[tid]), int(T.b[tid])} == {i, j}
+            else:
+                assert tid == -1
+
+
+def run_ops(store: TieStore, sequence, check_acceptance: bool = False) -> dict:
+    """Apply the operations, checking each against the model; return the model.
+
+    Creation is always checked one way: a tie the store accepts obeys the
+    capacity rule (no self-tie, no duplicate, each full endpoint had a weakest
+    tie weaker than the newcomer and lost exactly that one), and a refusal
+    changes nothing. With ``check_acceptance`` it is also checked the other
+    way: every tie the rule allows is made.
+    """
+    alive: dict[int, int] = {}  # uid -> tid of living ties
+    created: dict[int, tuple[int, int, int]] = {}  # uid -> (pid a, pid b, birth)
+    died: dict[int, tuple[int, int]] = {}  # uid -> (death step, cause)
+
+    def weight_of(uid):
+        return float(store.w[alive[uid]])
+
+    def ties_of(i):
+        return [u for u, t in alive.items() if i in (store.a[t], store.b[t])]
+
+    for step, op in enumerate(sequence, start=1):
+        kind = op[0]
+        if kind == "create":
+            _, i, j, w = op
+            store.reserve(1)  # may grow the pool: fetch the arrays afterwards
+            T = store.arrays()
+            before = {u: weight_of(u) for u in alive}
+            mine_before = {x: ties_of(x) for x in (i, j)}
+            exists = find_tie(T.nbr, T.adj, T.deg, i, j) >= 0
+            full = sorted({x for x in (i, j) if len(mine_before[x]) == CAP})
+            weakest = {x: min(before[u] for u in mine_before[x]) for x in full}
+            # the capacity rule: a full person only accepts a tie stronger than its weakest
+            allowed = i != j and not exists and all(weakest[x] < w for x in full)
+            next_uid = int(T.counters[2])
+            tid = create_tie(T, i, j, step, 1, w, PID)
+            if check_acceptance:
+                assert (tid >= 0) == allowed, (
+                    f"create({i}, {j}, w={w}) with full endpoints {full} "
+                    f"(weakest {weakest}) returned {tid}")
+            if tid < 0:
+                assert {u: weight_of(u) for u in alive} == before, "refusal changed ties"
+                assert int(T.counters[2]) == next_uid
+                continue
+            assert allowed, f"create({i}, {j}, w={w}) broke the rule (weakest {weakest})"
+            assert T.uid[tid] == next_uid and T.w[tid] == w and T.birth[tid] == step
+            gone = [u for u, t in alive.items() if T.death[t] >= 0]
+            # exactly one weakest tie dropped per full endpoint, with cause "displaced"
+            assert len(gone) == len(full)
+            for x in full:
+                dropped = [u for u in gone if u in mine_before[x]]
+                assert len(dropped) == 1 and before[dropped[0]] == weakest[x] < w
+            for u in gone:
+                assert T.cause[alive[u]] == DISPLACED and T.death[alive[u]] == step
+                died[u] = (step, DISPLACED)
+                del alive[u]
+            alive[next_uid] = tid
+            created[next_uid] = (int(PID[i]), int(PID[j]), step)
+        elif kind == "kill":
+            if not alive:
+                continue
+            _, pick, cause = op
+            uid = sorted(alive)[pick % len(alive)]
+            kill_tie(store.arrays(), alive.pop(uid), step, cause)
+            died[uid] = (step, cause)
+        elif kind == "reinforce":
+            if not alive:
+                continue
+            _, pick, alpha = op
+            uid = sorted(alive)[pick % len(alive)]
+            tid = alive[uid]
+            w0, p0 = float(store.w[tid]), float(store.peak[tid])
+            reinforce(store.w, store.peak, store.last, tid, step, alpha)
+            assert store.w[tid] == w0 + alpha * (1.0 - w0)
+            assert store.peak[tid] == max(p0, store.w[tid]) and store.last[tid] == step
+        elif kind == "decay":
+            rate = op[1]
+            expect = {u: weight_of(u) * (1.0 - rate) for u in alive}
+            dropped = decay(store.arrays(), rate, DROP, step)
+            assert dropped == sum(x < DROP for x in expect.values())
+            for u, x in expect.items():
+                assert store.w[alive[u]] == x
+                if x < DROP:
+                    assert store.death[alive[u]] == step and store.cause[alive[u]] == DECAYED
+                    died[u] = (step, DECAYED)
+                    del alive[u]
+        else:
+            store.flush()
+        check_structure(store)
+    return {"alive": alive, "created": created, "died": died}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(ops, min_size=10, max_size=80), st.integers(1, 8))
+def test_random_operations_keep_the_store_consistent(sequence, pool):
+    store = TieStore(N, CAP, pool=pool)
+    model = run_ops(store, sequence)
+    table = store.ledger_table()
+    # every tie ever created appears exactly once, by uid
+    uids = table["uid"].tolist()
+    assert uids == sorted(model["created"]), "ledger uids differ from the ties created"
+    assert len(set(uids)) == len(uids)
+    for x, uid in enumerate(uids):
+        pa, pb, birth = model["created"][uid]
+        assert (table["a"][x], table["b"][x], table["birth"][x]) == (pa, pb, birth)
+        if uid in model["died"]:
+            assert (table["death"][x], table["cause"][x]) == model["died"][uid]
+        else:
+            assert table["death"][x] == -1 and table["cause"][x] == ALIVE
+            assert uid in model["alive"]
+        assert 0.0 < table["weight"][x] <= 1.0
+    # after ledger_table (which flushes) no record is in the graveyard
+    assert store.counters[1] == 0
+    check_structure(store)
+
+
+@settings(max_examples=300, deadline=None,
+          phases=[Phase.explicit, Phase.reuse, Phase.generate])  # fail fast: no shrinking
+@example([("create", 0, 1, 0.5), ("create", 0, 2, 0.2), ("create", 3, 0, 0.3)], 4)
+@given(st.lists(ops, min_size=10, max_size=80), st.integers(1, 8))
+def test_every_tie_the_capacity_rule_allows_is_made(sequence, pool):
+    run_ops(TieStore(N, CAP, pool=pool), sequence, check_acceptance=True)
+
+
+def test_capacity_rule_by_hand():
+    """A full person refuses a tie no stronger than their weakest, and swaps for a stronger."""
+    store = TieStore(N, 2, pool=4)
+    T = store.arrays()
+    assert create_tie(T, 0, 1, 0, 0, 0.5, PID) >= 0
+    weak = create_tie(T, 0, 2, 0, 0, 0.2, PID)
+    assert weak >= 0 and weakest_tie(T, 0) == weak
+    store.reserve(4)
+    T = store.arrays()
+    assert create_tie(T, 0, 3, 1, 0, 0.2, PID) == -1  # equal to the weakest: refused
+    assert create_tie(T, 3, 0, 1, 0, 0.1, PID) == -1  # either argument order
+    assert T.deg[0] == 2 and T.deg[3] == 0
+    new = create_tie(T, 3, 0, 1, 0, 0.3, PID)
+    assert new >= 0
+    assert T.death[weak] == 1 and T.cause[weak] == DISPLACED
+    assert find_tie(T.nbr, T.adj, T.deg, 0, 2) == -1 and T.deg[2] == 0
+    assert sorted(T.nbr[0, :2].tolist()) == [1, 3]
+
+
+@pytest.mark.parametrize("pool", [1, 5])
+def test_reserve_grows_pool_and_keeps_ties(pool):
+    store = TieStore(N, CAP, pool=pool)
+    made = []
+    for i in range(N):  # a ring: everyone has two ties
+        store.reserve(1)
+        made.append(create_tie(store.arrays(), i, (i + 1) % N, 0, 0, 0.5, PID))
+    assert min(made) >= 0 and len(set(made)) == N
+    assert store.pool >= N and store.n_alive == N
+    store.reserve(100)
+    assert store.counters[0] >= 100 and store.n_alive == N
+    check_structure(store)
