@@ -9,23 +9,12 @@ in the cohort; per step, the counts each process reported.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
 
-from .processes.influence import top_k_mean
+from .processes.influence import top_k_mean_and_origins
 from .ties import ORIGINS
 from .world import BACKGROUND, World
 
 CLOSEST = 5  # "you are the average of the five people closest to you"
-
-
-@njit(cache=True, parallel=True)
-def ties_by_origin(T, n_origins: int):
-    """(N, n_origins) count of each person's living ties by origin."""
-    out = np.zeros((T.deg.size, n_origins), dtype=np.int32)
-    for i in prange(T.deg.size):
-        for s in range(T.deg[i]):
-            out[i, T.origin[T.adj[i, s]]] += 1
-    return out
 
 
 class Recorder:
@@ -46,8 +35,7 @@ class Recorder:
     def record(self, world: World, counts: dict[str, float]) -> None:
         p, t = world.people, world.step
         T = world.ties.arrays()
-        closest = top_k_mean(T, p.stage, CLOSEST)
-        by_origin = ties_by_origin(T, len(ORIGINS))
+        closest, by_origin = top_k_mean_and_origins(T, p.stage, CLOSEST, len(ORIGINS))
         new = p.joined == t
         got = np.where(new, p.opp_count, p.opp_count - self._last_opp)
         val = np.where(new, p.opp_value, p.opp_value - self._last_value)

@@ -15,41 +15,68 @@ from ..scenario import Influence as Params
 from .base import Process
 
 
+@njit(cache=True)
+def _top_k_one(T, i, stage, k, best_w, best_j) -> float:
+    """Weighted mean stage of i's k strongest ties (NaN without ties)."""
+    d = T.deg[i]
+    if d == 0:
+        return np.nan
+    m = 0
+    for s in range(d):
+        w = T.w[T.adj[i, s]]
+        if m < k:
+            pos = m
+            m += 1
+        elif w > best_w[m - 1]:
+            pos = m - 1
+        else:
+            continue
+        while pos > 0 and best_w[pos - 1] < w:
+            best_w[pos] = best_w[pos - 1]
+            best_j[pos] = best_j[pos - 1]
+            pos -= 1
+        best_w[pos] = w
+        best_j[pos] = T.nbr[i, s]
+    num = 0.0
+    den = 0.0
+    for x in range(m):
+        num += best_w[x] * stage[best_j[x]]
+        den += best_w[x]
+    return num / den
+
+
 @njit(cache=True, parallel=True)
 def top_k_mean(T, stage, k: int):
-    """Weighted mean stage of each person's k strongest ties (NaN without ties)."""
+    """Weighted mean stage of each person's k strongest ties (NaN without ties).
+
+    Ties of equal weight are ranked by slot order.
+    """
     n = T.deg.size
-    out = np.full(n, np.nan)
-    for i in prange(n):
+    out = np.empty(n)
+    chunk = 256
+    for c in prange((n + chunk - 1) // chunk):
         best_w = np.empty(k)
         best_j = np.empty(k, dtype=np.int64)
-        d = T.deg[i]
-        if d == 0:
-            continue
-        m = 0
-        for s in range(d):
-            tid = T.adj[i, s]
-            w = T.w[tid]
-            if m < k:
-                pos = m
-                m += 1
-            elif w > best_w[m - 1]:
-                pos = m - 1
-            else:
-                continue
-            while pos > 0 and best_w[pos - 1] < w:
-                best_w[pos] = best_w[pos - 1]
-                best_j[pos] = best_j[pos - 1]
-                pos -= 1
-            best_w[pos] = w
-            best_j[pos] = T.nbr[i, s]
-        num = 0.0
-        den = 0.0
-        for x in range(m):
-            num += best_w[x] * stage[best_j[x]]
-            den += best_w[x]
-        out[i] = num / den
+        for i in range(c * chunk, min(n, (c + 1) * chunk)):
+            out[i] = _top_k_one(T, i, stage, k, best_w, best_j)
     return out
+
+
+@njit(cache=True, parallel=True)
+def top_k_mean_and_origins(T, stage, k: int, n_origins: int):
+    """``top_k_mean`` and each person's count of living ties by origin, in one pass."""
+    n = T.deg.size
+    out = np.empty(n)
+    counts = np.zeros((n, n_origins), dtype=np.int32)
+    chunk = 256
+    for c in prange((n + chunk - 1) // chunk):
+        best_w = np.empty(k)
+        best_j = np.empty(k, dtype=np.int64)
+        for i in range(c * chunk, min(n, (c + 1) * chunk)):
+            out[i] = _top_k_one(T, i, stage, k, best_w, best_j)
+            for s in range(T.deg[i]):
+                counts[i, T.origin[T.adj[i, s]]] += 1
+    return out, counts
 
 
 class Influence(Process):

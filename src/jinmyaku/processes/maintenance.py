@@ -31,15 +31,30 @@ def choose(T, stage, aim, interactions: int, stage_scale: float, aim_bonus: floa
     n = T.deg.size
     cap = T.adj.shape[1]
     chosen = np.full((n, interactions), -1, dtype=np.int32)
-    for i in prange(n):
-        d = T.deg[i]
-        if d == 0 or interactions == 0:
-            continue
+    # exp(-|s_i - s_j|/scale) = up[i]·down[j] if s_j ≥ s_i, else down[i]·up[j]:
+    # two exps per person instead of one per tie.
+    up = np.exp(stage / stage_scale)
+    down = np.exp(-stage / stage_scale)
+    chunk = 256
+    for c in prange((n + chunk - 1) // chunk):
         cum = np.empty(cap)
+        for i in range(c * chunk, min(n, (c + 1) * chunk)):
+            _choose_one(T, i, cum, chosen, stage, up, down, aim, interactions, aim_bonus,
+                        step, seed, pid)
+    return chosen
+
+
+@njit(cache=True)
+def _choose_one(T, i, cum, chosen, stage, up, down, aim, interactions, aim_bonus, step,
+                seed, pid):
+    d = T.deg[i]
+    if d > 0 and interactions > 0:
         total = 0.0
+        si = stage[i]
         for s in range(d):
-            a = np.exp(-abs(stage[i] - stage[T.nbr[i, s]]) / stage_scale)
-            if aim[i] == aim[T.nbr[i, s]]:
+            j = T.nbr[i, s]
+            a = up[i] * down[j] if stage[j] >= si else down[i] * up[j]
+            if aim[i] == aim[j]:
                 a *= aim_bonus
             total += T.w[T.adj[i, s]] * a
             cum[s] = total
@@ -47,7 +62,6 @@ def choose(T, stage, aim, interactions: int, stage_scale: float, aim_bonus: floa
         for r in range(interactions):
             s = np.searchsorted(cum[:d], rng.uniform(k, r) * total, side="right")
             chosen[i, r] = T.adj[i, min(s, d - 1)]
-    return chosen
 
 
 @njit(cache=True)
