@@ -14,6 +14,9 @@ import pandas as pd
 import pytest
 from conftest import alive_pairs, bare, scenario, tie
 
+import jinmyaku
+import jinmyaku.errors
+import jinmyaku.world
 from jinmyaku import rng
 from jinmyaku.engine import Simulation
 from jinmyaku.processes.maintenance import choose
@@ -490,3 +493,52 @@ def test_encounter_ties_form_only_inside_the_group(process, origin, group):
             assert w.people.attend_meetup[w.ties.b[new]].all()
         made += new.size
     assert made > 20
+
+
+def test_world_building_resumes_inside_a_big_group():
+    """One family circle much larger than the starting pool: every pair is still considered.
+
+    Building the same world twice must give the same ties whatever the pool's
+    starting size; with capacity far above the expected degree nobody is
+    displaced, so the number of ties is Binomial(pairs, p) — within 4 SE of
+    its mean (SE = sqrt(pairs·p·(1−p))).
+    """
+    n, mean_ties = 300, 20.0
+    sc = jinmyaku.load("small", [f"population.people={n}", "cohorts.size=0",
+                                 f"population.school_group={n}",
+                                 f"population.school_ties={mean_ties}",
+                                 "population.workplace_ties=0", "population.max_ties=200"])
+    world = jinmyaku.world.build(sc)
+    pairs = n * (n - 1) / 2
+    p = mean_ties / (n - 1)
+    made = world.ties.n_alive
+    assert abs(made - pairs * p) < 4 * math.sqrt(pairs * p * (1 - p))
+    again = jinmyaku.world.build(sc)
+    assert alive_pairs(world.ties) == alive_pairs(again.ties)
+
+
+def test_maintenance_choice_is_finite_at_the_smallest_stage_scale():
+    """stage_scale at its lower bound (0.01) with stages 0 and 1: choices stay valid ties."""
+    sim = Simulation(bare(10, "processes.maintenance.stage_scale=0.01",
+                          'schedule=["maintenance"]'))
+    store, p = sim.world.ties, sim.world.people
+    p.stage[:4] = [0.0, 1.0, 0.5, 0.99]
+    tie(store, p.pid, 0, 1, 0.5)
+    tie(store, p.pid, 0, 2, 0.5)
+    tie(store, p.pid, 1, 3, 0.5)
+    chosen = choose(store.arrays(), p.stage, p.aim, 50, 0.01, 1.0, 1, 1, p.pid)
+    T = store.arrays()
+    for i in range(10):
+        row = chosen[i]
+        assert (row >= 0).all() if T.deg[i] else (row == -1).all()
+        for tid in row[row >= 0]:
+            assert i in (T.a[tid], T.b[tid])
+    # person 0 (stage 0) must favour the tie to stage 0.5 over the tie to stage 1:
+    # affinities e^-50 vs e^-100, so every draw picks the tie to person 2.
+    to_2 = T.adj[0, list(T.nbr[0, :2]).index(2)]
+    assert (chosen[0] == to_2).all()
+
+
+def test_stage_scale_below_its_bound_is_refused():
+    with pytest.raises(jinmyaku.errors.InputError, match="stage_scale"):
+        jinmyaku.load("small", ["processes.maintenance.stage_scale=0.005"])

@@ -247,3 +247,16 @@ def test_reserve_grows_pool_and_keeps_ties(pool):
     store.reserve(100)
     assert store.counters[0] >= 100 and store.n_alive == N
     check_structure(store)
+
+
+def test_an_empty_pool_refuses_before_displacing_anything():
+    """With no free record, a tie that would displace weaker ones is refused and nothing dies."""
+    store = TieStore(N, 1, pool=2)
+    T = store.arrays()
+    assert create_tie(T, 0, 1, 0, 0, 0.1, PID) >= 0
+    assert create_tie(T, 2, 3, 0, 0, 0.1, PID) >= 0
+    assert store.counters[0] == 0  # the pool is used up
+    assert create_tie(T, 0, 2, 1, 0, 0.5, PID) == -1
+    assert T.deg.tolist() == [1, 1, 1, 1, 0]
+    assert store.counters[1] == 0  # nothing went to the graveyard
+    check_structure(store)

@@ -167,7 +167,7 @@ class Work(Model):
 
 class Maintenance(Model):
     interactions: Int = Field(8, ge=0, le=1000, description="interactions a person starts/week")
-    stage_scale: Float = Field(0.15, gt=0.0, le=10.0,
+    stage_scale: Float = Field(0.15, ge=0.01, le=10.0,
                                description="affinity falls as exp(-|Δstage|/scale)")
     aim_bonus: Float = Field(2.0, ge=1.0, le=100.0, description="affinity factor for shared aim")
     alpha: Rate = 0.1

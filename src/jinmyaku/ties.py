@@ -120,6 +120,8 @@ def create_tie(T, i: int, j: int, step: int, origin: int, weight: float, pid) ->
     """
     if i == j or find_tie(T.nbr, T.adj, T.deg, i, j) >= 0:
         return -1
+    if T.counters[NFREE] == 0:
+        return -1  # no free record: the engine under-reserved; refuse before changing anything
     cap = T.adj.shape[1]
     if T.deg[i] >= cap or T.deg[j] >= cap:
         # a person with a free slot never blocks the tie
@@ -130,8 +132,6 @@ def create_tie(T, i: int, j: int, step: int, origin: int, weight: float, pid) ->
         _make_room(T, i, weight, step)
         _make_room(T, j, weight, step)
     n = T.counters[NFREE]
-    if n == 0:
-        return -1  # unreachable when the engine reserved room; refuse rather than corrupt
     tid = T.free[n - 1]
     T.counters[NFREE] = n - 1
     T.a[tid] = i

@@ -148,23 +148,26 @@ def focus_of(places: Places, topic, band, draw) -> np.ndarray:
 
 
 @njit(cache=True)
-def _tie_within_groups(T, members, ptr, start: int, mean_ties: float, w_lo: float,
-                       w_hi: float, origin: int, seed: int, stream: int, pid) -> int:
+def _tie_within_groups(T, members, ptr, start_g: int, start_x: int, mean_ties: float,
+                       w_lo: float, w_hi: float, origin: int, seed: int, stream: int, pid):
     """Tie each pair inside each group with chance mean_ties / (size - 1).
 
-    Works through groups from ``start``; returns the first group it could not
-    start for lack of free tie records (or the number of groups when done).
+    Works person by person from member position ``start_x`` of group
+    ``start_g``; before a person's row of pairs it checks that the free tie
+    records cover the row (each pair makes at most one record; displaced ties
+    wait in the graveyard and use none). Returns the (group, position) where it
+    stopped for lack of records, or (number of groups, 0) when done.
     """
-    cap = T.adj.shape[1]
-    for g in range(start, ptr.size - 1):
+    for g in range(start_g, ptr.size - 1):
         lo, hi = ptr[g], ptr[g + 1]
         size = hi - lo
         if size < 2:
             continue
-        if T.counters[0] < min(size * (size - 1) // 2, size * cap):
-            return g
         p = min(1.0, mean_ties / (size - 1))
-        for x in range(lo, hi):
+        first = start_x if g == start_g else lo
+        for x in range(max(first, lo), hi):
+            if T.counters[0] < hi - x - 1:
+                return g, x
             i = members[x]
             k = rng.key(seed, stream, g, pid[i])
             c = 0
@@ -173,22 +176,20 @@ def _tie_within_groups(T, members, ptr, start: int, mean_ties: float, w_lo: floa
                     w = w_lo + (w_hi - w_lo) * rng.uniform(k, c + 1)
                     create_tie(T, i, members[y], 0, origin, w, pid)
                 c += 2
-    return ptr.size - 1
+    return ptr.size - 1, 0
 
 
 def tie_within_groups(world: World, group: np.ndarray, n_groups: int, mean_ties: float,
                       origin: int, stream: int) -> None:
     """Give every group of people its starting ties (growing the tie pool as needed)."""
     members, ptr = _csr(group.astype(np.int64), n_groups)
-    sizes = np.diff(ptr)
     lo, hi = world.scenario.population.initial_weight
-    g = 0
+    g, x = 0, 0
     while g < n_groups:
-        g = _tie_within_groups(world.ties.arrays(), members, ptr, g, mean_ties, lo, hi,
-                               origin, world.seed, stream, world.people.pid)
+        g, x = _tie_within_groups(world.ties.arrays(), members, ptr, g, x, mean_ties, lo, hi,
+                                  origin, world.seed, stream, world.people.pid)
         if g < n_groups:
-            size = int(sizes[g])
-            world.ties.reserve(2 * min(size * (size - 1) // 2, size * world.ties.capacity))
+            world.ties.reserve(max(int(ptr[g + 1] - x), world.ties.pool // 2))
     world.ties.flush()
 
 

@@ -33,8 +33,12 @@ def choose(T, stage, aim, interactions: int, stage_scale: float, aim_bonus: floa
     chosen = np.full((n, interactions), -1, dtype=np.int32)
     # exp(-|s_i - s_j|/scale) = up[i]·down[j] if s_j ≥ s_i, else down[i]·up[j]:
     # two exps per person instead of one per tie.
-    up = np.exp(stage / stage_scale)
-    down = np.exp(-stage / stage_scale)
+    # (stage_scale ≥ 0.01 keeps both within float range; scalar loop, no SIMD exp)
+    up = np.empty(n)
+    down = np.empty(n)
+    for i in range(n):
+        up[i] = np.exp(stage[i] / stage_scale)
+        down[i] = 1.0 / up[i]
     chunk = 256
     for c in prange((n + chunk - 1) // chunk):
         cum = np.empty(cap)
