@@ -173,12 +173,6 @@ def is_alive(a, death, tid: int) -> bool:
     return a[tid] >= 0 and death[tid] < 0
 
 
-@njit(cache=True)
-def other(a, b, tid: int, i: int) -> int:
-    """The endpoint of tie ``tid`` that is not i."""
-    return b[tid] if a[tid] == i else a[tid]
-
-
 LEDGER_COLUMNS = ("uid", "a", "b", "origin", "birth", "death", "cause", "weight",
                   "peak_weight", "last_interaction", "value")
 

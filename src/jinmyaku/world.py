@@ -7,12 +7,13 @@ person leaves and a newcomer takes the slot, so outputs name people by pid.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from numba import njit
 
 from . import rng
+from .encounters import groups
 from .scenario import ACTIVITIES, Scenario
 from .ties import FAMILY_SCHOOL, WORKPLACE, TieStore, create_tie
 
@@ -58,7 +59,7 @@ class People:
 
 @dataclass
 class Places:
-    """Ids of workplaces, activity foci, mixer venues and meetup groups."""
+    """Counts of workplaces, activity foci and meetup groups (ids are 0..count-1)."""
 
     fields: int
     workplaces_per_field: int
@@ -92,7 +93,6 @@ class World:
     strategy_shares: np.ndarray  # (S, 5) share of hours per activity
     step: int = 0
     next_pid: int = 0
-    counters: dict[str, int] = field(default_factory=dict)
 
     @property
     def seed(self) -> int:
@@ -182,7 +182,7 @@ def _tie_within_groups(T, members, ptr, start_g: int, start_x: int, mean_ties: f
 def tie_within_groups(world: World, group: np.ndarray, n_groups: int, mean_ties: float,
                       origin: int, stream: int) -> None:
     """Give every group of people its starting ties (growing the tie pool as needed)."""
-    members, ptr = _csr(group.astype(np.int64), n_groups)
+    members, ptr = groups(group.astype(np.int64), n_groups)
     lo, hi = world.scenario.population.initial_weight
     g, x = 0, 0
     while g < n_groups:
@@ -191,13 +191,6 @@ def tie_within_groups(world: World, group: np.ndarray, n_groups: int, mean_ties:
         if g < n_groups:
             world.ties.reserve(max(int(ptr[g + 1] - x), world.ties.pool // 2))
     world.ties.flush()
-
-
-def _csr(keys: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray]:
-    order = np.argsort(keys, kind="stable")
-    ptr = np.zeros(n_groups + 1, dtype=np.int64)
-    np.cumsum(np.bincount(keys, minlength=n_groups), out=ptr[1:])
-    return order.astype(np.int64), ptr
 
 
 def build(sc: Scenario) -> World:

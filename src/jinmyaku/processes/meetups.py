@@ -20,6 +20,7 @@ class Meetups(Mixers):
     params: Params
     stream = rng.MEETUPS
     origin = MEETUP
+    attending = "attend_meetup"
 
     def _group_of(self, world) -> tuple[np.ndarray, int]:
         p = world.people

@@ -24,6 +24,7 @@ class Mixers(Process):
     params: Params
     stream = rng.MIXERS
     origin = MIXER
+    attending = "attend_mixer"  # the budget flag that says who comes this week
 
     def _group_of(self, world) -> tuple[np.ndarray, int]:
         p = world.people
@@ -33,7 +34,7 @@ class Mixers(Process):
         return np.where(p.attend_mixer, event, -1), n_events
 
     def max_new_ties(self, world) -> int:
-        return int((self._group_of(world)[0] >= 0).sum()) * self.params.encounters
+        return int(getattr(world.people, self.attending).sum()) * self.params.encounters
 
     def step(self, world) -> dict[str, float]:
         q = self.params
