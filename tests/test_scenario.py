@@ -201,3 +201,33 @@ def test_run_accepts_a_scenario_object_with_overrides():
 def test_a_boolean_is_not_a_number(override):
     with pytest.raises(InputError):
         load("small", ["population.people=300", override])
+
+
+def test_a_run_that_cannot_fit_in_memory_is_refused_before_it_starts(monkeypatch):
+    """The estimate is checked before the world is built; the message names the largest fit."""
+    from jinmyaku import memory
+    from jinmyaku.engine import Simulation
+    from jinmyaku.errors import InputError
+
+    sc = jinmyaku.load("small")
+    need = memory.estimate(sc)
+    monkeypatch.setattr(memory, "available", lambda: need - 1)
+    built = []
+    monkeypatch.setattr("jinmyaku.world.build", lambda s: built.append(s))
+    with pytest.raises(InputError) as err:
+        Simulation(sc)
+    assert not built  # refused before any work
+    msg = str(err.value)
+    largest = int(msg.split("--people ")[1].split(")")[0])
+    assert largest < sc.population.people
+    fits = jinmyaku.load("small", [f"population.people={largest}", "cohorts.size=1"])
+    assert memory.estimate(fits) <= need - 1
+
+
+def test_memory_estimate_grows_with_people_and_years():
+    from jinmyaku import memory
+
+    base = memory.estimate(jinmyaku.load("small"))
+    more_people = memory.estimate(jinmyaku.load("small", ["population.people=2000"]))
+    more_years = memory.estimate(jinmyaku.load("small", ["population.years=2"]))
+    assert base < more_people and base < more_years

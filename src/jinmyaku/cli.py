@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from . import __version__
+from . import __version__, memory
 from . import scenario as scenario_mod
 from .errors import InputError
 from .ties import ORIGINS
@@ -65,11 +65,12 @@ def run(
         if value is not None:
             sets.append(f"{key}={value}")
     sc = scenario_mod.load(scenario, sets)
+    memory.check(sc)  # before anything is written
     out = out or Path("runs") / f"{sc.name}-seed{sc.seed}"
     prepare_folder(out)
 
     started = time.perf_counter()
-    sim = Simulation(sc)
+    sim = Simulation(sc, check_memory=False)
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("weeks"), TimeRemainingColumn(), console=err_console,
                   disable=quiet, transient=True) as bar:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from . import memory
 from . import world as world_mod
 from .processes import REGISTRY
 from .processes.base import Process
@@ -20,7 +21,10 @@ from .scenario import Scenario
 class Simulation:
     """One run of one scenario with one seed."""
 
-    def __init__(self, scenario: Scenario) -> None:
+    def __init__(self, scenario: Scenario, check_memory: bool = True) -> None:
+        """Build the world; first refuse (InputError) a run whose estimated memory cannot fit."""
+        if check_memory:
+            memory.check(scenario)
         self.scenario = scenario
         self.world = world_mod.build(scenario)
         self.processes: list[Process] = [
