@@ -13,7 +13,7 @@ import numpy as np
 from numba import njit
 
 from . import rng
-from .ties import create_tie, find_tie, reinforce
+from .ties import create_tie, reinforce
 
 
 @njit(cache=True)
@@ -28,7 +28,12 @@ def group_encounters(T, members, ptr, group_of, n_enc, seek_known: float, p_new:
     ``[encounters, with_known_person, new_ties]``.
     """
     counts = np.zeros(3, dtype=np.int64)
-    known = np.empty(T.adj.shape[1], dtype=np.int64)
+    cap = T.adj.shape[1]
+    known = np.empty(cap, dtype=np.int64)
+    # tie_to[j]: id of the tie i–j during i's turn (-1: none) — an O(1) lookup
+    # instead of scanning an adjacency row for every encounter
+    tie_to = np.full(T.deg.size, -1, dtype=np.int64)
+    touched = np.empty(cap + int(n_enc.max()) + 2, dtype=np.int64)
     for g in range(ptr.size - 1):
         lo = ptr[g]
         size = ptr[g + 1] - lo
@@ -45,13 +50,17 @@ def group_encounters(T, members, ptr, group_of, n_enc, seek_known: float, p_new:
             c += 1
             if n == 0:
                 continue
-            # co-attendees already tied to i at the start of i's turn (tie ids)
+            # i's ties at the start of the turn; co-attendees among them are "known"
             nk = 0
-            if seek_known > 0.0:
-                for s in range(T.deg[i]):
-                    if group_of[T.nbr[i, s]] == g:
-                        known[nk] = T.adj[i, s]
-                        nk += 1
+            nt = 0
+            for s in range(T.deg[i]):
+                o = T.nbr[i, s]
+                tie_to[o] = T.adj[i, s]
+                touched[nt] = o
+                nt += 1
+                if seek_known > 0.0 and group_of[o] == g:
+                    known[nk] = T.adj[i, s]
+                    nk += 1
             for _ in range(n):
                 tid = -1
                 if nk > 0 and rng.uniform(k, c) < seek_known:
@@ -66,16 +75,24 @@ def group_encounters(T, members, ptr, group_of, n_enc, seek_known: float, p_new:
                     if r >= m:
                         r += 1
                     j = members[lo + r]
-                    tid = find_tie(T.nbr, T.adj, T.deg, i, j)
+                    tid = tie_to[j]
+                    if tid >= 0 and T.death[tid] >= 0:  # displaced earlier in this turn
+                        tid = -1
                 c += 1
                 counts[0] += 1
                 if tid >= 0:
                     counts[1] += 1
                     reinforce(T.w, T.peak, T.last, tid, step, alpha)
                 elif rng.uniform(k, c) < p_new:
-                    if create_tie(T, i, j, step, origin, weight, pid) >= 0:
+                    new = create_tie(T, i, j, step, origin, weight, pid)
+                    if new >= 0:
                         counts[2] += 1
+                        tie_to[j] = new
+                        touched[nt] = j
+                        nt += 1
                 c += 1
+            for x in range(nt):
+                tie_to[touched[x]] = -1
     return counts
 
 
