@@ -22,11 +22,10 @@ class Recorder:
 
     def __init__(self, world: World) -> None:
         focal = [world.strategy_names.index(s) for s in world.scenario.cohorts.strategies]
-        self.cohort_codes = [*focal, BACKGROUND]
+        # cohorts in ascending code order: background (-1) first, then focal strategies
+        self.codes = np.array(sorted([BACKGROUND, *focal]))
         self.names = [world.strategy_names[c] if c != BACKGROUND else "background"
-                      for c in self.cohort_codes]
-        # rows are written in ascending cohort-code order (background first)
-        self.names_sorted = [self.names[i] for i in np.argsort(self.cohort_codes)]
+                      for c in self.codes]
         self.rows: dict[str, list] = {}
         self.events: list[dict[str, float]] = []
         self._last_opp = world.people.opp_count.copy()
@@ -41,10 +40,8 @@ class Recorder:
         val = np.where(new, p.opp_value, p.opp_value - self._last_value)
         self._last_opp = p.opp_count.copy()
         self._last_value = p.opp_value.copy()
-        # cohort codes: focal strategy index, or BACKGROUND (-1) → the first bucket
-        codes = np.array(self.cohort_codes)
-        bucket = np.searchsorted(np.sort(codes), p.cohort)
-        nb = codes.size
+        bucket = np.searchsorted(self.codes, p.cohort)  # position of each person's cohort
+        nb = self.codes.size
         members = np.bincount(bucket, minlength=nb)
         has5 = np.isfinite(closest)
         sums = {
@@ -58,7 +55,7 @@ class Recorder:
         value = np.bincount(bucket, val, nb)
         origin_sums = [np.bincount(bucket, by_origin[:, o], nb) for o in range(len(ORIGINS))]
         with np.errstate(invalid="ignore", divide="ignore"):
-            for pos, name in enumerate(self.names_sorted):
+            for pos, name in enumerate(self.names):
                 n = int(members[pos])
                 row = {"step": t, "cohort": name, "members": n}
                 for key, tot in sums.items():

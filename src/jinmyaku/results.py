@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +12,7 @@ import pyarrow as pa
 from . import __version__, io
 from .errors import InputError
 from .processes.influence import top_k_mean
+from .processes.opportunities import LEDGER_COLUMNS as OPP_COLUMNS
 from .recorder import CLOSEST
 from .scenario import Scenario
 from .ties import CAUSES, ORIGINS
@@ -35,6 +36,7 @@ class Results:
     ties: pd.DataFrame
     opportunities: pd.DataFrame
     people: pd.DataFrame
+    _summaries: dict[int, pd.DataFrame] = field(default_factory=dict, init=False, repr=False)
 
     @classmethod
     def from_simulation(cls, sim) -> Results:
@@ -52,9 +54,7 @@ class Results:
         if opp is not None:
             opps = pd.DataFrame(opp.ledger_table())
         else:
-            opps = pd.DataFrame({c: np.zeros(0, dtype=np.int64) for c in
-                                 ("step", "holder", "recipient", "topic", "hops", "origin",
-                                  "value", "tie")})
+            opps = pd.DataFrame({c: np.zeros(0, dtype=np.int64) for c in OPP_COLUMNS})
         opps["origin"] = pd.Categorical.from_codes(opps["origin"].astype(np.int8), ORIGINS)
         names = np.array([*w.strategy_names, "background"], dtype=object)
         people = pd.DataFrame({
@@ -75,6 +75,12 @@ class Results:
     # ------------------------------------------------------------ summary
 
     def summary(self, n_boot: int = 1000) -> pd.DataFrame:
+        """See :meth:`_summary`; computed once per ``n_boot`` and kept."""
+        if n_boot not in self._summaries:
+            self._summaries[n_boot] = self._summary(n_boot)
+        return self._summaries[n_boot].copy()
+
+    def _summary(self, n_boot: int) -> pd.DataFrame:
         """Per focal strategy: means with 95% intervals over the cohort's members at the end.
 
         Long form: one row per (strategy, measure) with ``mean``, ``lo``, ``hi``
@@ -94,7 +100,7 @@ class Results:
             m = (ppl["cohort"] == strat).to_numpy()
             n = int(m.sum())
 
-            def add(measure, values, m=m, n=n, strat=strat):
+            def add(measure, values, strat=strat):
                 finite = np.isfinite(np.asarray(values, dtype=float))
                 rows.append({"strategy": strat, "measure": measure, **_mean_ci(values),
                              "n": int(finite.sum())})
