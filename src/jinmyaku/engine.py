@@ -27,10 +27,11 @@ class Simulation:
             memory.check(scenario)
         self.scenario = scenario
         self.world = world_mod.build(scenario)
-        self.processes: list[Process] = [
-            REGISTRY[name](getattr(scenario.processes, name), self.world)
-            for name in scenario.schedule
-        ]
+        self.processes: list[Process] = []
+        for name in scenario.schedule:
+            cls = REGISTRY[name]
+            params = getattr(scenario.processes, cls.params_group or name)
+            self.processes.append(cls(params, self.world))
         self.recorder = Recorder(self.world)
         self.recorder.record(self.world, {})
 

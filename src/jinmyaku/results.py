@@ -96,7 +96,8 @@ class Results:
         opp_by_origin = _opps_by_origin(self.opportunities, ppl["pid"].to_numpy())
         rows = []
         rng = np.random.default_rng([sc.seed, 4242])
-        for strat in sc.cohorts.strategies:
+        # no focal cohorts (cohorts.size = 0, e.g. kumpula2007): an empty summary
+        for strat in sc.cohorts.strategies if sc.cohorts.size > 0 else []:
             m = (ppl["cohort"] == strat).to_numpy()
             n = int(m.sum())
 
@@ -118,7 +119,7 @@ class Results:
             for o, origin in enumerate(ORIGINS):
                 rows.append({"strategy": strat, "measure": f"opportunity_share_{origin}",
                              **_ratio_ci(counts, o, rng, n_boot), "n": n})
-        return pd.DataFrame(rows)
+        return pd.DataFrame(rows, columns=["strategy", "measure", "mean", "lo", "hi", "n"])
 
     # ------------------------------------------------------------ graph and files
 

@@ -34,6 +34,11 @@ LIFE_EVENTS = 11
 FOCI = 12
 MIXER_EVENTS = 13
 FOCUS_SESSIONS = 14
+LOCAL_SEARCH = 15
+GLOBAL_ATTACHMENT = 16
+NODE_DELETION = 17
+# World-level draws of a purpose (not of one person) use the key of person WORLD.
+WORLD = -1
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -102,6 +107,19 @@ def poisson(k: np.uint64, n: int, lam: float) -> int:
     for x in range(parts):
         total += _poisson_small(uniform(sub, x), lam / parts)
     return total
+
+
+@njit(cache=True)
+def permutation(seed: int, stream: int, step: int, n: int):
+    """A random order of 0..n-1 for one purpose and week (Fisher–Yates on the WORLD key)."""
+    order = np.arange(n)
+    k = key(seed, stream, step, WORLD)
+    for x in range(n - 1, 0, -1):
+        y = below(k, x, x + 1)
+        t = order[x]
+        order[x] = order[y]
+        order[y] = t
+    return order
 
 
 def generator(seed: int, *purpose: int) -> np.random.Generator:

@@ -27,10 +27,15 @@ Rate = Annotated[float, Strict(), Field(ge=0.0, le=1.0)]
 Weight = Annotated[float, Strict(), Field(gt=0.0, le=1.0)]
 
 ACTIVITIES = ("input", "action", "mixer", "meetup", "social")
-PROCESS_NAMES = (
+# The jinmyaku processes, in the default weekly order.
+DEFAULT_SCHEDULE = (
     "budget", "input", "action", "mixers", "meetups", "work", "maintenance",
     "introductions", "opportunities", "influence", "life_events",
 )
+# The Kumpula et al. (2007) weighted network model (scenario ``kumpula2007``); its
+# weights grow without bound, so it never shares a schedule with the processes above.
+KUMPULA_PROCESSES = ("local_search", "global_attachment", "node_deletion")
+PROCESS_NAMES = DEFAULT_SCHEDULE + KUMPULA_PROCESSES
 
 
 class Model(BaseModel):
@@ -42,6 +47,9 @@ class Population(Model):
 
     people: Int = Field(10_000, ge=10, le=5_000_000, description="population size (persons)")
     years: Float = Field(5.0, gt=0.0, le=50.0, description="horizon (years of 52 weeks)")
+    steps: Int = Field(0, ge=0, le=10_000_000,
+                       description="steps to run if > 0, overriding years (a step is a week; "
+                                   "a sweep over all nodes in kumpula2007)")
     fields: Int = Field(20, ge=1, le=1000, description="industries = topics (count)")
     aim_is_field: Prob = Field(0.7, description="chance a person's aim is their own field")
     stage_beta: tuple[Annotated[Float, Field(gt=0)], Annotated[Float, Field(gt=0)]] = Field(
@@ -210,6 +218,21 @@ class LifeEvents(Model):
     leave: Rate = Field(0.001, description="weekly chance of leaving (replaced by a newcomer)")
 
 
+class Kumpula(Model):
+    """The Kumpula et al. (2007) model: one step is one sweep over every node.
+
+    Weights are kept raw (start at ``w0``, grow by ``delta`` per reinforcement,
+    unbounded), as in the paper; see docs/model.md, "The kumpula2007 scenario".
+    """
+
+    delta: Float = Field(0.5, ge=0.0, le=100.0,
+                         description="weight added per reinforcement in local search (paper 0-1)")
+    p_delta: Prob = Field(0.05, description="chance local search closes an open triangle")
+    p_r: Prob = Field(0.0005, description="chance per step of a global attachment")
+    p_d: Prob = Field(0.001, description="chance per step a node loses all ties (replaced)")
+    w0: Float = Field(1.0, gt=0.0, le=1000.0, description="weight of a new tie")
+
+
 class Processes(Model):
     budget: Budget = Budget()
     input: Input = Input()
@@ -222,6 +245,7 @@ class Processes(Model):
     opportunities: Opportunities = Opportunities()
     influence: Influence = Influence()
     life_events: LifeEvents = LifeEvents()
+    kumpula: Kumpula = Kumpula()
 
 
 class Scenario(Model):
@@ -237,7 +261,7 @@ class Scenario(Model):
                                  "grow+meetup": 0.1},
         description="strategy shares of everyone outside the focal cohorts (sum 1)")
     cohorts: Cohorts = Cohorts()
-    schedule: list[Literal[PROCESS_NAMES]] = Field(default_factory=lambda: list(PROCESS_NAMES))
+    schedule: list[Literal[PROCESS_NAMES]] = Field(default_factory=lambda: list(DEFAULT_SCHEDULE))
     processes: Processes = Processes()
 
     @model_validator(mode="after")
@@ -266,6 +290,11 @@ class Scenario(Model):
                              f"{opp.own_aim + opp.own_field:.3g}; they may add up to at most 1")
         if len(set(self.schedule)) != len(self.schedule):
             raise ValueError("schedule names a process twice")
+        kumpula = [p for p in self.schedule if p in KUMPULA_PROCESSES]
+        if kumpula and len(kumpula) != len(self.schedule):
+            raise ValueError(f"schedule mixes the Kumpula processes ({', '.join(kumpula)}), "
+                             f"whose tie weights grow beyond 1, with processes that assume "
+                             f"weights in (0, 1]; use one kind or the other")
         n_focal = self.cohorts.size * len(self.cohorts.strategies)
         if n_focal > self.population.people:
             k = len(self.cohorts.strategies)
@@ -277,7 +306,9 @@ class Scenario(Model):
 
     @property
     def steps(self) -> int:
-        """Number of weekly steps."""
+        """Number of steps: ``population.steps`` if > 0, else 52 a year (at least 1)."""
+        if self.population.steps > 0:
+            return self.population.steps
         return max(1, round(self.population.years * 52))
 
     def to_toml(self) -> str:

@@ -17,6 +17,8 @@ class Process:
     """
 
     name: ClassVar[str]
+    # the block of ``scenario.processes`` holding the parameters (None: the same as name)
+    params_group: ClassVar[str | None] = None
 
     def __init__(self, params, world: World) -> None:
         self.params = params

@@ -1,0 +1,109 @@
+"""Kumpula et al. (2007), rule 1: weighted local search (LA) and triadic closure.
+
+Every node i with ties, in a random order drawn anew each step (asynchronous
+update: each search sees the weights and ties left by the searches before it),
+chooses a neighbour j with probability w_ij / s_i (s_i: i's strength). The
+weight w_ij grows by ``delta``. If j has other neighbours, j chooses one of
+them, k ≠ i, with probability w_jk / (s_j − w_ij); w_jk grows by ``delta``;
+if i and k are tied w_ik grows by ``delta``, else with chance ``p_delta`` a
+new i–k tie of weight ``w0`` is made (origin ``referral``: met through a
+common contact). Weights are raw (≥ w0, unbounded), as in the paper.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from .. import rng
+from ..scenario import Kumpula as Params
+from ..ties import REFERRAL, create_tie, find_tie
+from .base import Process
+
+
+@njit(cache=True, inline="always")
+def _grow(w, peak, last, tid: int, by: float, step: int) -> None:
+    """Add ``by`` to the weight of tie ``tid`` (weights only grow, so peak = weight)."""
+    x = w[tid] + by
+    w[tid] = x
+    peak[tid] = x
+    last[tid] = step
+
+
+@njit(cache=True)
+def search(T, order, delta: float, p_delta: float, w0: float, step: int, seed: int, pid):
+    """One LA sweep over ``order``; returns [searches, triangles reinforced, closures, refused].
+
+    Draws of i (key (seed, LOCAL_SEARCH, step, pid_i)): 0 picks j, 1 picks k,
+    2 decides the closure.
+    """
+    counts = np.zeros(4, dtype=np.int64)
+    w, adj, nbr, deg = T.w, T.adj, T.nbr, T.deg
+    for x in range(order.size):
+        i = order[x]
+        d = deg[i]
+        if d == 0:
+            continue
+        counts[0] += 1
+        key = rng.key(seed, rng.LOCAL_SEARCH, step, pid[i])
+        # j ∝ w_ij
+        total = 0.0
+        for s in range(d):
+            total += w[adj[i, s]]
+        target = rng.uniform(key, 0) * total
+        acc = 0.0
+        sj = d - 1
+        for s in range(d):
+            acc += w[adj[i, s]]
+            if acc > target:
+                sj = s
+                break
+        j = nbr[i, sj]
+        tij = adj[i, sj]
+        _grow(w, T.peak, T.last, tij, delta, step)
+        dj = deg[j]
+        if dj < 2:
+            continue
+        # k ≠ i among j's neighbours, ∝ w_jk
+        total = 0.0
+        for s in range(dj):
+            if nbr[j, s] != i:
+                total += w[adj[j, s]]
+        target = rng.uniform(key, 1) * total
+        acc = 0.0
+        sk = -1
+        for s in range(dj):
+            if nbr[j, s] != i:
+                sk = s
+                acc += w[adj[j, s]]
+                if acc > target:
+                    break
+        k = nbr[j, sk]
+        _grow(w, T.peak, T.last, adj[j, sk], delta, step)
+        tik = find_tie(nbr, adj, deg, i, k)
+        if tik >= 0:
+            _grow(w, T.peak, T.last, tik, delta, step)
+            counts[1] += 1
+        elif rng.uniform(key, 2) < p_delta:
+            if create_tie(T, i, k, step, REFERRAL, w0, pid) >= 0:
+                counts[2] += 1
+            else:
+                counts[3] += 1  # an endpoint at max_ties whose weakest tie is ≥ w0
+    return counts
+
+
+class LocalSearch(Process):
+    name = "local_search"
+    params_group = "kumpula"
+    params: Params
+
+    def max_new_ties(self, world) -> int:
+        return world.people.n  # at most one closure per node
+
+    def step(self, world) -> dict[str, float]:
+        q = self.params
+        order = rng.permutation(world.seed, rng.LOCAL_SEARCH, world.step, world.people.n)
+        c = search(world.ties.arrays(), order, q.delta, q.p_delta, q.w0, world.step,
+                   world.seed, world.people.pid)
+        return {"local_searches": int(c[0]), "triangles_reinforced": int(c[1]),
+                "closures": int(c[2]), "closures_refused": int(c[3])}
