@@ -1,4 +1,4 @@
-"""The command line: ``jinmyaku run``, ``jinmyaku scenarios``."""
+"""The command line: ``jinmyaku run``, ``scenarios``, ``validate``, ``calibrate``."""
 
 from __future__ import annotations
 
@@ -138,6 +138,127 @@ def show_summary(results) -> None:
               [(o, f"ties_alive_{o}") for o in ORIGINS] + [("all", "ties_alive")])
     by_origin("Share of opportunities received through each tie origin",
               [(o, f"opportunity_share_{o}") for o in ORIGINS])
+
+
+@app.command()
+def validate(
+    quick: Annotated[bool, typer.Option(
+        "--quick", help="Smaller worlds (2,000 people, 3 years): a few minutes.")] = False,
+    against: Annotated[Path | None, typer.Option(
+        help="Observed edge list (CSV: source,target[,weight]) to compare with.")] = None,
+    groups: Annotated[Path | None, typer.Option(
+        help="Observed node table (CSV: node,group); groups become workplaces.")] = None,
+    scenario: Annotated[str, typer.Option(
+        help="Scenario to validate (built-in name or TOML, e.g. a fitted one).")] = "default",
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
+    out: Annotated[Path | None, typer.Option(
+        help="Folder for validation.md and validation.json (default runs/validation[-quick], "
+             "or runs/validation-against).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress messages.")] = False,
+) -> None:
+    """Check the model against published findings, or against an observed network."""
+    from . import io
+    from .validation import checks, observed
+
+    if groups is not None and against is None:
+        raise InputError("--groups needs --against EDGES.csv (the observed network).")
+    sc = scenario_mod.load(scenario, [f"seed={seed}"])
+    say = (lambda m: None) if quiet else (lambda m: err_console.print(f"[dim]{m}[/]"))
+    if against is not None:
+        e, group, _ = observed.load_observed(against, groups)
+        out = out or Path("runs") / "validation-against"
+        io.prepare_folder(out)
+        say(f"simulating {e.n:,} people with scenario {sc.name!r} …")
+        table = observed.compare(e, group, sc)
+        t = Table(title=f"{against} beside a simulated network of the same size",
+                  title_justify="left")
+        for col in ("statistic", "observed", "simulated"):
+            t.add_column(col, justify="left" if col == "statistic" else "right")
+        for r in table.itertuples(index=False):
+            t.add_row(r.statistic, f"{r.observed:.3g}", f"{r.simulated:.3g}")
+        console.print(t)
+        cmd = " ".join(["jinmyaku validate --against", str(against)]
+                       + (["--groups", str(groups)] if groups else [])
+                       + ["--scenario", scenario, "--seed", str(seed)])
+        md = [f"## {against} beside a simulated network", "", f"Produced by `{cmd}`.", "",
+              "| statistic | observed | simulated |", "|---|---|---|"]
+        md += [f"| {r.statistic} | {r.observed:.4g} | {r.simulated:.4g} |"
+               for r in table.itertuples(index=False)]
+        io.write_text(out / "validation.md", "\n".join(md) + "\n")
+        io.write_text(out / "validation.json", table.to_json(orient="records", indent=2) + "\n")
+        console.print(f"Written: {out / 'validation.md'}, {out / 'validation.json'}.")
+        return
+    out = out or Path("runs") / ("validation-quick" if quick else "validation")
+    io.prepare_folder(out)
+    started = time.perf_counter()
+    rows = checks.run_suite(quick=quick, seed=seed, scenario=scenario, progress=say)
+    elapsed = time.perf_counter() - started
+    t = Table(title="Validation: the model against published findings", title_justify="left",
+              show_lines=True)
+    for col in ("check", "finding", "published", "simulated (95% interval)", "tolerance",
+                "result"):
+        t.add_column(col, overflow="fold")
+    style = {"pass": "[green]pass[/]", "fail": "[red]fail[/]"}
+    for r in rows:
+        t.add_row(r.check, r.finding, r.published, r.simulated, r.tolerance,
+                  style.get(r.status, r.status))
+    console.print(t)
+    cmd = "jinmyaku validate" + (" --quick" if quick else "") + (
+        f" --scenario {scenario}" if scenario != "default" else "") + (
+        f" --seed {seed}" if seed != 1 else "")
+    io.write_text(out / "validation.md", checks.to_markdown(rows, "Validation table", cmd))
+    io.write_text(out / "validation.json", checks.to_json(rows, {
+        "jinmyaku": __version__, "command": cmd, "scenario": sc.name, "seed": seed,
+        "quick": quick, "seconds": round(elapsed, 1)}))
+    n_pass = sum(r.status == "pass" for r in rows)
+    console.print(f"{n_pass} of {len(rows)} checks pass ({elapsed:.0f} s). Sources, tolerances "
+                  f"and notes: {out / 'validation.md'} (and validation.json).")
+
+
+@app.command()
+def calibrate(
+    against: Annotated[Path, typer.Option(
+        help="Observed edge list (CSV: source,target[,weight]).")],
+    groups: Annotated[Path | None, typer.Option(
+        help="Observed node table (CSV: node,group); groups become workplaces.")] = None,
+    scenario: Annotated[str, typer.Option(help="Scenario to start from.")] = "default",
+    set_: Annotated[list[str] | None, typer.Option(
+        "--set", help="Fixed override applied before fitting, e.g. population.years=2.")] = None,
+    draws: Annotated[int, typer.Option(min=8, help="Simulations (ABC draws).")] = 60,
+    accept: Annotated[float, typer.Option(
+        min=0.05, max=1.0, help="Share of draws kept.")] = 0.25,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
+    out: Annotated[Path, typer.Option(
+        help="Where to write the fitted scenario (TOML).")] = Path("runs/fitted.toml"),
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Fit tie decay, focus contact rate and outside mixing to an observed network (ABC)."""
+    from . import io
+    from .validation import calibrate as cal
+    from .validation import observed
+
+    e, group, _ = observed.load_observed(against, groups)
+    sc = scenario_mod.load(scenario, [f"seed={seed}", *(set_ or [])])
+    io.prepare_folder(out.parent if str(out.parent) else Path("."))
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeRemainingColumn(), console=err_console, disable=quiet,
+                  transient=True) as bar:
+        task = bar.add_task(f"ABC on {e.n:,} people", total=draws)
+        fit = cal.calibrate(e, group, sc, draws=draws, accept=accept, seed=seed,
+                            progress=lambda done, total: bar.update(task, completed=done))
+    t = Table(title=f"Fitted to {against} (rejection ABC, {len(fit.accepted)} of {draws} "
+                    f"draws kept)", title_justify="left")
+    for col in ("parameter", "key", "fitted", "95% interval", "prior"):
+        t.add_column(col)
+    for p in fit.params:
+        lo, hi = fit.interval[p.name]
+        t.add_row(p.name, p.key, f"{fit.estimate[p.name]:.4g}", f"[{lo:.4g}, {hi:.4g}]",
+                  f"{'log-' if p.log else ''}uniform [{p.lo:g}, {p.hi:g}]")
+    console.print(t)
+    io.write_text(out, cal.fitted_scenario(sc, fit, e.n, str(against)))
+    console.print(f"Fitted scenario written to [bold]{out}[/]; compare with "
+                  f"[bold]jinmyaku validate --against {against}"
+                  f"{' --groups ' + str(groups) if groups else ''} --scenario {out}[/].")
 
 
 @scenarios_app.callback(invoke_without_command=True)

@@ -1,0 +1,199 @@
+"""Validation face: statistics on hand-made graphs, CSV reading, the grouped world, ABC recovery."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import jinmyaku
+from jinmyaku.cli import main
+from jinmyaku.errors import InputError
+from jinmyaku.validation import calibrate as cal
+from jinmyaku.validation import checks
+from jinmyaku.validation import observed as O
+from jinmyaku.validation import stats as S
+
+# ------------------------------------------------------------------ statistics
+
+
+def triangle_and_pendant() -> S.Edges:
+    # 0-1, 0-2, 1-2 form a triangle; 2-3 hangs off node 2
+    return S.make_edges(4, [0, 0, 1, 2], [1, 2, 2, 3], [3.0, 2.0, 1.0, 0.5])
+
+
+def test_overlap_by_hand():
+    e = triangle_and_pendant()
+    ov = dict(zip(zip(e.a.tolist(), e.b.tolist(), strict=True), S.overlap(e), strict=True))
+    assert ov[(0, 1)] == pytest.approx(1.0)       # 1 common / (1 + 1 − 1)
+    assert ov[(0, 2)] == pytest.approx(0.5)       # 1 common / (1 + 2 − 1)
+    assert ov[(1, 2)] == pytest.approx(0.5)
+    assert ov[(2, 3)] == pytest.approx(0.0)       # 0 common / (2 + 0 − 0)
+
+
+def test_clustering_by_hand():
+    cl = S.local_clustering(triangle_and_pendant())
+    assert cl[0] == pytest.approx(1.0)
+    assert cl[1] == pytest.approx(1.0)
+    assert cl[2] == pytest.approx(1 / 3)          # one triangle among 3 pairs of neighbours
+    assert np.isnan(cl[3])
+
+
+def test_repeated_pairs_add_up_in_either_order():
+    e = S.make_edges(3, [0, 1, 1], [1, 0, 2], [1.0, 2.0, 4.0])
+    assert e.m == 2
+    assert dict(zip(zip(e.a.tolist(), e.b.tolist(), strict=True), e.w.tolist(),
+                    strict=True)) == {(0, 1): 3.0, (1, 2): 4.0}
+
+
+def test_layers_by_hand():
+    # four well-separated clusters of sizes 2, 3, 5, 10 (strongest first)
+    w = [10, 10.1] + [6, 6.1, 5.9] + [3] * 4 + [3.1] + [1] * 9 + [0.9]
+    assert S.layer_sizes(w).tolist() == [2, 5, 10, 20]
+    assert S.layer_sizes([1, 1, 2, 2, 3]) is None   # fewer than 4 distinct weights
+
+
+def test_ego_layers_match_single_ego():
+    # a star: ego 0 with the weights above, leaves have one tie each
+    w = np.array([10, 10.1, 6, 6.1, 5.9, 3, 3, 3, 3, 3.1] + [1] * 9 + [0.9])
+    e = S.make_edges(21, np.zeros(20, dtype=int), np.arange(1, 21), w)
+    layers = S.ego_layers(e)
+    assert layers[0].tolist() == [2, 5, 10, 20]
+    assert np.isnan(layers[1:]).all()
+    assert S.scaling_ratios(layers[:1])[0] == pytest.approx((2.5 + 2 + 2) / 3)
+
+
+def test_percolation_order():
+    # two triangles joined by one bridge; the bridge is the weakest tie
+    a = [0, 0, 1, 3, 3, 4, 2]
+    b = [1, 2, 2, 4, 5, 5, 3]
+    w = [5, 5, 5, 5, 5, 5, 0.1]
+    e = S.make_edges(6, a, b, w)
+    f = [0, 1 / 7]
+    _, g_weak, _ = S.percolation(e, True, f)
+    _, g_strong, _ = S.percolation(e, False, f)
+    assert g_weak.tolist() == [1.0, 0.5]          # removing the bridge splits the network
+    assert g_strong.tolist() == [1.0, 1.0]        # removing one strong triangle tie does not
+
+
+def test_inside_group_share():
+    e = triangle_and_pendant()
+    assert S.inside_group_share(e, np.array([0, 0, 1, 1])) == pytest.approx(0.5)  # 0-1, 2-3
+    assert S.inside_group_share(e, np.array([-1, -1, 1, 1])) == pytest.approx(0.25)
+
+
+def test_top_alters_and_poisson_interval():
+    top = checks.top_alters(np.array([1, 1, 1]), np.array([2, 3, 4]), np.array([0.1, 0.9, 0.5]),
+                            k=2)
+    assert top[top["ego"] == 1]["alter"].tolist() == [3, 4]
+    rate, lo, hi = checks.poisson_ci(10, 100)
+    assert rate == pytest.approx(0.1)
+    assert lo == pytest.approx(0.04795, abs=1e-4) and hi == pytest.approx(0.18391, abs=1e-4)
+
+
+# ------------------------------------------------------------------ CSV reading
+
+
+def write(tmp_path, name, text):
+    p = tmp_path / name
+    p.write_text(text)
+    return p
+
+
+def test_read_edges_adds_repeated_pairs(tmp_path):
+    p = write(tmp_path, "e.csv", "source,target,weight\nann,bob,1\nbob,ann,2.5\n\nbob,cy,1\n")
+    e, names = O.read_edges(p)
+    assert names == ["ann", "bob", "cy"]
+    assert e.m == 2
+    assert sorted(e.w.tolist()) == [1.0, 3.5]
+    e2, _ = O.read_edges(write(tmp_path, "u.csv", "Source,Target\na,b\nb,a\n"))
+    assert e2.w.tolist() == [2.0]
+
+
+@pytest.mark.parametrize("text, needle", [
+    ("from,to\na,b\n", "line 1: expected the header"),
+    ("source,target,weight\na,b,1\na,b\nc,d,x\nd,d,1\ne,f,-2\n",
+     "line 3: 2 fields, expected 3; line 4: weight 'x' is not a number; line 5: source and "
+     "target are the same ('d'); line 6: weight -2 is not > 0"),
+    ("source,target\n", "no ties"),
+    ("", "empty"),
+])
+def test_read_edges_refuses_malformed(tmp_path, text, needle):
+    with pytest.raises(InputError, match=None) as err:
+        O.read_edges(write(tmp_path, "bad.csv", text))
+    assert needle in str(err.value)
+
+
+def test_read_groups(tmp_path):
+    e, names = O.read_edges(write(tmp_path, "e.csv", "source,target\na,b\nb,c\n"))
+    codes, labels, extra = O.read_groups(write(tmp_path, "n.csv",
+                                               "node,group\na,x\nc,y\nz,x\nb,\n"), names)
+    assert labels == ["x", "y"] and extra == ["z"]
+    assert codes.tolist() == [0, -1, 1, 0]       # a, b (no group), c, z
+    with pytest.raises(InputError, match="line 3: node 'a' already listed on line 2"):
+        O.read_groups(write(tmp_path, "d.csv", "node,group\na,x\na,y\n"), names)
+
+
+def test_cli_refuses_malformed_edges(tmp_path, capsys):
+    bad = write(tmp_path, "bad.csv", "source,target\na\n")
+    assert main(["validate", "--against", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "line 2: 1 fields, expected 2" in err and "Traceback" not in err
+
+
+# ------------------------------------------------------------------ grouped world and ABC
+
+SMALL = ["population.people=150", "population.years=0.4", "cohorts.size=5"]
+
+
+def test_grouped_world_uses_observed_groups():
+    sc = jinmyaku.load("small", SMALL)
+    group = np.arange(150) % 6
+    group[:10] = -1
+    sim = O.grouped_simulation(sc, group)
+    p = sim.world.people
+    assert (p.workplace[10:] == group[10:]).all()
+    assert np.unique(p.workplace[:10]).size == 10 and (p.workplace[:10] >= 6).all()
+    # starting workplace ties lie inside the observed groups
+    res = sim.run()
+    t = res.ties[(res.ties["origin"] == "workplace") & (res.ties["birth"] == 0)]
+    assert len(t) > 0
+    assert (group[t["a"].to_numpy()] == group[t["b"].to_numpy()]).all()
+
+
+def test_calibration_recovers_decay():
+    """Simulate with decay 0.05, fit decay alone by ABC: the fit is within a factor 1.6."""
+    truth = jinmyaku.load("small", [*SMALL, "processes.maintenance.decay=0.05", "seed=7"])
+    group = np.arange(150) % 8
+    empty = S.Edges(150, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0))
+    e, g = O.simulate_like(empty, group, truth)
+    fit = cal.calibrate(e, g, jinmyaku.load("small", SMALL), names=("decay",), draws=12,
+                        accept=0.4)
+    est = fit.estimate["decay"]
+    assert 0.05 / 1.6 <= est <= 0.05 * 1.6
+    lo, hi = fit.interval["decay"]
+    assert lo <= est <= hi
+    text = cal.fitted_scenario(jinmyaku.load("small", SMALL), fit, 150, "obs.csv")
+    assert "processes.maintenance.decay" in text
+    import tomllib
+    assert tomllib.loads(text)["processes"]["maintenance"]["decay"] == pytest.approx(est)
+
+
+def test_abc_regression_adjustment_on_a_known_line():
+    rng = np.random.default_rng(0)
+    theta = rng.random((200, 1))
+    stats = np.column_stack([2 * theta[:, 0] + rng.normal(0, 0.01, 200),
+                             rng.normal(0, 1, 200)])          # second statistic is noise
+    adj, wt, idx = cal.abc(theta, stats, np.array([1.0, 5.0]), 0.2)
+    assert np.average(adj[:, 0], weights=wt) == pytest.approx(0.5, abs=0.03)
+
+
+def test_structure_on_frame_roundtrip(tmp_path):
+    e = triangle_and_pendant()
+    df = pd.DataFrame({"source": e.a, "target": e.b, "weight": e.w})
+    p = tmp_path / "t.csv"
+    df.to_csv(p, index=False)
+    e2, _ = O.read_edges(p)
+    st = S.structure(e2, np.array([0, 0, 1, 1]))
+    assert st["ties"] == 4 and st["inside_group_share"] == pytest.approx(0.5)
+    assert st["clustering"] == pytest.approx((1 + 1 + 1 / 3) / 3)
