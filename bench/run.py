@@ -4,6 +4,7 @@ Usage (from the repo root, after `make test` or `make run` has set up .venv):
 
     .venv/bin/python bench/run.py                      # default scenario, 3 runs
     .venv/bin/python bench/run.py --people 10000 100000 --years 5 --repeats 3
+    .venv/bin/python bench/run.py --scenario kumpula2007 --steps 2000   # node updates/s
 
 Each run is a fresh child process (so peak memory is that run's own), after
 one warm-up run that fills numba's compilation cache. Prints a table and
@@ -32,8 +33,10 @@ t1 = time.perf_counter()
 sim = Simulation(sc)
 t_build = time.perf_counter() - t1
 t2 = time.perf_counter()
+c2 = time.process_time()
 res = sim.run()
 t_steps = time.perf_counter() - t2
+cpu_steps = time.process_time() - c2
 ev = res.events
 # tie updates: every living tie is decayed once a week, plus every reinforcement
 # or creation by an encounter, an interaction, an introduction or a delivery.
@@ -43,9 +46,12 @@ for col in ("interactions", "focus_encounters", "mixers_encounters", "meetups_en
     if col in ev:
         updates += int(ev[col].sum())
 print(json.dumps({
-    "import_s": t_import, "build_s": t_build, "steps_s": t_steps,
+    "import_s": t_import, "build_s": t_build, "steps_s": t_steps, "steps_cpu_s": cpu_steps,
     "wall_s": time.perf_counter() - t0,
     "person_weeks": sc.population.people * sc.steps, "tie_updates": updates,
+    # kumpula2007: one node update = one node's turn in local search, global
+    # attachment and node deletion in one step (sweep)
+    "node_updates": sc.population.people * sc.steps,
     "ties_alive_end": int(ev["ties_alive"].iloc[-1]),
     "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
 }))
@@ -63,13 +69,14 @@ def main() -> None:
     ap.add_argument("--scenario", default="default")
     ap.add_argument("--people", type=int, nargs="*", default=[])
     ap.add_argument("--years", type=float, default=None)
+    ap.add_argument("--steps", type=int, default=None, help="steps (overrides --years)")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args()
 
     sizes = args.people or [None]
     rows = []
-    one_run(args.scenario, ["population.people=200", "population.years=0.1",
+    one_run(args.scenario, ["population.people=200", "population.steps=5",
                             "cohorts.size=10"])  # warm the compilation cache
     for n in sizes:
         overrides = []
@@ -77,6 +84,8 @@ def main() -> None:
             overrides.append(f"population.people={n}")
         if args.years is not None:
             overrides.append(f"population.years={args.years}")
+        if args.steps is not None:
+            overrides.append(f"population.steps={args.steps}")
         runs = [one_run(args.scenario, overrides) for _ in range(args.repeats)]
         med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
         row = {
@@ -84,9 +93,20 @@ def main() -> None:
             "people": n or "scenario", **med,
             "person_weeks_per_s": med["person_weeks"] / med["steps_s"],
             "tie_updates_per_s": med["tie_updates"] / med["steps_s"],
+            "node_updates_per_s": med["node_updates"] / med["steps_s"],
+            "node_updates_per_cpu_s": med["node_updates"] / med["steps_cpu_s"],
             "wall_s_all": [r["wall_s"] for r in runs],
         }
         rows.append(row)
+        if args.scenario == "kumpula2007":
+            each = ", ".join(f"{r['steps_s']:.1f}" for r in runs)
+            print(f"{str(row['people']):>10} nodes | wall {med['wall_s']:6.1f} s "
+                  f"(steps {med['steps_s']:.1f}, cpu {med['steps_cpu_s']:.1f}) | "
+                  f"{row['node_updates_per_s']:>11,.0f} node updates/s "
+                  f"({row['node_updates_per_cpu_s']:,.0f} per cpu-s; runs "
+                  f"{each} s) | "
+                  f"peak {med['peak_rss_mb']:,.0f} MB", flush=True)
+            continue
         print(f"{str(row['people']):>10} people | wall {med['wall_s']:6.1f} s "
               f"(build {med['build_s']:.1f}, steps {med['steps_s']:.1f}) | "
               f"{row['person_weeks_per_s']:>11,.0f} person-weeks/s | "

@@ -31,14 +31,29 @@ def _grow(w, peak, last, tid: int, by: float, step: int) -> None:
 
 
 @njit(cache=True)
+def strengths(w, adj, deg):
+    """s_i = Σ_j w_ij of every node (one pass over the adjacency rows)."""
+    out = np.zeros(deg.size)
+    for i in range(deg.size):
+        acc = 0.0
+        for s in range(deg[i]):
+            acc += w[adj[i, s]]
+        out[i] = acc
+    return out
+
+
+@njit(cache=True)
 def search(T, order, delta: float, p_delta: float, w0: float, step: int, seed: int, pid):
     """One LA sweep over ``order``; returns [searches, triangles reinforced, closures, refused].
 
     Draws of i (key (seed, LOCAL_SEARCH, step, pid_i)): 0 picks j, 1 picks k,
-    2 decides the closure.
+    2 decides the closure. Strengths are computed once at the start of the
+    sweep and kept up to date through it, so a pick scans a row only until
+    the cumulative weight passes the target.
     """
     counts = np.zeros(4, dtype=np.int64)
     w, adj, nbr, deg = T.w, T.adj, T.nbr, T.deg
+    st = strengths(w, adj, deg)
     for x in range(order.size):
         i = order[x]
         d = deg[i]
@@ -47,10 +62,7 @@ def search(T, order, delta: float, p_delta: float, w0: float, step: int, seed: i
         counts[0] += 1
         key = rng.key(seed, rng.LOCAL_SEARCH, step, pid[i])
         # j ∝ w_ij
-        total = 0.0
-        for s in range(d):
-            total += w[adj[i, s]]
-        target = rng.uniform(key, 0) * total
+        target = rng.uniform(key, 0) * st[i]
         acc = 0.0
         sj = d - 1
         for s in range(d):
@@ -61,15 +73,13 @@ def search(T, order, delta: float, p_delta: float, w0: float, step: int, seed: i
         j = nbr[i, sj]
         tij = adj[i, sj]
         _grow(w, T.peak, T.last, tij, delta, step)
+        st[i] += delta
+        st[j] += delta
         dj = deg[j]
         if dj < 2:
             continue
         # k ≠ i among j's neighbours, ∝ w_jk
-        total = 0.0
-        for s in range(dj):
-            if nbr[j, s] != i:
-                total += w[adj[j, s]]
-        target = rng.uniform(key, 1) * total
+        target = rng.uniform(key, 1) * (st[j] - w[tij])
         acc = 0.0
         sk = -1
         for s in range(dj):
@@ -80,12 +90,18 @@ def search(T, order, delta: float, p_delta: float, w0: float, step: int, seed: i
                     break
         k = nbr[j, sk]
         _grow(w, T.peak, T.last, adj[j, sk], delta, step)
+        st[j] += delta
+        st[k] += delta
         tik = find_tie(nbr, adj, deg, i, k)
         if tik >= 0:
             _grow(w, T.peak, T.last, tik, delta, step)
+            st[i] += delta
+            st[k] += delta
             counts[1] += 1
         elif rng.uniform(key, 2) < p_delta:
             if create_tie(T, i, k, step, REFERRAL, w0, pid) >= 0:
+                st[i] += w0
+                st[k] += w0
                 counts[2] += 1
             else:
                 counts[3] += 1  # an endpoint at max_ties whose weakest tie is ≥ w0
