@@ -197,3 +197,51 @@ def test_structure_on_frame_roundtrip(tmp_path):
     st = S.structure(e2, np.array([0, 0, 1, 1]))
     assert st["ties"] == 4 and st["inside_group_share"] == pytest.approx(0.5)
     assert st["clustering"] == pytest.approx((1 + 1 + 1 / 3) / 3)
+
+
+def test_cli_calibrate_then_validate_against(tmp_path):
+    """End to end: calibrate on a small observed network, then compare with the fitted scenario."""
+    rng = np.random.default_rng(3)
+    a = rng.integers(0, 40, 200)
+    b = (a + rng.integers(1, 6, 200)) % 40
+    edges = pd.DataFrame({"source": [f"p{x}" for x in a], "target": [f"p{x}" for x in b],
+                          "weight": rng.integers(1, 5, 200)})
+    edges.to_csv(tmp_path / "e.csv", index=False)
+    pd.DataFrame({"node": [f"p{x}" for x in range(40)],
+                  "group": [f"g{x // 10}" for x in range(40)]}).to_csv(tmp_path / "n.csv",
+                                                                       index=False)
+    fitted = tmp_path / "fitted.toml"
+    assert main(["calibrate", "--against", str(tmp_path / "e.csv"), "--groups",
+                 str(tmp_path / "n.csv"), "--scenario", "small", "--set", "population.years=0.2",
+                 "--draws", "8", "--out", str(fitted), "-q"]) == 0
+    sc = jinmyaku.load(fitted)
+    assert sc.population.people == 40 and sc.population.years == pytest.approx(0.2)
+    out = tmp_path / "cmp"
+    assert main(["validate", "--against", str(tmp_path / "e.csv"), "--groups",
+                 str(tmp_path / "n.csv"), "--scenario", str(fitted), "--out", str(out),
+                 "-q"]) == 0
+    import json
+    rows = json.loads((out / "validation.json").read_text())
+    by_key = {r["key"]: r for r in rows}
+    assert by_key["nodes"]["observed"] == by_key["nodes"]["simulated"] == 40
+    assert 0 < by_key["inside_group_share"]["observed"] < 1
+
+
+def test_checks_on_a_tiny_world():
+    """Every check runs on a tiny world and returns well-formed rows (verdicts not asserted)."""
+    sets = ["population.people=300", "population.years=1", "cohorts.size=10",
+            "population.workplace_size=10"]
+    run = checks.simulate(jinmyaku.load("default", sets), lag=20)
+    assert run.snap_step == 32 and len(run.snapshot) > 0
+    off = jinmyaku.run("default", overrides=[*sets, "processes.influence.rate=0"])
+    rows = (checks.check_dunbar(run) + checks.check_onnela(run) + checks.check_weak_ties(run)
+            + checks.check_mixers(run) + checks.check_churn(run)
+            + checks.check_influence(run, off, n_boot=20))
+    assert [r.check for r in rows] == ["1a", "1b", "2a", "2b", "3a", "3b", "4", "5a", "5b", "6"]
+    assert all(r.status in ("pass", "fail") for r in rows)
+    churn = rows[7]
+    assert 0 <= churn.value <= 1 and churn.lo <= churn.value <= churn.hi
+    md = checks.to_markdown(rows, "t", "jinmyaku validate")
+    assert md.count("\n| ") == len(rows) + 1
+    import json
+    assert len(json.loads(checks.to_json(rows, {"seed": 1}))["rows"]) == len(rows)
