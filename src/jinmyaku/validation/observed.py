@@ -160,7 +160,8 @@ def with_isolates(e: S.Edges, extra: int) -> S.Edges:
     return replace(e, n=e.n + extra)
 
 
-def load_observed(edges: str | Path, groups: str | Path | None = None):
+def load_observed(edges: str | Path, groups: str | Path | None = None
+                  ) -> tuple[S.Edges, np.ndarray | None, list[str]]:
     """Read an observed network and its groups; returns (Edges, group codes or None, names)."""
     e, names = read_edges(edges)
     if groups is None:
