@@ -100,7 +100,7 @@ def read_edges(path: str | Path) -> tuple[S.Edges, list[str]]:
                 problems.append(f"line {line}: weight {row[2].strip()!r} is not a number")
                 continue
             if not math.isfinite(w) or w <= 0:
-                problems.append(f"line {line}: weight {row[2].strip()} is not > 0")
+                problems.append(f"line {line}: weight {row[2].strip()} is not a finite number > 0")
                 continue
         src.append(s)
         dst.append(t)
