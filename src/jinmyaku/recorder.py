@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .processes.influence import top_k_mean_and_origins
+from .processes.influence import top_k_ids, top_k_mean_and_origins
 from .ties import ORIGINS
 from .world import BACKGROUND, World
 
@@ -28,6 +28,9 @@ class Recorder:
                       for c in self.codes]
         self.rows: dict[str, list] = {}
         self.events: list[dict[str, float]] = []
+        # who each person's closest five were at the start (person ids, -1 pads), so that
+        # the results can say how many of them are still among the closest five
+        self.closest_start = top_k_ids(world.ties.arrays(), world.people.pid, CLOSEST)
         self._last_opp = world.people.opp_count.copy()
         self._last_value = world.people.opp_value.copy()
 
