@@ -1,0 +1,108 @@
+"""What ``jinmyaku sweep`` prints: a progress bar over runs, then the indices and CRN figure."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Callable, Iterator
+
+import numpy as np
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from . import SweepResult
+
+MAX_ROWS = 15
+
+
+@contextlib.contextmanager
+def progress_bar(console: Console, label: str,
+                 quiet: bool = False) -> Iterator[Callable[[int, int], None]]:
+    """A rich bar over runs (stored / total, elapsed, time left); yields ``update(done, total)``."""
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("runs"), TimeElapsedColumn(), TextColumn("left"),
+                  TimeRemainingColumn(), console=console, disable=quiet,
+                  transient=True) as bar:
+        task = bar.add_task(label, total=None)
+        first: list[int] = []
+
+        def update(done: int, total: int) -> None:
+            if not first:
+                # Runs stored before this start do not count towards the speed estimate.
+                first.append(done)
+                bar.reset(task, total=total - done)
+                bar.update(task, description=f"{label} ({done} stored before)" if done
+                           else label)
+            bar.update(task, completed=done - first[0])
+
+        yield update
+
+
+def _cell(value: float, conf: float) -> str:
+    if not math.isfinite(value):
+        return "–"
+    if not math.isfinite(conf):
+        return f"{value:.3g}"
+    return f"{value:.3g}[dim]±{conf:.2g}[/]"
+
+
+def show(result: SweepResult, console: Console) -> None:
+    """Print the indices table (Sobol' ST and S1, or Morris mu* and sigma), the CRN figure,
+    and where the results went."""
+    sw = result.sweep
+    spec = sw.spec
+    n_runs = len(result.design) * spec.replicates
+    ind = result.indices
+    if spec.design in ("sobol", "morris") and len(ind):
+        main, second = ("ST", "S1") if spec.design == "sobol" else ("mu_star", "sigma")
+        title = ("Total-order Sobol' index ST (first order S1) ± 95% half-width"
+                 if spec.design == "sobol" else
+                 "Morris mu* (sigma) ± 95% half-width, per unit of each parameter's range")
+        t = Table(title=title, title_justify="left")
+        t.add_column("outcome", style="bold")
+        for name in sw.names:
+            t.add_column(name, justify="right", overflow="fold")
+        cells = {(r.outcome, r.parameter, r.index): (r.value, r.conf)
+                 for r in ind.itertuples(index=False)}
+        outcomes = list(dict.fromkeys(ind["outcome"]))
+        for o in outcomes[:MAX_ROWS]:
+            row = []
+            for name in sw.names:
+                a = cells.get((o, name, main), (np.nan, np.nan))
+                b = cells.get((o, name, second), (np.nan, np.nan))
+                row.append(f"{_cell(*a)} ({_cell(*b)})")
+            t.add_row(o, *row)
+        console.print(t)
+        if len(outcomes) > MAX_ROWS:
+            console.print(f"… and {len(outcomes) - MAX_ROWS} more outcomes in the indices "
+                          f"table.", style="dim")
+        left_out = len(sw.outcomes) - len(outcomes)
+        if left_out:
+            console.print(f"{left_out} outcome(s) not analysed: not finite at every point, or "
+                          f"constant.", style="dim")
+    ratio = result.crn_ratio
+    crn_word = "common random numbers" if spec.crn else "independent seeds (crn = false)"
+    if math.isfinite(ratio):
+        console.print(
+            f"Variance of a difference between two design points, as run with {crn_word}, "
+            f"relative to the sum of their variances (independent seeds): median over "
+            f"{int(np.isfinite(result.crn['ratio']).sum())} outcomes "
+            f"[bold]{ratio:.2f}[/] (a difference as precise as with {1 / ratio:.1f}× the "
+            f"replicates under independent seeds)." if ratio > 0 else
+            f"Variance ratio of paired differences: {ratio:.2f}.")
+    else:
+        console.print("No variance-reduction figure: it needs at least 2 replicates and "
+                      "2 design points.", style="dim")
+    console.print(f"{result.ran} runs done now, {result.skipped} stored before, {n_runs} in all "
+                  f"({len(result.design)} points × {spec.replicates} replicates), in "
+                  f"{result.seconds:.1f} s. Results in [bold]{result.out / 'sweep.duckdb'}[/] "
+                  f"(tables runs, points, indices, crn, meta)"
+                  + (f" and {result.out / 'series'}/." if spec.series else "."))
