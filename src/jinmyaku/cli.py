@@ -140,6 +140,31 @@ def show_summary(results) -> None:
               [(o, f"opportunity_share_{o}") for o in ORIGINS])
 
 
+@app.command()
+def sweep(
+    spec: Annotated[Path, typer.Argument(help="Sweep spec (TOML), see docs/sweep.md.")],
+    out: Annotated[Path | None, typer.Option(help="Sweep folder (default sweeps/NAME).")] = None,
+    workers: Annotated[int | None, typer.Option(
+        help="Worker processes (default: one per core; 0: in this process).")] = None,
+    dask: Annotated[str | None, typer.Option(
+        help="Run on a Dask cluster: a scheduler address, or 'local' for a LocalCluster.")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Run a sweep over parameters (grid, random, Sobol' or Morris); resume if interrupted."""
+    from .sweep import run_sweep
+    from .sweep.report import progress_bar, show
+
+    try:
+        with progress_bar(err_console, f"sweep {spec.stem}", quiet) as update:
+            result = run_sweep(spec, out, workers=workers, dask=dask, progress=update)
+    except KeyboardInterrupt:
+        err_console.print("interrupted: every run stored so far is kept; run the same "
+                          "command again to resume.")
+        raise typer.Exit(130) from None
+    show(result, console)
+
+
 @scenarios_app.callback(invoke_without_command=True)
 def scenarios(ctx: typer.Context) -> None:
     """List the built-in scenarios."""

@@ -156,13 +156,15 @@ class DaskCluster:
 
     A LocalCluster has ``workers`` worker processes (default ``os.cpu_count()``)
     of one thread each; with ``processes=False`` they are threads of this
-    process instead (quicker to start, for tests). Tasks are submitted all at
-    once; the scheduler balances them over the workers.
+    process instead (quicker to start, for tests). ``timeout``: seconds to wait
+    for a remote scheduler. Tasks are submitted all at once; the scheduler
+    balances them over the workers.
     """
 
     def __init__(self, address: str, workers: int | None = None,
-                 processes: bool = True) -> None:
+                 processes: bool = True, timeout: float = 20.0) -> None:
         self.address = address
+        self.timeout = timeout
         self.workers = max(1, workers or os.cpu_count() or 1)
         self.processes = processes
         self._cluster = None
@@ -177,7 +179,7 @@ class DaskCluster:
                                              processes=self.processes, dashboard_address=None)
                 self._client = Client(self._cluster)
             else:
-                self._client = Client(self.address, timeout="20s")
+                self._client = Client(self.address, timeout=f"{self.timeout}s")
         except OSError as e:
             self.__exit__(None)
             raise InputError(f"--dask {self.address}: cannot reach a Dask scheduler there ({e}). "
