@@ -20,7 +20,7 @@ from rich.table import Table
 
 from . import SweepResult
 
-MAX_ROWS = 15
+MAX_ROWS = 12
 
 
 @contextlib.contextmanager
@@ -50,8 +50,17 @@ def _cell(value: float, conf: float) -> str:
     if not math.isfinite(value):
         return "–"
     if not math.isfinite(conf):
-        return f"{value:.3g}"
-    return f"{value:.3g}[dim]±{conf:.2g}[/]"
+        return f"{value:.2g}"
+    return f"{value:.2g}[dim]±{conf:.2g}[/]"
+
+
+def _short_names(paths: list[str]) -> list[str]:
+    """The shortest dotted suffixes that tell the parameters apart (e.g. mixers.new_tie)."""
+    for n in range(1, max(len(p.split(".")) for p in paths) + 1):
+        short = [".".join(p.split(".")[-n:]) for p in paths]
+        if len(set(short)) == len(short) and (n > 1 or len(paths) == 1):
+            return short
+    return paths
 
 
 def show(result: SweepResult, console: Console) -> None:
@@ -62,28 +71,30 @@ def show(result: SweepResult, console: Console) -> None:
     n_runs = len(result.design) * spec.replicates
     ind = result.indices
     if spec.design in ("sobol", "morris") and len(ind):
-        main, second = ("ST", "S1") if spec.design == "sobol" else ("mu_star", "sigma")
-        title = ("Total-order Sobol' index ST (first order S1) ± 95% half-width"
+        main, other = ("ST", "S1") if spec.design == "sobol" else ("mu_star", "sigma")
+        label = {"ST": "ST", "S1": "S1", "mu_star": "mu*", "sigma": "sigma"}
+        title = ("Sobol' indices: total order ST and first order S1, ± 95% half-width"
                  if spec.design == "sobol" else
-                 "Morris mu* (sigma) ± 95% half-width, per unit of each parameter's range")
+                 "Morris mu* and sigma ± 95% half-width, per unit of each parameter's range")
         t = Table(title=title, title_justify="left")
-        t.add_column("outcome", style="bold")
-        for name in sw.names:
-            t.add_column(name, justify="right", overflow="fold")
+        t.add_column("outcome / parameter", overflow="fold")
+        t.add_column(label[main], justify="right")
+        t.add_column(label[other], justify="right")
+        short = dict(zip(sw.names, _short_names(sw.names), strict=True))
         cells = {(r.outcome, r.parameter, r.index): (r.value, r.conf)
                  for r in ind.itertuples(index=False)}
         outcomes = list(dict.fromkeys(ind["outcome"]))
         for o in outcomes[:MAX_ROWS]:
-            row = []
-            for name in sw.names:
-                a = cells.get((o, name, main), (np.nan, np.nan))
-                b = cells.get((o, name, second), (np.nan, np.nan))
-                row.append(f"{_cell(*a)} ({_cell(*b)})")
-            t.add_row(o, *row)
+            t.add_row(f"[bold]{o}[/]", "", "")
+            ranked = sorted(sw.names, key=lambda n, o=o: -np.nan_to_num(
+                cells.get((o, n, main), (np.nan,))[0], nan=-np.inf))
+            for n in ranked:
+                t.add_row(f"  {short[n]}", _cell(*cells.get((o, n, main), (np.nan, np.nan))),
+                          _cell(*cells.get((o, n, other), (np.nan, np.nan))))
         console.print(t)
         if len(outcomes) > MAX_ROWS:
-            console.print(f"… and {len(outcomes) - MAX_ROWS} more outcomes in the indices "
-                          f"table.", style="dim")
+            console.print(f"{len(outcomes) - MAX_ROWS} more outcomes in table indices.",
+                          style="dim")
         left_out = len(sw.outcomes) - len(outcomes)
         if left_out:
             console.print(f"{left_out} outcome(s) not analysed: not finite at every point, or "
