@@ -227,18 +227,54 @@ def strategy_table(results) -> pd.DataFrame:
                                   columns=list(STRATEGY_MEASURES)).astype(float)
 
 
-def _old_stage_lost(initial: pd.DataFrame, members: np.ndarray, start: pd.Series) -> float:
-    """Share of members' starting ties to people at their old stage that faded by the end."""
+STAGE_BINS = ("below", "same", "above")  # alter's start stage vs ego's, ± OLD_STAGE_BAND
+
+
+def _starting_ties(initial: pd.DataFrame, members: np.ndarray,
+                   start: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Members' starting ties that did not end by someone leaving.
+
+    Returns (bin of the alter's start stage relative to the ego's: 0 below,
+    1 same, 2 above, -1 alter no longer in the world; faded by the end).
+    """
     keep = initial["cause"] != "left"
-    lost = []
+    bins, lost = [], []
     for ego_col, alter_col in (("a", "b"), ("b", "a")):
         t = initial[keep & np.isin(initial[ego_col], members)]
-        ego_stage = start.reindex(t[ego_col].to_numpy()).to_numpy()
-        alter_stage = start.reindex(t[alter_col].to_numpy()).to_numpy()
-        near = np.abs(alter_stage - ego_stage) <= OLD_STAGE_BAND  # NaN (alter gone) → False
-        lost.append(t["death"].notna().to_numpy()[near])
-    lost = np.concatenate(lost)
-    return float(lost.mean()) if lost.size else np.nan
+        gap = (start.reindex(t[alter_col].to_numpy()).to_numpy()
+               - start.reindex(t[ego_col].to_numpy()).to_numpy())
+        b = np.where(gap < -OLD_STAGE_BAND, 0, np.where(gap > OLD_STAGE_BAND, 2, 1))
+        bins.append(np.where(np.isnan(gap), -1, b))
+        lost.append(t["death"].notna().to_numpy())
+    return np.concatenate(bins), np.concatenate(lost)
+
+
+def _old_stage_lost(initial: pd.DataFrame, members: np.ndarray, start: pd.Series) -> float:
+    """Share of members' starting ties to people at their old stage that faded by the end."""
+    bins, lost = _starting_ties(initial, members, start)
+    near = lost[bins == 1]
+    return float(near.mean()) if near.size else np.nan
+
+
+def starting_ties_lost(results) -> pd.DataFrame:
+    """Per focal strategy and alter's relative start stage: share of starting ties faded.
+
+    Columns: strategy, alter_stage (below / same / above the ego's start
+    stage, ± ``OLD_STAGE_BAND``), ties, lost (share in [0, 1]).
+    """
+    ppl = results.people
+    ties = results.ties
+    initial = ties[ties["birth"] == 0]
+    start = ppl.set_index("pid")["stage_start"]
+    rows = []
+    for s in results.scenario.cohorts.strategies:
+        members = ppl.loc[ppl["cohort"] == s, "pid"].to_numpy()
+        bins, lost = _starting_ties(initial, members, start)
+        for b, name in enumerate(STAGE_BINS):
+            x = lost[bins == b]
+            rows.append({"strategy": s, "alter_stage": name, "ties": int(x.size),
+                         "lost": float(x.mean()) if x.size else np.nan})
+    return pd.DataFrame(rows)
 
 
 def top_decile_share(degree: np.ndarray, made: np.ndarray) -> float:
