@@ -100,15 +100,18 @@ def show(result: SweepResult, console: Console) -> None:
             console.print(f"{left_out} outcome(s) not analysed: not finite at every point, or "
                           f"constant.", style="dim")
     ratio = result.crn_ratio
-    crn_word = "common random numbers" if spec.crn else "independent seeds (crn = false)"
-    if math.isfinite(ratio):
+    n_out = int(np.isfinite(result.crn["ratio"]).sum())
+    if math.isfinite(ratio) and spec.crn:
         console.print(
-            f"Variance of a difference between two design points, as run with {crn_word}, "
-            f"relative to the sum of their variances (independent seeds): median over "
-            f"{int(np.isfinite(result.crn['ratio']).sum())} outcomes "
-            f"[bold]{ratio:.2f}[/] (a difference as precise as with {1 / ratio:.1f}× the "
-            f"replicates under independent seeds)." if ratio > 0 else
-            f"Variance ratio of paired differences: {ratio:.2f}.")
+            f"Common random numbers: the variance of a difference between two design points "
+            f"is [bold]{ratio:.2f}[/] of what independent seeds would give (median over "
+            f"{n_out} outcomes; table crn)"
+            + (f", as precise as {1 / ratio:.1f}× the replicates." if ratio > 0 else "."))
+    elif math.isfinite(ratio):
+        console.print(
+            f"Independent seeds (crn = false): the variance of a difference between two design "
+            f"points is [bold]{ratio:.2f}[/] times the sum of their variances (median over "
+            f"{n_out} outcomes; table crn); about 1 is expected, and less with crn = true.")
     else:
         console.print("No variance-reduction figure: it needs at least 2 replicates and "
                       "2 design points.", style="dim")
