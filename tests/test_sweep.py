@@ -15,11 +15,13 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
+from rich.console import Console
 from SALib.test_functions import Ishigami
 
 from jinmyaku import cli
 from jinmyaku.errors import InputError
-from jinmyaku.sweep import analysis, design, load_spec, plan, run_seed, run_sweep
+from jinmyaku.sweep import SweepResult, analysis, design, load_spec, plan, run_seed, run_sweep
+from jinmyaku.sweep.report import show
 from jinmyaku.sweep.store import SERIES, series_name
 
 TINY = ["population.people=300", "population.years=0.25", "cohorts.size=20"]
@@ -130,6 +132,16 @@ def test_unknown_outcomes_and_missing_files_are_refused(tmp_path):
         load_spec(write(tmp_path, text))
     with pytest.raises(InputError, match="no such sweep spec file"):
         load_spec(tmp_path / "nope.toml")
+
+
+def test_the_shipped_example_is_valid_and_small():
+    sweep = load_spec("example")  # a built-in sweep, by name
+    d = design.make(sweep)
+    assert sweep.spec.name == "example" and sweep.spec.design == "morris"
+    assert len(d) * sweep.spec.replicates == 40
+    assert sweep.base.population.people == 1000 and sweep.base.steps == 52
+    assert [k for p in d.values for k in p[3:]] and {p[3] for p in d.values} <= {2, 4, 6, 8}
+    plan(sweep, d)
 
 
 def test_a_design_point_outside_the_scenario_rules_is_refused(tmp_path):
@@ -268,6 +280,15 @@ def test_analysis_layer_with_a_fake_evaluator(tmp_path):
     st = indices[indices["index"] == "ST"].set_index("parameter")["value"]
     assert st.to_numpy() == pytest.approx([0.5576, 0.4424, 0.2437], abs=0.06)
     assert crn.loc[0, "ratio"] == pytest.approx(0.0, abs=1e-9)  # noise common to every point
+
+    # what the command prints from such a result
+    console = Console(record=True, width=80)
+    show(SweepResult(tmp_path, sweep, d, runs, indices, crn, ran=len(runs), skipped=0,
+                     seconds=1.0), console)
+    text = console.export_text()
+    assert "Sobol' indices: total order ST" in text and "mixers.new_tie" in text
+    assert "variance of a difference between two design points" in text
+    assert f"{len(runs)} runs done now" in text and "sweep.duckdb" in text
 
 
 # ---------------------------------------------------------------- running sweeps

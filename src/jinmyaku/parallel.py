@@ -47,6 +47,14 @@ def _one_numba_thread() -> None:
     numba.set_num_threads(1)
 
 
+def _init_local_worker() -> None:
+    """A local worker: one Numba thread; Ctrl-C is left to the parent, which cancels the rest."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _one_numba_thread()
+
+
 def call(fn: Callable[[Any], Any], arg: Any) -> Any:
     """Run one task where it lands: one Numba thread, then ``fn(arg)``."""
     _one_numba_thread()
@@ -106,6 +114,9 @@ class InProcess:
 class LocalProcesses:
     """A pool of ``workers`` spawned processes on this machine.
 
+    Workers ignore Ctrl-C: the parent stops, cancels the queued tasks and does
+    not wait; a worker exits once its current task is done.
+
     At most ``2 × workers`` tasks are queued at a time, so the tasks iterable
     is consumed lazily and little is lost when the caller stops early.
     """
@@ -117,7 +128,7 @@ class LocalProcesses:
     def __enter__(self) -> LocalProcesses:
         self._pool = ProcessPoolExecutor(self.workers,
                                          mp_context=multiprocessing.get_context("spawn"),
-                                         initializer=_one_numba_thread)
+                                         initializer=_init_local_worker)
         return self
 
     def __exit__(self, exc_type, *exc: object) -> None:

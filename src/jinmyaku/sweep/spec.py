@@ -13,6 +13,7 @@ import json
 import math
 import tomllib
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -167,13 +168,24 @@ def _lookup(raw: dict, dotted: str) -> Any:
     return node
 
 
+def builtin_sweeps() -> list[str]:
+    """Names of the sweep specs shipped with the package (``jinmyaku sweep NAME``)."""
+    folder = resources.files("jinmyaku") / "sweeps"
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml"))
+
+
 def load_spec(path: str | Path) -> Sweep:
-    """Read, check and resolve a sweep spec; InputError naming file and key on any problem."""
+    """Read, check and resolve a sweep spec (a TOML path, or the name of a built-in sweep);
+    InputError naming the file and key on any problem."""
     path = Path(path)
     try:
-        text = path.read_text("utf-8")
+        if not path.exists() and str(path) in builtin_sweeps():
+            text = (resources.files("jinmyaku") / "sweeps" / f"{path}.toml").read_text("utf-8")
+        else:
+            text = path.read_text("utf-8")
     except FileNotFoundError:
-        raise InputError(f"{path}: no such sweep spec file.") from None
+        raise InputError(f"{path}: no such sweep spec file (built-in sweeps: "
+                         f"{', '.join(builtin_sweeps())}).") from None
     except (OSError, UnicodeDecodeError) as e:
         raise InputError(f"{path}: cannot read the sweep spec ({e}).") from None
     try:
