@@ -114,8 +114,8 @@ class InProcess:
 class LocalProcesses:
     """A pool of ``workers`` spawned processes on this machine.
 
-    Workers ignore Ctrl-C: the parent stops, cancels the queued tasks and does
-    not wait; a worker exits once its current task is done.
+    Workers ignore Ctrl-C: the parent stops, cancels the queued tasks and
+    terminates the workers (their tasks in flight are lost).
 
     At most ``2 × workers`` tasks are queued at a time, so the tasks iterable
     is consumed lazily and little is lost when the caller stops early.
@@ -132,10 +132,19 @@ class LocalProcesses:
         return self
 
     def __exit__(self, exc_type, *exc: object) -> None:
-        if self._pool is not None:
-            # On an error or interrupt, drop queued tasks and do not wait for those running.
-            self._pool.shutdown(wait=exc_type is None, cancel_futures=True)
-            self._pool = None
+        if self._pool is None:
+            return
+        if exc_type is None:
+            self._pool.shutdown(wait=True)
+        else:
+            # An error or interrupt: drop queued tasks and stop the running ones now
+            # (their results would be thrown away), rather than wait for them.
+            workers = list((getattr(self._pool, "_processes", None) or {}).values())
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            for proc in workers:
+                with contextlib.suppress(Exception):
+                    proc.terminate()
+        self._pool = None
 
     def imap_unordered(self, fn, tasks):
         assert self._pool is not None, "use LocalProcesses as a context manager"
@@ -261,7 +270,7 @@ def run_tasks(fn: Callable[[Any], Any], tasks: Mapping[Hashable, Any] | Iterable
 
     A task's exception is raised here, with a note naming its key; stopping
     the iteration early (``break``, an exception, Ctrl-C) cancels the tasks
-    not started yet.
+    not started yet (local worker processes are terminated, Dask tasks cancelled).
     """
     items = tasks.items() if isinstance(tasks, Mapping) else tasks
     total = len(items) if hasattr(items, "__len__") else 0

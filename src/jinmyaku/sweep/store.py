@@ -17,6 +17,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import signal
+import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,6 +34,26 @@ from .spec import Sweep
 
 DB = "sweep.duckdb"
 SERIES = "series"
+
+
+@contextlib.contextmanager
+def deferred_interrupt() -> Iterator[None]:
+    """Hold Ctrl-C (SIGINT) back until the block is done, then raise KeyboardInterrupt.
+
+    Storing a run is short; letting it finish keeps DuckDB from reporting an
+    interrupted query instead of the interrupt. No-op outside the main thread.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt
 
 
 def q(name: str) -> str:
@@ -160,13 +183,14 @@ class Store:
         missing = [o for o in self.sweep.outcomes if o not in outcomes]
         if missing:
             raise RuntimeError(f"run {run}: the outcomes lack {', '.join(missing)}")
-        if series is not None:
-            table = pa.Table.from_pandas(series, preserve_index=False)
-            table = table.add_column(0, "run", pa.array([run] * len(series), pa.int32()))
-            io.write_parquet(self.out / SERIES / series_name(run), table)
         row = [run, point, replicate, seed, *self.design.values[point],
                *(float(outcomes[o]) for o in self.sweep.outcomes), float(seconds)]
-        self.con.execute(f"INSERT INTO runs VALUES ({', '.join(['?'] * len(row))})", row)
+        with deferred_interrupt():
+            if series is not None:
+                table = pa.Table.from_pandas(series, preserve_index=False)
+                table = table.add_column(0, "run", pa.array([run] * len(series), pa.int32()))
+                io.write_parquet(self.out / SERIES / series_name(run), table)
+            self.con.execute(f"INSERT INTO runs VALUES ({', '.join(['?'] * len(row))})", row)
 
     def runs(self) -> pd.DataFrame:
         """Every stored run, by run id."""
