@@ -144,7 +144,8 @@ def show_summary(results) -> None:
 
 @app.command()
 def sweep(
-    spec: Annotated[Path, typer.Argument(help="Sweep spec (TOML), see docs/sweep.md.")],
+    spec: Annotated[Path, typer.Argument(
+        help="Sweep spec (TOML, see docs/sweep.md) or a built-in sweep's name (example).")],
     out: Annotated[Path | None, typer.Option(help="Sweep folder (default sweeps/NAME).")] = None,
     workers: Annotated[int | None, typer.Option(
         help="Worker processes (default: one per core; 0: in this process).")] = None,
