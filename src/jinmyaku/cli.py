@@ -21,6 +21,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="jinmyaku (人脈): how a person's network forms, changes and pays off.")
 scenarios_app = typer.Typer(help="List built-in scenarios, or print one as TOML.")
 app.add_typer(scenarios_app, name="scenarios")
+experiment_app = typer.Typer(help="Named experiments over many runs.", no_args_is_help=True)
+app.add_typer(experiment_app, name="experiment")
 console = Console()
 err_console = Console(stderr=True)
 
@@ -259,6 +261,109 @@ def calibrate(
     console.print(f"Fitted scenario written to [bold]{out}[/]; compare with "
                   f"[bold]jinmyaku validate --against {against}"
                   f"{' --groups ' + str(groups) if groups else ''} --scenario {out}[/].")
+
+
+@app.command()
+def sweep(
+    spec: Annotated[Path, typer.Argument(
+        help="Sweep spec (TOML, see docs/sweep.md) or a built-in sweep's name (example).")],
+    out: Annotated[Path | None, typer.Option(help="Sweep folder (default sweeps/NAME).")] = None,
+    workers: Annotated[int | None, typer.Option(
+        help="Worker processes (default: one per core; 0: in this process).")] = None,
+    dask: Annotated[str | None, typer.Option(
+        help="Run on a Dask cluster: a scheduler address, or 'local' for a LocalCluster.")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Run a sweep over parameters (grid, random, Sobol' or Morris); resume if interrupted."""
+    from .sweep import run_sweep
+    from .sweep.report import progress_bar, show
+
+    try:
+        with progress_bar(err_console, f"sweep {spec.stem}", quiet) as update:
+            result = run_sweep(spec, out, workers=workers, dask=dask, progress=update)
+    except KeyboardInterrupt:
+        err_console.print("interrupted: every run stored so far is kept; run the same "
+                          "command again to resume.")
+        raise typer.Exit(130) from None
+    show(result, console)
+
+
+@experiment_app.command("claims")
+def experiment_claims(
+    quick: Annotated[bool, typer.Option(
+        "--quick", help="Smaller worlds and fewer runs (a few minutes on 2 cores).")] = False,
+    out: Annotated[Path | None, typer.Option(
+        help="Report folder (default reports/claims or reports/claims-quick).")] = None,
+    replicates: Annotated[int | None, typer.Option(
+        help="Replicate worlds (at least 2; default 4 quick, 10 full).")] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed of the first replicate.")] = None,
+    people: Annotated[int | None, typer.Option(
+        help="Population of each replicate world (cohorts scale with it).")] = None,
+    years: Annotated[float | None, typer.Option(
+        help="Horizon of each replicate world (at least 1.5: survival is read at one year, "
+             "the shock a year before the end).")] = None,
+    scenario: Annotated[str, typer.Option(
+        help="Base scenario (built-in name or TOML file).")] = "default",
+    set_: Annotated[list[str] | None, typer.Option(
+        "--set", help="Override a parameter of the base scenario: KEY=VALUE.")] = None,
+    sensitivity: Annotated[bool, typer.Option(
+        "--sensitivity/--no-sensitivity", help="Run the Morris sensitivity analysis.")] = True,
+    workers: Annotated[int | None, typer.Option(
+        help="Worker processes (default: one per core; 0 = in this process).")] = None,
+    dask: Annotated[str | None, typer.Option(
+        help="Run on a Dask cluster: a scheduler address, or 'local'.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Test the post's six claims: replicates, effects with 95% intervals, where each flips."""
+    from . import experiment as ex
+    from .io import prepare_folder
+    from .report import VERDICT_MARK, ci_text, write_report
+
+    base = ex.QUICK if quick else ex.FULL
+    if replicates is not None and replicates < 2:
+        raise InputError(f"--replicates {replicates}: give at least 2 (an interval needs two "
+                         f"replicate worlds).")
+    if years is not None and years < 1.5:
+        raise InputError(f"--years {years:g}: give at least 1.5 (survival is read at one year "
+                         f"and the shock is given a year before the end).")
+    cohort_size = None
+    if people is not None:
+        cohort_size = max(10, round(base.cohort_size * people / base.people))
+    design = ex.design_with(base, replicates=replicates, seed=seed, scenario=scenario,
+                            people=people, years=years, cohort_size=cohort_size,
+                            overrides=tuple(set_ or base.overrides),
+                            sens_trajectories=None if sensitivity else 0)
+    ex.check(design)  # every scenario the experiment will run is valid, before anything runs
+    out = out or Path("reports") / ("claims-quick" if quick else "claims")
+    prepare_folder(out)
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("runs"), TimeRemainingColumn(), console=err_console,
+                  disable=quiet, transient=True) as bar:
+        tasks: dict[str, object] = {}
+
+        def progress(label: str, done: int, total: int) -> None:
+            if label not in tasks:
+                tasks[label] = bar.add_task(label, total=total)
+            bar.update(tasks[label], completed=done)
+
+        result = ex.run_claims(design, workers=workers, dask=dask, progress=progress)
+    write_report(result, out)
+    t = Table(title="The six claims (headline effect > 0 supports the claim)",
+              title_justify="left")
+    for col in ("claim", "verdict", "headline effect", "mean [95% CI]", "holds*"):
+        t.add_column(col)
+    for r in result.verdicts.to_dict("records"):
+        share = r["holds_share"]
+        t.add_row(r["claim"].upper(), VERDICT_MARK[r["verdict"]],
+                  r["headline"].split(".", 1)[1], ci_text(r),
+                  "–" if share != share else f"{100 * share:.0f}%")
+    console.print(t)
+    console.print("* share of the sensitivity points where the claimed direction holds",
+                  style="dim")
+    console.print(f"{design.replicates} replicates and {design.sens_runs if sensitivity else 0} "
+                  f"sensitivity runs in {result.seconds:.0f} s. Report: "
+                  f"[bold]{out / 'report.html'}[/] (and report.md, figures/, tables).")
 
 
 @scenarios_app.callback(invoke_without_command=True)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .processes.influence import top_k_mean_and_origins
+from .processes.influence import top_k_ids, top_k_mean_and_origins
 from .scenario import KUMPULA_PROCESSES
 from .ties import ORIGINS
 from .world import BACKGROUND, World
@@ -35,6 +35,9 @@ class Recorder:
         self.rows: dict[str, list] = {}
         self.network_only = set(world.scenario.schedule) <= set(KUMPULA_PROCESSES)
         self.events: list[dict[str, float]] = []
+        # who each person's closest five were at the start (person ids, -1 pads), so that
+        # the results can say how many of them are still among the closest five
+        self.closest_start = top_k_ids(world.ties.arrays(), world.people.pid, CLOSEST)
         self._last_opp = world.people.opp_count.copy()
         self._last_value = world.people.opp_value.copy()
 

@@ -11,7 +11,7 @@ import pyarrow as pa
 
 from . import __version__, io
 from .errors import InputError
-from .processes.influence import top_k_mean
+from .processes.influence import top_k_ids, top_k_mean
 from .processes.opportunities import LEDGER_COLUMNS as OPP_COLUMNS
 from .recorder import CLOSEST
 from .scenario import Scenario
@@ -63,6 +63,8 @@ class Results:
             "strategy": names[p.strategy], "joined": p.joined,
             "field": p.field, "aim": p.aim, "stage_start": p.stage_start, "stage": p.stage,
             f"closest{CLOSEST}_stage": top_k_mean(T, p.stage, CLOSEST),
+            f"closest{CLOSEST}_kept": _kept(sim.recorder.closest_start,
+                                            top_k_ids(T, p.pid, CLOSEST), p.joined),
             "knowledge": p.knowledge, "degree": T.deg.copy(),
             "workplace": p.workplace, "focus": p.focus, "meetup": p.meetup,
             "opportunities": p.opp_count, "opportunity_value": p.opp_value,
@@ -171,6 +173,19 @@ class Results:
             raise InputError(f"{out}: writing results failed ({e.strerror or e}); files "
                              f"already there were left as they were.") from None
         return files
+
+
+def _kept(start: np.ndarray, end: np.ndarray, joined: np.ndarray) -> np.ndarray:
+    """Share of each person's closest ties at the start still among their closest at the end.
+
+    NaN for newcomers and for people who had no ties at the start.
+    """
+    had = start >= 0
+    still = ((start[:, :, None] == end[:, None, :]) & had[:, :, None]).any(axis=2)
+    n = had.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = still.sum(axis=1) / n
+    return np.where((n > 0) & (joined == 0), share, np.nan)
 
 
 def _ties_by_origin(alive: pd.DataFrame, pids: np.ndarray) -> np.ndarray:

@@ -63,6 +63,23 @@ def top_k_mean_and_origins(T, stage, k: int, n_origins: int):
     return out, counts
 
 
+@njit(cache=True, parallel=True)
+def top_k_ids(T, pid, k: int):
+    """(people, k) person ids of each person's k strongest ties, strongest first; -1 pads."""
+    n = T.deg.size
+    out = np.full((n, k), -1, dtype=np.int64)
+    unused = np.zeros(n)  # _top_k_one also returns a mean; only its ranking is used here
+    chunk = 256
+    for c in prange((n + chunk - 1) // chunk):
+        best_w = np.empty(k)
+        best_j = np.empty(k, dtype=np.int64)
+        for i in range(c * chunk, min(n, (c + 1) * chunk)):
+            _top_k_one(T, i, unused, k, best_w, best_j)
+            for x in range(min(k, T.deg[i])):
+                out[i, x] = pid[best_j[x]]
+    return out
+
+
 def top_k_mean(T, stage, k: int):
     """Weighted mean stage of each person's k strongest ties (NaN without ties).
 

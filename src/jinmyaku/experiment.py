@@ -1,0 +1,505 @@
+"""The claims experiment: replicates, a causal shock for H1, and where each claim flips.
+
+``jinmyaku experiment claims`` runs :data:`QUICK` or :data:`FULL`:
+
+1. **Replicates.** The world is run with ``replicates`` seeds. Each replicate
+   gives every effect of :mod:`jinmyaku.claims`; the 95% interval of an
+   effect is the Student-t interval over replicates (replicates are
+   independent worlds, the honest unit of repetition).
+2. **Shock (H1).** In each replicate, at week ``steps − shock_weeks`` the
+   world is copied; in the copy a random ``shock_share`` of people get their
+   stage raised by ``shock_size`` (capped at 1). Both worlds then run to the
+   end with the same random numbers (they are keyed by person, purpose and
+   week), so the difference is caused by the shock alone. The *pass-through*
+   is the mean, over people not shocked whose closest five held exactly one
+   shocked person, of (their stage in the copy − in the original) ÷ the
+   shock their alter got. "You are the average of five" taken literally
+   would give 1/5.
+3. **Sensitivity ("where it flips").** A Morris design (SALib) over
+   :data:`SENSITIVITY_PARAMETERS`, each point a smaller world run with the
+   same seed (common random numbers), gives each claim's headline effect
+   across parameter space: the share of points where it keeps the claimed
+   sign, the parameters that move it most (μ*), and for the strongest one
+   the share of points that hold in each third of its range.
+
+Verdicts: an effect is *supported* when its interval lies above 0,
+*contradicted* when it lies below, *unclear* otherwise. A claim is
+**supported** when its headline effect is supported and holds in at least
+80% of the sensitivity points, **not supported** when its headline effect is
+contradicted or unclear and holds in at most 20% of the points, and
+**depends** otherwise. Supporting effects are reported beside the verdict.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from . import claims
+from .engine import Simulation
+from .errors import InputError
+from .processes.influence import top_k_ids
+from .recorder import CLOSEST
+from .results import Results
+from .scenario import Scenario, load
+from .ties import ORIGINS
+
+# Each claim's headline effect (the one its verdict rests on), in claims.CLAIMS.
+HEADLINE = {
+    "h1": "shock.pass_through",
+    "h2": "h2.value_per_tie_year.others_minus_mixer",
+    "h3": "h3.value_per_tie_year.activity_minus_others",
+    "h4": "h4.old_stage_ties_lost.grow_minus_passive",
+    "h5": "h5.value_per_year.meetup_minus_mixer",
+    "h6": "h6.referral_ties.grow_minus_passive",
+}
+CLAIM_TEXT = {
+    "h1": "You become the average of the ~5 people around you.",
+    "h2": "Ties from generic mixers rarely last and rarely bring anything.",
+    "h3": "Ties formed naturally, through doing things, bring information, work and referrals.",
+    "h4": "Changing yourself changes your network; ties to people at your old stage fade.",
+    "h5": "Specialised meetups are worth far more than generic mixers.",
+    "h6": "Well-connected people introduce you onward when you share your progress.",
+}
+SHOCK_EFFECTS = {
+    "shock.pass_through": "stage moved by a shock to one of the closest five, per unit of the "
+                          "shock, one year later (1/5 if you were literally their average)",
+    "shock.pass_through_minus_fifth": "pass-through minus 1/5: ≥ 0 if you literally became "
+                                      "the average of your five within the year",
+    "shock.placebo": "same, for people none of whose closest five was shocked (spill-over)",
+    "shock.persistence": "share of their own shock the shocked people still carry a year later",
+}
+
+# (dotted parameter, low, high): ranges chosen wide but inside the allowed bounds.
+SENSITIVITY_PARAMETERS: tuple[tuple[str, float, float], ...] = (
+    # the quick design varies the first six: the assumptions that most favour or
+    # disfavour a claim by construction (docs/model.md, Design concepts)
+    ("processes.mixers.new_tie", 0.05, 0.8),
+    ("processes.mixers.initial_weight", 0.02, 0.3),
+    ("processes.action.initial_weight", 0.02, 0.3),
+    ("processes.maintenance.decay", 0.01, 0.08),
+    ("processes.opportunities.stage_power", 0.0, 4.0),
+    ("processes.action.growth", 0.01, 0.2),
+    ("processes.maintenance.stage_scale", 0.05, 0.5),
+    ("processes.mixers.seek_known", 0.0, 0.9),
+    ("processes.meetups.catchment", 100, 2000),
+    ("processes.influence.rate", 0.0, 0.1),
+    ("processes.opportunities.trust_half", 0.05, 0.8),
+    ("processes.introductions.introduce", 0.1, 1.0),
+    ("processes.action.new_tie", 0.1, 0.8),
+    ("processes.action.alpha", 0.02, 0.3),
+)
+
+
+@dataclass(frozen=True)
+class Design:
+    """How large the experiment is. Sizes are persons and years."""
+
+    name: str
+    replicates: int
+    people: int
+    years: float
+    cohort_size: int
+    shock_weeks: int = 52
+    shock_size: float = 0.2
+    shock_share: float = 0.05
+    sens_parameters: int = 6  # the first n of SENSITIVITY_PARAMETERS
+    sens_trajectories: int = 4
+    sens_people: int = 1500
+    sens_years: float = 2.0
+    sens_cohort_size: int = 100
+    seed: int = 1
+    scenario: str = "default"
+    overrides: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def sens_runs(self) -> int:
+        return self.sens_trajectories * (self.sens_parameters + 1)
+
+
+QUICK = Design("quick", replicates=4, people=3000, years=3.0, cohort_size=200,
+               sens_parameters=6, sens_trajectories=4)
+FULL = Design("full", replicates=10, people=10_000, years=5.0, cohort_size=500,
+              sens_parameters=len(SENSITIVITY_PARAMETERS), sens_trajectories=8,
+              sens_people=4000, sens_years=3.0, sens_cohort_size=200)
+
+
+# ---------------------------------------------------------------- one world
+
+def scenario_for(design: Design, seed: int, people: int, years: float, cohort_size: int,
+                 extra: list[str] | None = None) -> Scenario:
+    """The design's scenario at one size and seed, with any extra overrides."""
+    sets = [*design.overrides, f"seed={seed}", f"population.people={people}",
+            f"population.years={years}", f"cohorts.size={cohort_size}", *(extra or [])]
+    return load(design.scenario, sets)
+
+
+def run_world(sc: Scenario, shock_weeks: int, shock_size: float,
+              shock_share: float) -> tuple[Results, dict[str, float]]:
+    """Run ``sc`` and its shocked copy (module docstring); return results and shock effects."""
+    sim = Simulation(sc, check_memory=False)
+    t0 = max(0, sc.steps - shock_weeks)
+    while sim.world.step < t0:
+        sim.step()
+    twin = copy.deepcopy(sim)
+    w = twin.world
+    p = w.people
+    gen = np.random.default_rng([sc.seed, 7331])
+    shocked = gen.random(p.n) < shock_share
+    delta = np.where(shocked, np.minimum(shock_size, 1.0 - p.stage), 0.0)
+    p.stage += delta
+    closest = top_k_ids(w.ties.arrays(), p.pid, CLOSEST)
+    pid_at_t0 = p.pid.copy()
+    while twin.world.step < sc.steps:
+        twin.step()
+    while sim.world.step < sc.steps:
+        sim.step()
+    effects = shock_effects(pid_at_t0, shocked, delta, closest, sim.world.people,
+                            twin.world.people)
+    return Results.from_simulation(sim), effects
+
+
+def shock_effects(pid_at_t0: np.ndarray, shocked: np.ndarray, delta: np.ndarray,
+                  closest: np.ndarray, base, shocked_world) -> dict[str, float]:
+    """Pass-through, placebo and persistence of a stage shock (see the module docstring)."""
+    stayed = (base.pid == pid_at_t0) & (shocked_world.pid == pid_at_t0)
+    diff = shocked_world.stage - base.stage
+    slot_of = pd.Series(np.arange(pid_at_t0.size), index=pid_at_t0)
+    pos = slot_of.reindex(closest.ravel()).to_numpy().reshape(closest.shape)
+    valid = ~np.isnan(pos)
+    hit = np.zeros(closest.shape, dtype=bool)
+    size = np.zeros(closest.shape)
+    idx = pos[valid].astype(np.int64)
+    hit[valid] = shocked[idx]
+    size[valid] = delta[idx]
+    n_hit = hit.sum(axis=1)
+    has_ties = valid.any(axis=1)
+    exposed = stayed & ~shocked & (n_hit == 1)
+    control = stayed & ~shocked & (n_hit == 0) & has_ties
+    alter_shock = (size * hit).sum(axis=1)
+    exposed &= alter_shock > 0
+    mean_size = float(delta[shocked].mean()) if shocked.any() else np.nan
+    own = stayed & shocked & (delta > 0)
+    through = float(np.mean(diff[exposed] / alter_shock[exposed])) if exposed.any() else np.nan
+    return {
+        "shock.pass_through": through,
+        "shock.pass_through_minus_fifth": through - 1 / CLOSEST,
+        "shock.placebo": float(np.mean(diff[control]) / mean_size) if control.any() else np.nan,
+        "shock.persistence": float(np.mean(diff[own] / delta[own])) if own.any() else np.nan,
+        "shock.exposed": float(exposed.sum()),
+    }
+
+
+def replicate(design: Design, seed: int) -> dict:
+    """One replicate of the claims experiment: effects, curves and tables (picklable)."""
+    sc = scenario_for(design, seed, design.people, design.years, design.cohort_size)
+    started = time.perf_counter()
+    res, shock = run_world(sc, design.shock_weeks, design.shock_size, design.shock_share)
+    weeks = np.arange(sc.steps + 1)
+    curves = {}
+    for o in ORIGINS:
+        t = res.ties[res.ties["origin"] == o]
+        if len(t):
+            death = t["death"].to_numpy(dtype=float, na_value=np.nan)
+            longest = float((np.where(np.isnan(death), sc.steps, death) - t["birth"]).max())
+            curves[o] = claims.survival_at(claims.survival(t, sc.steps), weeks, longest)
+    series = res.series[["step", "cohort", "stage", "closest5_stage", "members"]]
+    return {
+        "seed": seed,
+        "outcomes": {**claims.outcomes(res), **shock},
+        "survival": curves,
+        "origin": claims.origin_table(res.ties, sc.steps),
+        "starting_ties": claims.starting_ties_lost(res),
+        "series": series[series["cohort"] != "background"].reset_index(drop=True),
+        "ego": ego_snapshots(res) if seed == design.seed else None,
+        "seconds": time.perf_counter() - started,
+    }
+
+
+def sensitivity_point(design: Design, values: dict[str, float]) -> dict[str, float]:
+    """Outcomes (with the shock) of one point of the sensitivity design (same seed for all)."""
+    extra = [f"{k}={v!r}" for k, v in values.items()]
+    sc = scenario_for(design, design.seed, design.sens_people, design.sens_years,
+                      design.sens_cohort_size, extra)
+    res, shock = run_world(sc, min(design.shock_weeks, sc.steps // 2), design.shock_size,
+                           design.shock_share)
+    return {**claims.outcomes(res), **shock}
+
+
+def ego_snapshots(res: Results) -> dict:
+    """Ego network of one typical grow-cohort member at the start and at the end.
+
+    The member is the one with the median stage gain among grow-cohort
+    members present throughout (not hand-picked). Returns the ego's pid, the
+    people (pid → start stage, end stage) and the ties alive at week 0 and
+    at the end among the ego and everyone tied to the ego at either time.
+    """
+    ppl = res.people
+    grow = ppl[(ppl["cohort"] == "grow") & (ppl["joined"] == 0)]
+    if grow.empty:
+        return {}
+    gain = (grow["stage"] - grow["stage_start"]).to_numpy()
+    ego = int(grow["pid"].to_numpy()[np.argsort(gain, kind="stable")[gain.size // 2]])
+    t = res.ties
+    end = res.scenario.steps
+    at0 = t[(t["birth"] == 0) & (t["death"].isna() | (t["death"] > 0))]
+    at_end = t[t["death"].isna()]
+    snaps = {}
+    members = {ego}
+    for name, alive in (("start", at0), ("end", at_end)):
+        own = alive[(alive["a"] == ego) | (alive["b"] == ego)]
+        members |= set(own["a"]) | set(own["b"])
+        snaps[name] = alive
+    out = {"ego": ego, "weeks": end, "ties": {}}
+    for name, alive in snaps.items():
+        inside = alive[alive["a"].isin(members) & alive["b"].isin(members)]
+        out["ties"][name] = inside[["a", "b", "origin", "weight"]].astype(
+            {"origin": str}).to_dict("list")
+    info = ppl.set_index("pid").reindex(sorted(members))
+    out["people"] = {"pid": sorted(members),
+                     "stage_start": info["stage_start"].tolist(),
+                     "stage": info["stage"].tolist()}
+    return out
+
+
+# ---------------------------------------------------------------- many worlds
+
+def t_interval(values) -> dict[str, float]:
+    """Mean and 95% Student-t interval over replicates (NaNs left out)."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return {"mean": np.nan, "lo": np.nan, "hi": np.nan, "n": 0}
+    mean = float(v.mean())
+    if v.size < 2:
+        return {"mean": mean, "lo": np.nan, "hi": np.nan, "n": 1}
+    half = float(stats.t.ppf(0.975, v.size - 1) * v.std(ddof=1) / np.sqrt(v.size))
+    return {"mean": mean, "lo": mean - half, "hi": mean + half, "n": int(v.size)}
+
+
+def status(ci: dict[str, float]) -> str:
+    """supported (interval above 0), contradicted (below 0) or unclear."""
+    if ci["lo"] > 0:
+        return "supported"
+    if ci["hi"] < 0:
+        return "contradicted"
+    return "unclear"
+
+
+def effects_table(reps: list[dict]) -> pd.DataFrame:
+    """One row per claim effect: mean and 95% interval over replicates, and its status."""
+    rows = []
+    effects = {c: dict(e) for c, e in claims.CLAIMS.items()}
+    effects["h1"] = {**SHOCK_EFFECTS, **effects["h1"]}
+    for c, named in effects.items():
+        for e, meaning in named.items():
+            key = e if e.startswith("shock.") else f"{c}.{e}"
+            ci = t_interval([r["outcomes"][key] for r in reps])
+            rows.append({"claim": c, "effect": key, "meaning": meaning,
+                         "headline": key == HEADLINE[c], **ci,
+                         "status": status(ci) if key not in ("shock.placebo",
+                                                             "shock.persistence") else ""})
+    return pd.DataFrame(rows)
+
+
+def morris_problem(design: Design) -> dict:
+    params = SENSITIVITY_PARAMETERS[: design.sens_parameters]
+    return {"num_vars": len(params), "names": [p[0] for p in params],
+            "bounds": [[p[1], p[2]] for p in params]}
+
+
+def morris_points(design: Design) -> tuple[np.ndarray, list[dict[str, float]]]:
+    """The Morris sample (SALib) and each point as scenario overrides (integers rounded)."""
+    from SALib.sample import morris as morris_sample
+
+    problem = morris_problem(design)
+    base = load(design.scenario).model_dump()
+    X = morris_sample.sample(problem, design.sens_trajectories, num_levels=4,
+                             seed=design.seed)
+    points = []
+    for row in X:
+        values = {}
+        for name, v in zip(problem["names"], row, strict=True):
+            node = base
+            for part in name.split("."):
+                node = node[part]
+            values[name] = int(round(v)) if isinstance(node, int) else float(v)
+        points.append(values)
+    X = np.array([[pt[n] for n in problem["names"]] for pt in points], dtype=float)
+    return X, points
+
+
+def sensitivity_table(design: Design, X: np.ndarray, Y: pd.DataFrame) -> pd.DataFrame:
+    """Per claim headline and parameter: Morris μ*, σ, μ*'s 95% interval, and the flip thirds."""
+    from SALib.analyze import morris as morris_analyze
+
+    problem = morris_problem(design)
+    rows = []
+    for c, key in HEADLINE.items():
+        y = Y[key].to_numpy(dtype=float)
+        finite = np.isfinite(y)
+        if finite.sum() < len(y):
+            # Morris needs every point; a NaN effect (e.g. no mixer ties) counts as 0 here
+            y = np.where(finite, y, 0.0)
+        si = morris_analyze.analyze(problem, X, y, num_resamples=1000, conf_level=0.95,
+                                    num_levels=4, seed=design.seed)
+        for j, name in enumerate(problem["names"]):
+            lo, hi = problem["bounds"][j]
+            upper = X[:, j] > (lo + hi) / 2
+            hold = [float(np.mean(y[(upper == k) & finite] > 0))
+                    if ((upper == k) & finite).any() else np.nan for k in (False, True)]
+            rows.append({"claim": c, "effect": key, "parameter": name,
+                         "mu_star": float(si["mu_star"][j]), "sigma": float(si["sigma"][j]),
+                         "mu_star_conf": float(si["mu_star_conf"][j]),
+                         "holds_low": hold[0], "holds_high": hold[1],
+                         "low": lo, "high": hi})
+    return pd.DataFrame(rows)
+
+
+def verdicts(effects: pd.DataFrame, Y: pd.DataFrame | None,
+             sens: pd.DataFrame | None) -> pd.DataFrame:
+    """Per claim: verdict, headline numbers, share of sensitivity points that hold, flip text."""
+    rows = []
+    for c, key in HEADLINE.items():
+        head = effects[effects["effect"] == key].iloc[0]
+        st = head["status"]
+        share = np.nan
+        if Y is not None and key in Y:
+            y = Y[key].to_numpy(dtype=float)
+            share = float(np.mean(y[np.isfinite(y)] > 0)) if np.isfinite(y).any() else np.nan
+        others = effects[(effects["claim"] == c) & (effects["effect"] != key)]
+        against = [e for e, s_ in zip(others["effect"], others["status"], strict=True)
+                   if s_ == "contradicted"]
+        if st == "supported" and not (share < 0.8) and not against:
+            verdict = "supported"
+        elif st != "supported" and not (share > 0.2):
+            verdict = "not supported"
+        else:
+            verdict = "depends"
+        notes = []
+        if against:
+            notes.append("contradicted in part: " + ", ".join(f"`{e}`" for e in against)
+                         + " points the other way")
+        if np.isfinite(share) and st == "supported" and share < 0.8:
+            notes.append(f"holds at the defaults but only in {100 * share:.0f}% of the "
+                         f"sensitivity points")
+        if np.isfinite(share) and st != "supported" and share > 0.2:
+            notes.append(f"not supported at the defaults, yet holds in {100 * share:.0f}% of "
+                         f"the sensitivity points")
+        rows.append({"claim": c, "text": CLAIM_TEXT[c], "verdict": verdict,
+                     "headline": key, "mean": head["mean"], "lo": head["lo"], "hi": head["hi"],
+                     "status": st, "holds_share": share, "note": "; ".join(notes),
+                     "flips": flip_text(c, share, sens)})
+    return pd.DataFrame(rows)
+
+
+def flip_text(claim: str, share: float, sens: pd.DataFrame | None) -> str:
+    """A plain sentence on where the headline effect changes sign across parameter space."""
+    if sens is None or not np.isfinite(share):
+        return "No sensitivity analysis was run."
+    s = sens[sens["claim"] == claim].sort_values("mu_star", ascending=False)
+    top = s.iloc[0]
+    second = f", then `{s.iloc[1]['parameter']}`" if len(s) > 1 else ""
+    size = (f"Its size moves most with `{top['parameter']}` (μ* {top['mu_star']:.3g}){second}.")
+    if share == 1.0:
+        return f"It held at every parameter point sampled. {size}"
+    if share == 0.0:
+        return f"It failed at every parameter point sampled. {size}"
+    # the parameter whose halves differ most in the share of points that hold
+    gap = (s["holds_high"] - s["holds_low"]).abs()
+    flip = s.loc[gap.idxmax()] if gap.notna().any() else top
+    mid = (flip["low"] + flip["high"]) / 2
+    return (f"The claimed direction holds in {100 * share:.0f}% of the parameter points sampled. "
+            f"It flips mostly with `{flip['parameter']}`: it holds in "
+            f"{_pct(flip['holds_low'])} of points with it below {mid:g} and "
+            f"{_pct(flip['holds_high'])} above (range {flip['low']:g}–{flip['high']:g}). {size}")
+
+
+def _pct(x: float) -> str:
+    return "–" if not np.isfinite(x) else f"{100 * x:.0f}%"
+
+
+@dataclass
+class ClaimsResult:
+    """Everything the report needs."""
+
+    design: Design
+    replicates: list[dict]
+    effects: pd.DataFrame
+    verdicts: pd.DataFrame
+    sensitivity_points: pd.DataFrame | None
+    sensitivity: pd.DataFrame | None
+    seconds: float
+
+    def design_dict(self) -> dict:
+        return asdict(self.design)
+
+
+def run_claims(design: Design, *, workers: int | None = None, dask: str | None = None,
+               progress: Callable[[str, int, int], None] | None = None) -> ClaimsResult:
+    """Run the replicates and the sensitivity design; results identical for any executor."""
+    from functools import partial
+
+    from .parallel import run_tasks
+
+    started = time.perf_counter()
+    seeds = [design.seed + r for r in range(design.replicates)]
+    reps: dict[int, dict] = {}
+    for key, res in run_tasks(partial(replicate, design), {s: s for s in seeds},
+                              workers=workers, dask=dask,
+                              progress=_stage(progress, "replicates", len(seeds))):
+        reps[key] = res
+    replicates = [reps[s] for s in sorted(reps)]  # by seed, whatever order they finished
+    effects = effects_table(replicates)
+    Y = sens = None
+    if design.sens_trajectories > 0 and design.sens_parameters > 1:
+        X, points = morris_points(design)
+        outs: dict[int, dict] = {}
+        for key, res in run_tasks(partial(sensitivity_point, design), dict(enumerate(points)),
+                                  workers=workers, dask=dask,
+                                  progress=_stage(progress, "sensitivity", len(points))):
+            outs[key] = res
+        Y = pd.DataFrame([outs[i] for i in range(len(points))])
+        Y = pd.concat([pd.DataFrame(points), Y], axis=1)
+        sens = sensitivity_table(design, X, Y)
+    return ClaimsResult(design, replicates, effects, verdicts(effects, Y, sens), Y, sens,
+                        time.perf_counter() - started)
+
+
+def _stage(progress, label: str, total: int):
+    if progress is None:
+        return None
+    return lambda done, _total: progress(label, done, total)
+
+
+def check(design: Design) -> None:
+    """Validate every scenario the design will run (InputError naming the bad value)."""
+    scenario_for(design, design.seed, design.people, design.years, design.cohort_size)
+    needed = {"passive", "mixer", "meetup", "grow"}
+    sc = scenario_for(design, design.seed, design.people, design.years, design.cohort_size)
+    missing = needed - set(sc.cohorts.strategies)
+    if missing:
+        raise InputError(f"scenario {design.scenario!r}: the claims experiment compares the "
+                         f"focal cohorts {', '.join(sorted(needed))}; cohorts.strategies lacks "
+                         f"{', '.join(sorted(missing))}.")
+    if design.sens_trajectories > 0:
+        for values in morris_points(design)[1]:
+            scenario_for(design, design.seed, design.sens_people, design.sens_years,
+                         design.sens_cohort_size, [f"{k}={v!r}" for k, v in values.items()])
+
+
+def design_with(base: Design, **changes) -> Design:
+    """A copy of ``base`` with some fields changed (validated by the CLI)."""
+    values = asdict(base)
+    values.update({k: v for k, v in changes.items() if v is not None})
+    values["overrides"] = tuple(values["overrides"])
+    return Design(**values)
+
+
+__all__ = ["FULL", "QUICK", "ClaimsResult", "Design", "check", "run_claims"]

@@ -1,0 +1,367 @@
+"""Sweeps: specs refused clearly, designs, the analysis on known functions, executors that agree,
+and resuming after a real kill."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+from rich.console import Console
+from SALib.test_functions import Ishigami
+
+from jinmyaku import cli
+from jinmyaku.errors import InputError
+from jinmyaku.sweep import SweepResult, analysis, design, load_spec, plan, run_seed, run_sweep
+from jinmyaku.sweep.report import show
+from jinmyaku.sweep.store import SERIES, series_name
+
+TINY = ["population.people=300", "population.years=0.25", "cohorts.size=20"]
+OUTCOMES = ["h4.stage_gain.grow_minus_passive", "origin.mixer.ties", "strategy.mixer.stage_gain"]
+
+
+def spec_text(design_: str = "grid", extra: str = "", params: str | None = None) -> str:
+    """A spec on a tiny world; a 2 × 2 grid with 2 replicates (8 runs) unless changed."""
+    params = params if params is not None else """
+        [[parameters]]
+        path = "processes.mixers.new_tie"
+        values = [0.1, 0.5]
+
+        [[parameters]]
+        path = "processes.influence.k"
+        values = [2, 6]
+    """
+    return textwrap.dedent(f"""
+        scenario = "small"
+        set = {TINY!r}
+        design = "{design_}"
+        replicates = 2
+        seed = 3
+        outcomes = {OUTCOMES!r}
+    """).replace("'", '"') + textwrap.dedent(extra) + textwrap.dedent(params)
+
+
+def write(tmp_path: Path, text: str, name: str = "spec.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def frame(out: Path) -> pd.DataFrame:
+    with duckdb.connect(str(out / "sweep.duckdb"), read_only=True) as con:
+        return con.execute("SELECT * EXCLUDE (seconds) FROM runs ORDER BY run").df()
+
+
+def series_bytes(out: Path) -> dict[str, bytes]:
+    return {f.name: f.read_bytes() for f in sorted((out / SERIES).iterdir())}
+
+
+@pytest.fixture(scope="module")
+def baseline(tmp_path_factory):
+    """The tiny grid sweep run uninterrupted in this process: (spec path, folder, result)."""
+    tmp = tmp_path_factory.mktemp("sweep")
+    spec = write(tmp, spec_text())
+    result = run_sweep(spec, tmp / "base", workers=0)
+    return spec, tmp / "base", result
+
+
+# ---------------------------------------------------------------- bad specs
+
+PARAM_FLOAT = """
+    [[parameters]]
+    path = "processes.mixers.new_tie"
+    low = 0.1
+    high = 0.5
+"""
+
+
+def param(path: str, low: str = "0.1", high: str = "0.5") -> str:
+    return f'\n[[parameters]]\npath = "{path}"\nlow = {low}\nhigh = {high}\n'
+
+
+BAD = [
+    ("sobol", "samples = 4\nbogus = 1\n", PARAM_FLOAT, "bogus: unknown key; allowed: name"),
+    ("anneal", "", PARAM_FLOAT, "design: not allowed; input should be 'grid', 'random'"),
+    ("sobol", "samples = 6\n", PARAM_FLOAT, "samples = 6: a Sobol design needs a power of 2, "
+                                            "e.g. 4 or 8"),
+    ("morris", "", PARAM_FLOAT, "samples: required for a morris design"),
+    ("random", "samples = 4\n", param("processes.mixers.new_ties"),
+     "parameters[0].path = 'processes.mixers.new_ties': no such parameter"),
+    ("random", "samples = 4\n", param("processes.mixers"), "only numbers can be swept"),
+    ("random", "samples = 4\n", param("processes.mixers.new_tie", "0.5", "0.1"),
+     "parameters[0]: low (0.5) must be below high (0.1)"),
+    ("random", "samples = 4\n", param("processes.influence.k", "2.5", "6"),
+     "parameters[0].low/high: processes.influence.k is an integer parameter"),
+    ("random", "samples = 4\n", param("processes.mixers.new_tie", "0.1", "1.5"),
+     "parameters[0].high = 1.5: invalid scenario: processes.mixers.new_tie: Input should be "
+     "less than or equal to 1"),
+    ("random", "samples = 4\n", param("seed", "1", "5"), "`seed` cannot be a parameter"),
+    ("sobol", "samples = 4\n", """
+        [[parameters]]
+        path = "processes.mixers.new_tie"
+        values = [0.1, 0.2]
+     """, "parameters[0].values: only a grid design takes values"),
+]
+
+
+@pytest.mark.parametrize(("design_", "extra", "params", "message"), BAD)
+def test_bad_specs_are_refused_naming_file_and_key(tmp_path, capsys, design_, extra, params,
+                                                   message):
+    path = write(tmp_path, spec_text(design_, extra, params))
+    with pytest.raises(InputError) as info:
+        plan(sweep := load_spec(path), design.make(sweep))
+    text = str(info.value)
+    assert text.startswith(f"{path}: ") and message in text, text
+    assert cli.main(["sweep", str(path), "--out", str(tmp_path / "o"), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "error:" in err and "Traceback" not in err
+    assert not (tmp_path / "o").exists()  # nothing written for a refused spec
+
+
+def test_unknown_outcomes_and_missing_files_are_refused(tmp_path):
+    text = spec_text().replace('"origin.mixer.ties"', '"origin.mixer.tie"')
+    with pytest.raises(InputError, match=r"outcomes: unknown 'origin.mixer.tie'; allowed: "):
+        load_spec(write(tmp_path, text))
+    with pytest.raises(InputError, match="no such sweep spec file"):
+        load_spec(tmp_path / "nope.toml")
+
+
+def test_the_shipped_example_is_valid_and_small():
+    sweep = load_spec("example")  # a built-in sweep, by name
+    d = design.make(sweep)
+    assert sweep.spec.name == "example" and sweep.spec.design == "morris"
+    assert len(d) * sweep.spec.replicates == 40
+    assert sweep.base.population.people == 1000 and sweep.base.steps == 52
+    assert [k for p in d.values for k in p[3:]] and {p[3] for p in d.values} <= {2, 4, 6, 8}
+    plan(sweep, d)
+
+
+def test_a_design_point_outside_the_scenario_rules_is_refused(tmp_path):
+    # each share alone is fine at its bounds, but some points add up to more than 1
+    params = param("strategies.mixer.mixer", "0.2", "0.85") + param("strategies.mixer.social",
+                                                                    "0.05", "0.5")
+    text = spec_text("random", "samples = 16\n", params).replace(
+        '"cohorts.size=20"', '"cohorts.size=20", "strategies.mixer.mixer=0.5", '
+                             '"strategies.mixer.social=0.1"')
+    path = write(tmp_path, text)
+    sweep = load_spec(path)
+    with pytest.raises(InputError, match=r"design point \d+ \(.*\): invalid scenario: "
+                                         r"strategies.mixer: activity shares add up to"):
+        plan(sweep, design.make(sweep))
+
+
+# ---------------------------------------------------------------- designs
+
+@pytest.mark.parametrize(("design_", "samples", "points"), [
+    ("random", 7, 7), ("sobol", 8, 8 * (3 + 2)), ("morris", 5, 5 * (3 + 1))])
+def test_designs_have_the_right_size_and_respect_bounds_and_integers(tmp_path, design_, samples,
+                                                                     points):
+    params = (param("processes.mixers.new_tie", "0.1", "0.5")
+              + param("processes.influence.k", "2", "6")
+              + param("processes.maintenance.decay", "0.01", "0.05"))
+    sweep = load_spec(write(tmp_path, spec_text(design_, f"samples = {samples}\n", params)))
+    d = design.make(sweep)
+    assert len(d) == points and d.nominal.shape == (points, 3)
+    v = np.array(d.values, dtype=float)
+    assert (v[:, 0] >= 0.1).all() and (v[:, 0] <= 0.5).all()
+    assert (v[:, 2] >= 0.01).all() and (v[:, 2] <= 0.05).all()
+    ks = [p[1] for p in d.values]
+    assert all(type(k) is int and 2 <= k <= 6 for k in ks)
+    if design_ != "morris":  # every whole value of k is drawn (widened bounds)
+        assert {2, 6} <= set(ks) or design_ == "random"
+    assert design.make(sweep).values == d.values  # same spec, same design
+    assert all(isinstance(x, float) for p in d.values for x in (p[0], p[2]))
+
+
+def test_grid_is_every_combination(tmp_path):
+    params = """
+        [[parameters]]
+        path = "processes.mixers.new_tie"
+        values = [0.1, 0.2, 0.3]
+
+        [[parameters]]
+        path = "processes.influence.k"
+        low = 2
+        high = 4
+    """
+    sweep = load_spec(write(tmp_path, spec_text("grid", "levels = 5\n", params)))
+    d = design.make(sweep)
+    # 5 levels from 2 to 4 round to 2, 3, 4 (2.5 → 3 and 3.5 → 4 are merged)
+    assert d.values == [(a, k) for a in (0.1, 0.2, 0.3) for k in (2, 3, 4)]
+
+
+def test_seeds_are_common_across_points_only_with_crn():
+    assert run_seed(3, 0, 1) == run_seed(3, 7, 1) != run_seed(3, 0, 0)
+    assert run_seed(3, 0, 1, crn=False) != run_seed(3, 7, 1, crn=False)
+    seeds = {run_seed(3, p, r, crn=False) for p in range(20) for r in range(5)}
+    assert len(seeds) == 100 and all(0 <= s < 2**63 for s in seeds)
+
+
+# ---------------------------------------------------------------- analysis on known functions
+
+ISHIGAMI = {"num_vars": 3, "names": ["x1", "x2", "x3"], "bounds": [[-np.pi, np.pi]] * 3}
+
+
+def test_sobol_indices_recover_ishigami():
+    from SALib.sample import sobol as sobol_sample
+
+    x = sobol_sample.sample(ISHIGAMI, 1024, calc_second_order=False, seed=1)
+    t = analysis.sobol(ISHIGAMI, Ishigami.evaluate(x), seed=1).set_index(["parameter", "index"])
+    # analytic values for a = 7, b = 0.1
+    exact = {("x1", "S1"): 0.3139, ("x2", "S1"): 0.4424, ("x3", "S1"): 0.0,
+             ("x1", "ST"): 0.5576, ("x2", "ST"): 0.4424, ("x3", "ST"): 0.2437}
+    for key, value in exact.items():
+        got, conf = t.loc[key, "value"], t.loc[key, "conf"]
+        assert abs(got - value) < 0.05, (key, got)
+        assert 0 < conf < 0.1
+
+
+def test_morris_recovers_a_linear_model_and_sigma_has_an_interval():
+    from SALib.sample import morris as morris_sample
+
+    prob = {"num_vars": 3, "names": ["a", "b", "c"], "bounds": [[0, 1], [0, 2], [0, 10]]}
+    x = morris_sample.sample(prob, 20, num_levels=4, seed=2)
+    y = 3 * x[:, 0] - 1 * x[:, 1] + 0 * x[:, 2]
+    t = analysis.morris(prob, x, y, levels=4, seed=2).set_index(["parameter", "index"])
+    # per unit of the range: effect = coefficient × range
+    assert t.loc[("a", "mu_star"), "value"] == pytest.approx(3.0)
+    assert t.loc[("b", "mu"), "value"] == pytest.approx(-2.0)
+    assert t.loc[("c", "mu_star"), "value"] == pytest.approx(0.0, abs=1e-12)
+    assert t.loc[("a", "sigma"), "value"] == pytest.approx(0.0, abs=1e-9)
+    # a nonlinear term gives sigma > 0 and a finite interval; EEs match SALib's mu*
+    y2 = y + 4 * x[:, 0] * x[:, 2] / 10
+    t2 = analysis.morris(prob, x, y2, levels=4, seed=2).set_index(["parameter", "index"])
+    ee = analysis.elementary_effects(prob, x, y2)
+    assert np.abs(ee).mean(axis=0)[0] == pytest.approx(t2.loc[("a", "mu_star"), "value"])
+    assert t2.loc[("a", "sigma"), "value"] > 0.5
+    assert 0 < t2.loc[("a", "sigma"), "conf"] < t2.loc[("a", "sigma"), "value"]
+
+
+def test_crn_variance_against_brute_force_and_known_cases():
+    rng = np.random.default_rng(0)
+    effect = np.linspace(0, 1, 6)
+    common = rng.normal(size=(400, 1))
+    own = rng.normal(size=(400, 6))
+    y = effect + common + 0.2 * own  # shared noise dominates: CRN helps
+    got = analysis.crn_variance(y)
+    pairs = [(i, j) for i in range(6) for j in range(i + 1, 6)]
+    paired = np.mean([np.var(y[:, i] - y[:, j], ddof=1) for i, j in pairs])
+    indep = np.mean([np.var(y[:, i], ddof=1) + np.var(y[:, j], ddof=1) for i, j in pairs])
+    assert got["pairs"] == 15
+    assert got["var_paired"] == pytest.approx(paired)
+    assert got["ratio"] == pytest.approx(paired / indep)
+    assert got["ratio"] == pytest.approx(0.04 / 1.04, rel=0.2)
+    independent = analysis.crn_variance(effect + rng.normal(size=(400, 6)))
+    assert independent["ratio"] == pytest.approx(1.0, abs=0.15)
+    assert np.isnan(analysis.crn_variance(y[:1])["ratio"])
+
+
+def test_analysis_layer_with_a_fake_evaluator(tmp_path):
+    """The sweep's analysis on a Sobol design whose 'runs' are the Ishigami function + CRN noise."""
+    params = "".join(param(f"processes.mixers.{k}", "0.0", "1.0")
+                     for k in ("new_tie", "seek_known", "alpha"))
+    sweep = load_spec(write(tmp_path, spec_text("sobol", "samples = 512\n", params)))
+    d = design.make(sweep)
+    u = (d.nominal * 2 - 1) * np.pi  # map [0, 1] to Ishigami's [-π, π]
+    f = Ishigami.evaluate(u)
+    reps = 3
+    noise = np.random.default_rng(1).normal(scale=0.5, size=reps)  # one draw per replicate
+    runs = pd.DataFrame([{"point": p, "replicate": r, "f": f[p] + noise[r]}
+                         for p in range(len(d)) for r in range(reps)])
+    indices, crn = analysis.analyse("sobol", d.problem, d.nominal, runs, ["f"], 4, 0)
+    st = indices[indices["index"] == "ST"].set_index("parameter")["value"]
+    assert st.to_numpy() == pytest.approx([0.5576, 0.4424, 0.2437], abs=0.06)
+    assert crn.loc[0, "ratio"] == pytest.approx(0.0, abs=1e-9)  # noise common to every point
+
+    # what the command prints from such a result
+    console = Console(record=True, width=80)
+    show(SweepResult(tmp_path, sweep, d, runs, indices, crn, ran=len(runs), skipped=0,
+                     seconds=1.0), console)
+    text = console.export_text()
+    assert "Sobol' indices: total order ST" in text and "mixers.new_tie" in text
+    assert "variance of a difference between two design points" in text
+    assert f"{len(runs)} runs done now" in text and "sweep.duckdb" in text
+
+
+# ---------------------------------------------------------------- running sweeps
+
+def test_sweep_stores_one_row_per_run_and_series(baseline):
+    spec, out, result = baseline
+    runs = frame(out)
+    assert list(runs["run"]) == list(range(8))
+    assert list(runs["point"]) == [0, 0, 1, 1, 2, 2, 3, 3]
+    assert runs["seed"].nunique() == 2  # CRN: replicate r has one seed at every point
+    assert list(runs["processes.influence.k"]) == [2, 2, 6, 6, 2, 2, 6, 6]
+    assert runs["origin.mixer.ties"].notna().all()
+    assert set(series_bytes(out)) == {series_name(r) for r in range(8)}
+    s = pd.read_parquet(out / SERIES / series_name(5))
+    assert (s["run"] == 5).all() and s["step"].max() == 13
+    with duckdb.connect(str(out / "sweep.duckdb"), read_only=True) as con:
+        tables = {r[0] for r in con.execute("SHOW TABLES").fetchall()}
+        assert {"meta", "points", "runs", "indices", "crn"} <= tables
+        assert con.execute("SELECT count(*) FROM crn").fetchone()[0] == len(OUTCOMES)
+        meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
+    assert meta["spec"] == spec.read_text() and meta["runs"] == "8"
+    # resuming a finished sweep runs nothing and finds the same
+    again = run_sweep(spec, out, workers=0)
+    assert (again.ran, again.skipped) == (0, 8)
+    pd.testing.assert_frame_equal(again.crn, result.crn)
+
+
+def test_a_folder_with_another_sweep_is_refused(baseline, tmp_path):
+    spec, out, _ = baseline
+    other = write(tmp_path, spec.read_text().replace("replicates = 2", "replicates = 3"))
+    with pytest.raises(InputError, match="holds the results of a different sweep"):
+        run_sweep(other, out, workers=0)
+
+
+@pytest.mark.parametrize(("workers", "dask"), [(1, None), (2, None), (2, "local")])
+def test_results_do_not_depend_on_the_executor(baseline, tmp_path, workers, dask):
+    spec, out, _ = baseline
+    result = run_sweep(spec, tmp_path / "o", workers=workers, dask=dask)
+    assert result.ran == 8
+    pd.testing.assert_frame_equal(frame(tmp_path / "o"), frame(out))
+    assert series_bytes(tmp_path / "o") == series_bytes(out)
+
+
+def test_resume_after_a_real_kill(baseline, tmp_path):
+    spec, base_out, _ = baseline
+    out = tmp_path / "killed"
+    cmd = [sys.executable, "-c", "import sys; from jinmyaku.cli import main; "
+           "sys.exit(main(sys.argv[1:]))", "sweep", str(spec), "--out", str(out),
+           "--workers", "1", "-q"]
+    proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    series = out / SERIES
+    deadline = time.monotonic() + 120
+    try:
+        # the sweep writes a run's file, then commits its row, then handles the next run:
+        # two finished files mean at least one committed row
+        while time.monotonic() < deadline and proc.poll() is None:
+            if series.is_dir() and len(list(series.glob("run-*.parquet"))) >= 2:
+                break
+            time.sleep(0.02)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)  # the sweep and its worker, with no warning
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL, proc.stderr.read().decode()
+    stored = frame(out)
+    assert 1 <= len(stored) < 8  # killed mid-sweep, with runs stored
+    # a file left between writing and committing must not survive; plant one, and a temp file
+    (series / series_name(7)).write_bytes(b"half")
+    (series / f".{series_name(7)}.x.tmp").write_bytes(b"half")
+
+    assert cli.main(["sweep", str(spec), "--out", str(out), "--workers", "0", "-q"]) == 0
+    runs = frame(out)
+    assert list(runs["run"]) == list(range(8))  # every run once (run is the primary key)
+    pd.testing.assert_frame_equal(runs, frame(base_out))
+    assert series_bytes(out) == series_bytes(base_out)  # no partial or stray files
