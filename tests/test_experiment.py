@@ -115,7 +115,8 @@ def test_sensitivity_finds_the_parameter_that_flips():
     sens = ex.sensitivity_table(design, X, Y)
     h2 = sens[sens["claim"] == "h2"].set_index("parameter")
     assert h2["mu_star"].idxmax() == names[j]
-    assert h2.loc[names[j], "holds_low"] == 0.0 and h2.loc[names[j], "holds_high"] == 1.0
+    assert h2.loc[names[j], "holds"] == "0% | 0% | 100% | 100%"  # Morris: four levels
+    assert h2.loc[names[j], "hold_range"] == 1.0
     assert h2.drop(index=names[j])["mu_star"].max() == pytest.approx(0.0, abs=1e-12)
     text = ex.flip_text("h2", float(np.mean(Y[ex.HEADLINE["h2"]] > 0)), sens)
     assert f"flips mostly with `{names[j]}`" in text

@@ -351,15 +351,38 @@ def sensitivity_table(design: Design, X: np.ndarray, Y: pd.DataFrame) -> pd.Data
                                     num_levels=4, seed=design.seed)
         for j, name in enumerate(problem["names"]):
             lo, hi = problem["bounds"][j]
-            upper = X[:, j] > (lo + hi) / 2
-            hold = [float(np.mean(y[(upper == k) & finite] > 0))
-                    if ((upper == k) & finite).any() else np.nan for k in (False, True)]
+            levels, holds = holds_by_level(X[:, j], y, finite)
             rows.append({"claim": c, "effect": key, "parameter": name,
                          "mu_star": float(si["mu_star"][j]), "sigma": float(si["sigma"][j]),
                          "mu_star_conf": float(si["mu_star_conf"][j]),
-                         "holds_low": hold[0], "holds_high": hold[1],
+                         "levels": " | ".join(f"{v:.4g}" for v in levels),
+                         "holds": " | ".join(_pct(h) for h in holds),
+                         "hold_range": float(np.nanmax(holds) - np.nanmin(holds))
+                         if np.isfinite(holds).any() else np.nan,
                          "low": lo, "high": hi})
     return pd.DataFrame(rows)
+
+
+def holds_by_level(x: np.ndarray, y: np.ndarray,
+                   finite: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Share of points with y > 0 at each level of one parameter.
+
+    A Morris design puts each parameter on a few levels; with more than six
+    distinct values (other designs) the values are binned into quartiles and
+    each bin is labelled by its mean.
+    """
+    values = np.unique(x)
+    if values.size <= 6:
+        group = np.searchsorted(values, x)
+        levels = values
+    else:
+        edges = np.quantile(x, [0.25, 0.5, 0.75])
+        group = np.searchsorted(edges, x, side="right")
+        levels = np.array([x[group == g].mean() for g in range(4)])
+    holds = np.array([float(np.mean(y[(group == g) & finite] > 0))
+                      if ((group == g) & finite).any() else np.nan
+                      for g in range(levels.size)])
+    return levels, holds
 
 
 def verdicts(effects: pd.DataFrame, Y: pd.DataFrame | None,
@@ -411,14 +434,11 @@ def flip_text(claim: str, share: float, sens: pd.DataFrame | None) -> str:
         return f"It held at every parameter point sampled. {size}"
     if share == 0.0:
         return f"It failed at every parameter point sampled. {size}"
-    # the parameter whose halves differ most in the share of points that hold
-    gap = (s["holds_high"] - s["holds_low"]).abs()
-    flip = s.loc[gap.idxmax()] if gap.notna().any() else top
-    mid = (flip["low"] + flip["high"]) / 2
+    # the parameter along whose levels the share that holds changes most
+    flip = s.loc[s["hold_range"].idxmax()] if s["hold_range"].notna().any() else top
     return (f"The claimed direction holds in {100 * share:.0f}% of the parameter points sampled. "
-            f"It flips mostly with `{flip['parameter']}`: it holds in "
-            f"{_pct(flip['holds_low'])} of points with it below {mid:g} and "
-            f"{_pct(flip['holds_high'])} above (range {flip['low']:g}–{flip['high']:g}). {size}")
+            f"It flips mostly with `{flip['parameter']}`: at {flip['levels']} it holds in "
+            f"{flip['holds']} of points. {size}")
 
 
 def _pct(x: float) -> str:
