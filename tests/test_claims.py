@@ -63,27 +63,40 @@ def test_top_decile_share():
 
 
 def fake_results(people: pd.DataFrame, ties: pd.DataFrame, strategies: list[str],
-                 steps: int = 52) -> SimpleNamespace:
+                 steps: int = 52, start: pd.DataFrame | None = None) -> SimpleNamespace:
     sc = SimpleNamespace(steps=steps, cohorts=SimpleNamespace(strategies=strategies))
-    return SimpleNamespace(scenario=sc, people=people, ties=ties)
+    return SimpleNamespace(scenario=sc, people=people, ties=ties, start=start)
 
 
 def test_starting_ties_by_alter_stage():
     people = pd.DataFrame({"pid": [0, 1, 2, 3, 4], "cohort": ["grow"] + ["background"] * 4,
                            "stage_start": [0.3, 0.31, 0.1, 0.6, 0.35]})
+    # person 9 was there at week 0 (stage 0.05, below the ego) and has left since
+    start = pd.DataFrame({"pid": [0, 1, 2, 3, 4, 9], "stage": [0.3, 0.31, 0.1, 0.6, 0.35, 0.05]})
     ties = ties_table([
         (0, 1, "family_school", 0, 20, "decayed", 0.0),   # same stage, faded
         (4, 0, "family_school", 0, None, "alive", 0.0),   # same stage (ego is b), alive
         (0, 2, "workplace", 0, 30, "displaced", 0.0),     # alter below, faded
         (0, 3, "workplace", 0, None, "alive", 0.0),       # alter above, alive
-        (0, 9, "workplace", 0, 5, "decayed", 0.0),        # alter gone from the world: left out
+        (0, 9, "workplace", 0, 5, "decayed", 0.0),        # faded; the alter left later: below
         (0, 3, "mixer", 5, 9, "decayed", 0.0),            # not a starting tie
         (0, 4, "workplace", 0, 3, "left", 0.0),           # ended by leaving: left out
     ])
-    res = fake_results(people, ties, ["grow"])
+    res = fake_results(people, ties, ["grow"], start=start)
     t = claims.starting_ties_lost(res).set_index("alter_stage")
     assert t.loc["same", "ties"] == 2 and t.loc["same", "lost"] == 0.5
-    assert t.loc["below", "lost"] == 1.0 and t.loc["above", "lost"] == 0.0
+    assert t.loc["below", "ties"] == 2 and t.loc["below", "lost"] == 1.0
+    assert t.loc["above", "lost"] == 0.0
+
+
+def test_others_are_ties_grown_after_the_start(small_run):
+    _, res = small_run
+    out = claims.outcomes(res)
+    t = res.ties
+    grown = t[(t["birth"] > 0) & ~t["origin"].isin(["family_school", "mixer"])]
+    expected = claims.origin_table(grown.assign(origin="activity"), res.scenario.steps)
+    assert out["h2.value_per_tie_year.others_minus_mixer"] == pytest.approx(
+        expected.loc["activity", "value_per_tie_year"] - out["origin.mixer.value_per_tie_year"])
 
 
 def test_outcomes_keys_and_signs(small_run):

@@ -30,21 +30,29 @@ def test_t_interval_by_hand():
 
 
 def test_shock_effects_by_hand():
-    # persons 0..5 (slot = pid); person 5 is shocked by 0.2 (its delta); 0 has it among
-    # its closest, 1 does not; 2 has two shocked alters (5 and 4: left out); 3 has no ties
-    pid = np.arange(6)
-    shocked = np.array([False, False, False, False, True, True])
-    delta = np.array([0, 0, 0, 0, 0.1, 0.2])
-    closest = np.array([[5, 1, -1], [0, 2, -1], [5, 4, -1], [-1, -1, -1], [0, -1, -1],
-                        [0, -1, -1]])
-    base = type("P", (), {"pid": pid, "stage": np.full(6, 0.5)})
-    after = type("P", (), {"pid": pid, "stage": np.array([0.51, 0.501, 0.6, 0.5, 0.55, 0.6])})
+    # persons 0..6 (slot = pid), closest lists of width 3 (so the literal benchmark is 1/3);
+    # 4 and 5 are shocked by 0.1 and 0.2. Person 0 has 5 among three ties (exposed);
+    # 1 has three ties, none shocked (control); 2 has two shocked alters, 3 no ties and
+    # 6 only two ties: all three left out.
+    pid = np.arange(7)
+    shocked = np.array([False, False, False, False, True, True, False])
+    delta = np.array([0, 0, 0, 0, 0.1, 0.2, 0])
+    closest = np.array([[5, 1, 2], [0, 2, 3], [5, 4, 0], [-1, -1, -1], [0, 1, 2],
+                        [0, 1, 2], [0, 1, -1]])
+    base = type("P", (), {"pid": pid, "stage": np.full(7, 0.5)})
+    after = type("P", (), {"pid": pid,
+                           "stage": np.array([0.51, 0.501, 0.6, 0.5, 0.55, 0.6, 0.7])})
     out = ex.shock_effects(pid, shocked, delta, closest, base, after)
     assert out["shock.pass_through"] == pytest.approx(0.01 / 0.2)
     assert out["shock.exposed"] == 1
     assert out["shock.placebo"] == pytest.approx(0.001 / 0.15)  # mean shock 0.15
+    assert out["shock.net_pass_through"] == pytest.approx(0.01 / 0.2 - 0.001 / 0.15)
     assert out["shock.persistence"] == pytest.approx(np.mean([0.05 / 0.1, 0.1 / 0.2]))
-    assert out["shock.pass_through_minus_fifth"] == pytest.approx(0.05 - 0.2)
+    assert out["shock.pass_through_minus_fifth"] == pytest.approx(0.05 - 1 / 3)
+    # someone who left (a new pid in the slot) is never counted
+    moved = type("P", (), {"pid": np.array([70, 1, 2, 3, 4, 5, 6]), "stage": after.stage})
+    assert np.isnan(ex.shock_effects(pid, shocked, delta, closest, base,
+                                     moved)["shock.pass_through"])
 
 
 def test_unshocked_copy_changes_nothing():
@@ -69,6 +77,7 @@ def test_shock_passes_through_only_by_influence():
     # another person's shock cannot move anyone's stage at all
     assert none["shock.pass_through"] == 0.0
     assert none["shock.placebo"] == 0.0
+    assert none["shock.net_pass_through"] == 0.0
     # own growth slows near stage 1 (diminishing returns), so a shock fades a little
     assert 0.9 < none["shock.persistence"] <= 1.0
 
@@ -103,6 +112,35 @@ def test_verdict_rules(status, share, support_status, verdict):
     assert v.loc["h2", "verdict"] == "supported"
 
 
+@pytest.mark.parametrize(("status", "support_status", "verdict"), [
+    ("supported", "supported", "supported"),
+    ("supported", "contradicted", "depends"),
+    ("unclear", "supported", "depends"),
+    ("contradicted", "supported", "not supported"),
+])
+def test_verdict_without_sensitivity(status, support_status, verdict):
+    eff = pd.concat([effects_frame({key: (1.0, 0.5, 1.5, "supported"),
+                                    f"{c}.other": (1.0, 0.5, 1.5, "supported")}, c)
+                     for c, key in ex.HEADLINE.items()], ignore_index=True)
+    eff.loc[eff["effect"] == ex.HEADLINE["h3"], "status"] = status
+    eff.loc[eff["effect"] == "h3.other", "status"] = support_status
+    v = ex.verdicts(eff, None, None).set_index("claim")
+    assert v.loc["h3", "verdict"] == verdict
+    assert "no sensitivity analysis" in v.loc["h3", "note"]
+    assert v.loc["h3", "flips"] == "No sensitivity analysis was run."
+
+
+def test_a_literal_benchmark_is_a_note_not_evidence_against():
+    eff = pd.concat([effects_frame({key: (1.0, 0.5, 1.5, "supported")}, c)
+                     for c, key in ex.HEADLINE.items()], ignore_index=True)
+    eff = pd.concat([eff, effects_frame({"shock.pass_through_minus_fifth":
+                                         (-0.17, -0.18, -0.16, "contradicted")}, "h1")])
+    Y = pd.DataFrame({k: np.ones(10) for k in ex.HEADLINE.values()})
+    v = ex.verdicts(eff, Y, None).set_index("claim")
+    assert v.loc["h1", "verdict"] == "supported"
+    assert "far weaker than the literal claim" in v.loc["h1", "note"]
+
+
 def test_sensitivity_finds_the_parameter_that_flips():
     design = ex.design_with(TINY, sens_parameters=3, sens_trajectories=10)
     X, points = ex.morris_points(design)
@@ -115,7 +153,10 @@ def test_sensitivity_finds_the_parameter_that_flips():
     sens = ex.sensitivity_table(design, X, Y)
     h2 = sens[sens["claim"] == "h2"].set_index("parameter")
     assert h2["mu_star"].idxmax() == names[j]
-    assert h2.loc[names[j], "holds_low"] == 0.0 and h2.loc[names[j], "holds_high"] == 1.0
+    assert h2.loc[names[j], "holds"] == "0% | 0% | 100% | 100%"  # Morris: four levels
+    assert h2.loc[names[j], "hold_range"] == 1.0
+    counts = [int(k) for k in h2.loc[names[j], "counts"].split(" | ")]
+    assert sum(counts) == len(points) == h2.loc[names[j], "points"]
     assert h2.drop(index=names[j])["mu_star"].max() == pytest.approx(0.0, abs=1e-12)
     text = ex.flip_text("h2", float(np.mean(Y[ex.HEADLINE["h2"]] > 0)), sens)
     assert f"flips mostly with `{names[j]}`" in text
@@ -190,6 +231,10 @@ def test_cli_runs_and_refuses_bad_input(tmp_path, capsys):
     assert "H5" in capsys.readouterr().out
     assert main(["experiment", "claims", "--quick", "--replicates", "1"]) == 2
     assert "at least 2" in capsys.readouterr().err
+    assert main(["experiment", "claims", "--quick", "--set", "seed=4"]) == 2
+    assert "use --seed" in capsys.readouterr().err
+    assert main(["experiment", "claims", "--quick", "--people", "3000000"]) == 2
+    assert "GiB" in capsys.readouterr().err
     assert main(["experiment", "claims", "--quick", "--set", "processes.mixers.new_tie=3"]) == 2
     err = capsys.readouterr().err
     assert "processes.mixers.new_tie" in err and "Traceback" not in err

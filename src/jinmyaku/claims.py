@@ -16,9 +16,12 @@ death, or to the end of the run if alive):
   are censored (they did not fade). ``survival_1y`` is S(52 weeks).
 - Value per tie-year by origin is the opportunity value delivered over ties
   of that origin divided by their total exposure in years.
-- "Others" in H2/H3/H6 are the origins a person can choose to grow ties
-  through after the start: every origin except ``family_school`` (work ties
-  made on the job are included).
+- "Others" in H2/H3 are the ties made after the start (birth > 0) through
+  any origin except ``family_school``: ties a person grew during the run,
+  work ties made on the job included. The starting ties are left out: they
+  start stronger and their age at week 0 is unknown.
+- People's stage at the start (H4) is the stage at week 0 of everyone then
+  alive (``results.start``), so that alters who later left still count.
 """
 
 from __future__ import annotations
@@ -98,8 +101,9 @@ def outcomes(results) -> dict[str, float]:
     for o, row in origin.iterrows():
         for m in ORIGIN_MEASURES:
             out[f"origin.{o}.{m}"] = float(row[m])
-    others = {o: _pooled(ties[ties["origin"].isin([x for x in CHOSEN if x != o])], steps)
-              for o in ("mixer", "activity", "referral")}
+    grown = ties[ties["birth"] > 0]
+    others = {o: _pooled(grown[grown["origin"].isin([x for x in CHOSEN if x != o])], steps)
+              for o in ("mixer", "activity")}
 
     strat = strategy_table(results)
     for s, row in strat.iterrows():
@@ -205,7 +209,7 @@ def strategy_table(results) -> pd.DataFrame:
     years = sc.steps / YEAR
     ppl = results.people
     ties = results.ties
-    start = ppl.set_index("pid")["stage_start"]
+    start = start_stage(results)
     rows = {}
     initial = ties[ties["birth"] == 0]
     referral = ties[ties["origin"] == "referral"]
@@ -227,6 +231,15 @@ def strategy_table(results) -> pd.DataFrame:
                                   columns=list(STRATEGY_MEASURES)).astype(float)
 
 
+def start_stage(results) -> pd.Series:
+    """Stage at week 0 by pid, for everyone alive then (also those who left since)."""
+    start = getattr(results, "start", None)
+    if start is not None and len(start):
+        return start.set_index("pid")["stage"]
+    ppl = results.people  # results without a week-0 table: people present at the end only
+    return ppl[ppl["joined"] == 0].set_index("pid")["stage_start"]
+
+
 STAGE_BINS = ("below", "same", "above")  # alter's start stage vs ego's, ± OLD_STAGE_BAND
 
 
@@ -235,7 +248,7 @@ def _starting_ties(initial: pd.DataFrame, members: np.ndarray,
     """Members' starting ties that did not end by someone leaving.
 
     Returns (bin of the alter's start stage relative to the ego's: 0 below,
-    1 same, 2 above, -1 alter no longer in the world; faded by the end).
+    1 same, 2 above; faded by the end).
     """
     keep = initial["cause"] != "left"
     bins, lost = [], []
@@ -265,7 +278,7 @@ def starting_ties_lost(results) -> pd.DataFrame:
     ppl = results.people
     ties = results.ties
     initial = ties[ties["birth"] == 0]
-    start = ppl.set_index("pid")["stage_start"]
+    start = start_stage(results)
     rows = []
     for s in results.scenario.cohorts.strategies:
         members = ppl.loc[ppl["cohort"] == s, "pid"].to_numpy()

@@ -334,7 +334,7 @@ def experiment_claims(
                             people=people, years=years, cohort_size=cohort_size,
                             overrides=tuple(set_ or base.overrides),
                             sens_trajectories=None if sensitivity else 0)
-    ex.check(design)  # every scenario the experiment will run is valid, before anything runs
+    ex.check(design, workers, dask)  # before anything runs or is written
     out = out or Path("reports") / ("claims-quick" if quick else "claims")
     prepare_folder(out)
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),

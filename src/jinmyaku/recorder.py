@@ -38,6 +38,8 @@ class Recorder:
         # who each person's closest five were at the start (person ids, -1 pads), so that
         # the results can say how many of them are still among the closest five
         self.closest_start = top_k_ids(world.ties.arrays(), world.people.pid, CLOSEST)
+        self.start_pid = world.people.pid.copy()  # everyone's stage at week 0
+        self.start_stage = world.people.stage.copy()
         self._last_opp = world.people.opp_count.copy()
         self._last_value = world.people.opp_value.copy()
 

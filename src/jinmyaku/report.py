@@ -282,8 +282,8 @@ def fig_sensitivity(res: ClaimsResult, folder: Path) -> bool:
     for ax, (c, key) in zip(axes.ravel(), HEADLINE.items(), strict=True):
         s = res.sensitivity[res.sensitivity["claim"] == c].sort_values("mu_star",
                                                                        ascending=False)
-        gap = (s["holds_high"] - s["holds_low"]).abs()
-        param = s.loc[gap.idxmax(), "parameter"] if gap.max() > 0 else s.iloc[0]["parameter"]
+        param = (s.loc[s["hold_range"].idxmax(), "parameter"] if s["hold_range"].max() > 0
+                 else s.iloc[0]["parameter"])
         x = res.sensitivity_points[param].to_numpy(dtype=float)
         y = res.sensitivity_points[key].to_numpy(dtype=float)
         ax.scatter(x, y, s=14, c=np.where(y > 0, "#2ca02c", "#d62728"))
@@ -292,8 +292,8 @@ def fig_sensitivity(res: ClaimsResult, folder: Path) -> bool:
             "processes."), ylabel="effect (> 0 supports)")
         ax.title.set_fontsize(8.5)
         ax.grid(alpha=0.3)
-    fig.suptitle("Where each claim flips: its headline effect against the parameter that moves "
-                 "it most (green holds, red flips)")
+    fig.suptitle("Where each claim flips: its headline effect against the parameter along "
+                 "which it flips most (green holds, red flips)")
     fig.tight_layout()
     _save(fig, folder, "sensitivity")
     return True
@@ -324,11 +324,15 @@ def blocks_for(res: ClaimsResult, figures: dict[str, bool]) -> list:
                        for x in ver["holds_share"]]}))]
     b.append(Para("How verdicts are reached: an effect is *supported* when its interval lies "
                   "above 0 and *contradicted* when it lies below. A claim is **supported** when "
-                  "its headline effect is supported and holds in at least 80% of the "
-                  "sensitivity points, **not supported** when its headline is not supported and "
-                  "holds in at most 20% of them, and **depends** otherwise. These are verdicts "
-                  "about the model, whose assumptions are listed in `docs/model.md` (Known "
-                  "limitations); they are evidence about the world only as far as the model is."))
+                  "its headline effect is supported, holds in at least 80% of the sensitivity "
+                  "points and no supporting effect is contradicted; **not supported** when its "
+                  "headline is not supported and holds in at most 20% of them; **depends** "
+                  "otherwise (the note says why). Without a sensitivity analysis the verdict "
+                  "rests on the default parameters alone. A verdict tests a direction, not the "
+                  "post's adjectives (\"far more\", \"rarely\"): the numbers say how large. "
+                  "These are verdicts about the model, whose assumptions are listed in "
+                  "`docs/model.md` (Known limitations); they are evidence about the world only "
+                  "as far as the model is."))
     eff = res.effects
     for c in HEADLINE:
         v = ver[ver["claim"] == c].iloc[0]
@@ -345,9 +349,12 @@ def blocks_for(res: ClaimsResult, figures: dict[str, bool]) -> list:
         if c == "h1":
             b.append(Para("The pass-through is causal: the shocked copy of the world shares "
                           "every random number with the original, so the difference is the "
-                          "shock's doing. The correlation of one's stage with the closest five "
-                          "mixes influence with selection (people keep up ties with people like "
-                          "them), so it overstates influence."))
+                          "shock's doing; the net pass-through subtracts the spill-over that "
+                          "reaches people none of whose closest five was shocked (placebo). "
+                          "Only people with at least five ties count, so that 1/5 is the "
+                          "literal benchmark. The correlation of one's stage with the closest "
+                          "five mixes influence with selection (people keep up ties with people "
+                          "like them), so it overstates influence."))
             if figures.get("stage"):
                 b.append(Figure("stage", "Mean stage of each focal cohort over time, with 95% "
                                          "bands over replicates."))
@@ -384,11 +391,12 @@ def blocks_for(res: ClaimsResult, figures: dict[str, bool]) -> list:
             "range": [f"{lo:g}–{hi:g}" for lo, hi in zip(top["low"], top["high"], strict=True)],
             "μ* [95% CI half-width]": [f"{fmt(m)} ± {fmt(h)}" for m, h in
                                        zip(top["mu_star"], top["mu_star_conf"], strict=True)],
-            "holds: lower / upper half of range": [
-                f"{fmt_pct(a)} / {fmt_pct(h)}" for a, h in
-                zip(top["holds_low"], top["holds_high"], strict=True)]})))
+            "levels": top["levels"],
+            "holds at each level": top["holds"], "points": top["counts"]})))
         b.append(Figure("sensitivity", "Each claim's headline effect across the sensitivity "
-                                       "design, against its most influential parameter."))
+                                       "design, against the parameter along which the share "
+                                       "of points that hold changes most (else the one with "
+                                       "the largest μ*)."))
     b.append(Heading(2, "Assumptions that lean on a claim"))
     b.append(Para("Some of the model's assumptions favour a claim by construction; each is a "
                   "parameter, and the sensitivity analysis varies it (the quick design leaves "

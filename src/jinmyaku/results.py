@@ -27,7 +27,8 @@ class Results:
 
     ``series``: per step and cohort means; ``events``: per step process counts;
     ``ties``: the tie ledger (every tie ever made); ``opportunities``: every
-    delivered opportunity; ``people``: the final people table.
+    delivered opportunity; ``people``: the final people table; ``start``:
+    pid and stage at week 0 of everyone alive then (kept in memory, not written).
     """
 
     scenario: Scenario
@@ -36,6 +37,7 @@ class Results:
     ties: pd.DataFrame
     opportunities: pd.DataFrame
     people: pd.DataFrame
+    start: pd.DataFrame | None = None
     _summaries: dict[int, pd.DataFrame] = field(default_factory=dict, init=False, repr=False)
 
     @classmethod
@@ -72,7 +74,8 @@ class Results:
         })
         for col in ("cohort", "strategy"):
             people[col] = pd.Categorical(people[col], categories=list(names))
-        return cls(sc, series, events, ties, opps, people)
+        start = pd.DataFrame({"pid": sim.recorder.start_pid, "stage": sim.recorder.start_stage})
+        return cls(sc, series, events, ties, opps, people, start)
 
     # ------------------------------------------------------------ summary
 
