@@ -90,14 +90,18 @@ def outcome_names(scenario) -> list[str]:
     return sorted(names)
 
 
-def outcomes(results) -> dict[str, float]:
-    """Named scalar outcomes of one run (see the module docstring); NaN where undefined."""
+def outcomes(results, origin: pd.DataFrame | None = None) -> dict[str, float]:
+    """Named scalar outcomes of one run (see the module docstring); NaN where undefined.
+
+    ``origin``: the run's :func:`origin_table`, if already computed.
+    """
     out = dict.fromkeys(outcome_names(results.scenario), np.nan)
     steps = results.scenario.steps
     ties = results.ties
     ppl = results.people
 
-    origin = origin_table(ties, steps)
+    if origin is None:
+        origin = origin_table(ties, steps)
     for o, row in origin.iterrows():
         for m in ORIGIN_MEASURES:
             out[f"origin.{o}.{m}"] = float(row[m])
@@ -138,24 +142,29 @@ def outcomes(results) -> dict[str, float]:
 
 # ---------------------------------------------------------------- ties by origin
 
+def _lives(ties: pd.DataFrame, steps: int) -> tuple[np.ndarray, np.ndarray]:
+    """Weeks each tie lived (birth to death, or to the end) and whether it is censored
+    (still alive, or ended by a person leaving: it did not fade)."""
+    death = ties["death"].to_numpy(dtype=float, na_value=np.nan)
+    alive = np.isnan(death)
+    life = np.where(alive, steps, death) - ties["birth"].to_numpy()
+    return life, alive | (ties["cause"] == "left").to_numpy()
+
+
+def _km(life: np.ndarray, censored: np.ndarray):
+    """Kaplan–Meier fit (scipy.stats.ecdf); None when no tie faded (S = 1 throughout)."""
+    if life.size == 0 or censored.all():
+        return None
+    return stats.ecdf(stats.CensoredData.right_censored(life, censored))
+
+
 def survival(ties: pd.DataFrame, steps: int):
     """Kaplan–Meier survival of ties (weeks); ties ended by a person leaving are censored.
 
     Returns a ``scipy.stats`` ECDF result (use ``.sf.evaluate(weeks)``), or None
-    without ties.
+    without ties or when no tie faded.
     """
-    if len(ties) == 0:
-        return None
-    death = ties["death"].to_numpy(dtype=float, na_value=np.nan)
-    alive = np.isnan(death)
-    left = (ties["cause"] == "left").to_numpy()
-    end = np.where(alive, steps, death)
-    life = end - ties["birth"].to_numpy()
-    censored = alive | left
-    if censored.all():
-        # no tie faded: survival is 1 throughout the observed span
-        return None
-    return stats.ecdf(stats.CensoredData.right_censored(life, censored))
+    return _km(*_lives(ties, steps))
 
 
 def survival_at(km, weeks, longest: float) -> np.ndarray:
@@ -165,31 +174,39 @@ def survival_at(km, weeks, longest: float) -> np.ndarray:
     return np.where(weeks <= longest, s, np.nan)
 
 
-def _pooled(ties: pd.DataFrame, steps: int) -> dict[str, float]:
-    """Survival and value figures of one group of ties."""
+def _pooled(ties: pd.DataFrame, steps: int, weeks: np.ndarray | None = None) -> dict:
+    """Survival and value figures of one group of ties (and S(weeks) if ``weeks`` is given)."""
     if len(ties) == 0:
         return {"ties": 0, "survival_1y": np.nan, "median_life_weeks": np.nan,
-                "value_per_tie_year": np.nan}
-    death = ties["death"].to_numpy(dtype=float, na_value=np.nan)
-    exposure = np.where(np.isnan(death), steps, death) - ties["birth"].to_numpy()
-    km = survival(ties, steps)
-    longest = float(exposure.max())
+                "value_per_tie_year": np.nan, "curve": None}
+    life, censored = _lives(ties, steps)
+    km = _km(life, censored)
+    longest = float(life.max())
     s1 = float(survival_at(km, [YEAR], longest)[0])
     median = np.nan
     if km is not None:
         grid = np.arange(0, int(longest) + 1)
         below = np.flatnonzero(km.sf.evaluate(grid) <= 0.5)
         median = float(grid[below[0]]) if below.size else np.nan
-    years = exposure.sum() / YEAR
+    years = life.sum() / YEAR  # exposure: every tie's life so far, censored or not
     value = float(ties["value"].sum() / years) if years > 0 else np.nan
     return {"ties": len(ties), "survival_1y": s1, "median_life_weeks": median,
-            "value_per_tie_year": value}
+            "value_per_tie_year": value,
+            "curve": None if weeks is None else survival_at(km, weeks, longest)}
+
+
+def origin_summary(ties: pd.DataFrame, steps: int,
+                   weeks: np.ndarray | None = None) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """:func:`origin_table` and, if ``weeks`` is given, each origin's S(weeks), in one pass."""
+    rows = {o: _pooled(ties[ties["origin"] == o], steps, weeks) for o in ORIGINS}
+    curves = {o: r.pop("curve") for o, r in rows.items()}
+    table = pd.DataFrame.from_dict(rows, orient="index")[list(ORIGIN_MEASURES)]
+    return table, {o: c for o, c in curves.items() if c is not None}
 
 
 def origin_table(ties: pd.DataFrame, steps: int) -> pd.DataFrame:
     """Per origin: ties made, one-year survival, median life (weeks), value per tie-year."""
-    rows = {o: _pooled(ties[ties["origin"] == o], steps) for o in ORIGINS}
-    return pd.DataFrame.from_dict(rows, orient="index")[list(ORIGIN_MEASURES)]
+    return origin_summary(ties, steps)[0]
 
 
 # ---------------------------------------------------------------- focal cohorts
@@ -201,8 +218,8 @@ def strategy_table(results) -> pd.DataFrame:
     received; ``closest5_turnover`` = 1 − share of the starting closest five
     still among the closest five; ``old_stage_ties_lost`` = share of a
     member's starting ties to people whose start stage was within
-    ±``OLD_STAGE_BAND`` of theirs that had faded by the end (ties ended by
-    someone leaving, and alters no longer in the world, are left out);
+    ±``OLD_STAGE_BAND`` of theirs that had faded by the end (stages at week 0,
+    see :func:`start_stage`; ties ended by someone leaving are left out);
     ``referral_ties`` = referral ties made per member over the run.
     """
     sc = results.scenario

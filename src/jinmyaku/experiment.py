@@ -54,7 +54,6 @@ from .processes.influence import top_k_ids
 from .recorder import CLOSEST
 from .results import Results
 from .scenario import Scenario, load
-from .ties import ORIGINS
 
 # Each claim's headline effect (the one its verdict rests on), in claims.CLAIMS.
 HEADLINE = {
@@ -214,20 +213,13 @@ def replicate(design: Design, seed: int) -> dict:
     sc = scenario_for(design, seed, design.people, design.years, design.cohort_size)
     started = time.perf_counter()
     res, shock = run_world(sc, design.shock_weeks, design.shock_size, design.shock_share)
-    weeks = np.arange(sc.steps + 1)
-    curves = {}
-    for o in ORIGINS:
-        t = res.ties[res.ties["origin"] == o]
-        if len(t):
-            death = t["death"].to_numpy(dtype=float, na_value=np.nan)
-            longest = float((np.where(np.isnan(death), sc.steps, death) - t["birth"]).max())
-            curves[o] = claims.survival_at(claims.survival(t, sc.steps), weeks, longest)
+    origin, curves = claims.origin_summary(res.ties, sc.steps, np.arange(sc.steps + 1))
     series = res.series[["step", "cohort", "stage", "closest5_stage", "members"]]
     return {
         "seed": seed,
-        "outcomes": {**claims.outcomes(res), **shock},
+        "outcomes": {**claims.outcomes(res, origin), **shock},
         "survival": curves,
-        "origin": claims.origin_table(res.ties, sc.steps),
+        "origin": origin,
         "starting_ties": claims.starting_ties_lost(res),
         "series": series[series["cohort"] != "background"].reset_index(drop=True),
         "ego": ego_snapshots(res) if seed == design.seed else None,

@@ -437,14 +437,11 @@ def write_report(res: ClaimsResult, out: Path) -> list[str]:
         if manifest.exists():
             manifest.unlink()
         fig_dir.mkdir(exist_ok=True)
-        figures = {"survival": True, "stage": True, "starting_ties": True}
-        fig_survival(res, fig_dir)
-        fig_value(res, fig_dir)
-        figures["value_by_origin"] = True
-        fig_stage(res, fig_dir)
-        fig_starting_ties(res, fig_dir)
-        figures["ego_network"] = fig_ego(res, fig_dir)
-        figures["sensitivity"] = fig_sensitivity(res, fig_dir)
+        # fig_ego and fig_sensitivity return False when there is nothing to draw
+        figures = {name: draw(res, fig_dir) is not False for name, draw in (
+            ("survival", fig_survival), ("value_by_origin", fig_value), ("stage", fig_stage),
+            ("starting_ties", fig_starting_ties), ("ego_network", fig_ego),
+            ("sensitivity", fig_sensitivity))}
         blocks = blocks_for(res, figures)
         io.write_text(out / "report.md", to_markdown(blocks))
         io.write_text(out / "report.html",
