@@ -49,9 +49,9 @@ def test_local_search_reinforces_exactly_the_triangle_and_the_pair():
         sim.step()
         # each triangle node's search: j, then k = the third node (j's only other
         # neighbour); w_ij, w_jk and the existing w_ik all grow: +δ on all three ties
-        assert sim.world.ties.w[tri] == pytest.approx([1 + 3 * delta * t] * 3, rel=1e-12)
+        assert sim.world.ties.weights(tri) == pytest.approx([1 + 3 * delta * t] * 3, rel=1e-12)
         # 3 and 4 pick each other; the partner has no other neighbour: +δ each
-        assert sim.world.ties.w[pair] == pytest.approx(1 + 2 * delta * t, rel=1e-12)
+        assert sim.world.ties.weights([pair])[0] == pytest.approx(1 + 2 * delta * t, rel=1e-12)
         assert sim.world.ties.n_alive == 4
         ev = sim.recorder.events[-1]
         assert ev["local_searches"] == 5 and ev["triangles_reinforced"] == 3
@@ -66,7 +66,7 @@ def test_local_search_closes_a_path_only_with_p_delta():
         open_.step()
         # 0: +δ on 0-1 and 1-2; 2: the same; 1: +δ on the tie it picks (its partner has no
         # other neighbour): 5δ a step, and never a 0-2 tie
-        assert open_.world.ties.w[a] + open_.world.ties.w[b] == pytest.approx(2 + 5 * 0.5 * t)
+        assert open_.world.ties.weights([a, b]).sum() == pytest.approx(2 + 5 * 0.5 * t)
         assert open_.world.ties.n_alive == 2
     closing = Simulation(kumpula(12, "schedule=['local_search']", "processes.kumpula.p_delta=1",
                                  "processes.kumpula.w0=2.0"))
@@ -76,7 +76,7 @@ def test_local_search_closes_a_path_only_with_p_delta():
     T = closing.world.ties
     tid = find_tie(T.nbr, T.adj, T.deg, 0, 2)
     assert tid >= 0 and T.origin[tid] == REFERRAL and T.birth[tid] == 1
-    assert T.w[tid] >= 2.0 and closing.recorder.events[-1]["closures"] == 1
+    assert T.weights([tid])[0] >= 2.0 and closing.recorder.events[-1]["closures"] == 1
 
 
 def test_search_chooses_partners_in_proportion_to_weight():

@@ -76,7 +76,7 @@ def test_maintenance_pair_reinforces_twice_then_decays():
         for _ in range(2):
             expect = expect + alpha * (1.0 - expect)
         expect = expect * (1.0 - decay)
-        assert w.ties.w[tid] == pytest.approx(expect, rel=1e-12)
+        assert w.ties.weights([tid])[0] == pytest.approx(expect, rel=1e-12)
         assert w.ties.last[tid] == t
     assert sim.recorder.events[-1]["interactions"] == 2
 
@@ -180,7 +180,8 @@ def test_mixer_alone_makes_the_expected_number_of_ties():
     assert ids.size == made
     assert (T.origin[ids] == MIXER).all() and (T.birth[ids] == 1).all()
     w0 = sc.processes.mixers.initial_weight
-    assert (T.w[ids] >= w0).all() and (T.w[ids] > w0).sum() <= ev["mixers_known"]
+    wts = T.weights(ids)
+    assert (wts >= w0).all() and (wts > w0).sum() <= ev["mixers_known"]
     assert attend[T.a[ids]].all() and attend[T.b[ids]].all()
 
 

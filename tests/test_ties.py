@@ -26,6 +26,7 @@ from jinmyaku.ties import (
     kill_tie,
     reinforce,
     weakest_tie,
+    weight,
 )
 
 N = 5  # people
@@ -69,6 +70,9 @@ def check_structure(store: TieStore) -> None:
             a, b = int(T.a[tid]), int(T.b[tid])
             assert i in (a, b)
             assert T.nbr[i, s] == (b if a == i else a), "nbr is not the tie's other end"
+            assert (T.sa[tid] if a == i else T.sb[tid]) == s, "sa/sb is not the tie's slot"
+            assert T.ws[i, s] == T.ws[b if a == i else a, T.sb[tid] if a == i else T.sa[tid]], \
+                "the two copies of a weight differ"
             seen.setdefault(tid, []).append(i)
     # every tie in adj is seen from exactly its two ends, once each
     for tid, ends in seen.items():
@@ -81,8 +85,9 @@ def check_structure(store: TieStore) -> None:
     assert all(a != b for a, b in pairs), "self-tie"
     assert len(set(pairs)) == len(pairs), "two ties between the same pair"
     for t in living:
-        assert 0.0 < T.w[t] <= 1.0, T.w[t]
-        assert T.peak[t] >= T.w[t]
+        w = store.weights([t])[0]
+        assert 0.0 < w <= 1.0, w
+        assert T.peak[t] >= w
         assert T.pa[t] == PID[T.a[t]] and T.pb[t] == PID[T.b[t]]
     # find_tie agrees with the pairs, from both ends
     for i in range(N):
@@ -108,7 +113,7 @@ def run_ops(store: TieStore, sequence, check_acceptance: bool = False) -> dict:
     died: dict[int, tuple[int, int]] = {}  # uid -> (death step, cause)
 
     def weight_of(uid):
-        return float(store.w[alive[uid]])
+        return float(store.weights([alive[uid]])[0])
 
     def ties_of(i):
         return [u for u, t in alive.items() if i in (store.a[t], store.b[t])]
@@ -137,7 +142,7 @@ def run_ops(store: TieStore, sequence, check_acceptance: bool = False) -> dict:
                 assert int(T.counters[2]) == next_uid
                 continue
             assert allowed, f"create({i}, {j}, w={w}) broke the rule (weakest {weakest})"
-            assert T.uid[tid] == next_uid and T.w[tid] == w and T.birth[tid] == step
+            assert T.uid[tid] == next_uid and weight(T, tid) == w and T.birth[tid] == step
             gone = [u for u, t in alive.items() if T.death[t] >= 0]
             # exactly one weakest tie dropped per full endpoint, with cause "displaced"
             assert len(gone) == len(full)
@@ -163,18 +168,20 @@ def run_ops(store: TieStore, sequence, check_acceptance: bool = False) -> dict:
             _, pick, alpha = op
             uid = sorted(alive)[pick % len(alive)]
             tid = alive[uid]
-            w0, p0 = float(store.w[tid]), float(store.peak[tid])
-            reinforce(store.w, store.peak, store.last, tid, step, alpha)
-            assert store.w[tid] == w0 + alpha * (1.0 - w0)
-            assert store.peak[tid] == max(p0, store.w[tid]) and store.last[tid] == step
+            w0, p0 = weight_of(uid), float(store.peak[tid])
+            reinforce(store.arrays(), tid, step, alpha)
+            assert weight_of(uid) == w0 + alpha * (1.0 - w0)
+            assert store.peak[tid] == max(p0, weight_of(uid)) and store.last[tid] == step
         elif kind == "decay":
             rate = op[1]
             expect = {u: weight_of(u) * (1.0 - rate) for u in alive}
             dropped = decay(store.arrays(), rate, DROP, step)
             assert dropped == sum(x < DROP for x in expect.values())
             for u, x in expect.items():
-                assert store.w[alive[u]] == x
-                if x < DROP:
+                if x >= DROP:
+                    assert weight_of(u) == x
+                else:  # the record keeps the weight it died with
+                    assert store.w[alive[u]] == x
                     assert store.death[alive[u]] == step and store.cause[alive[u]] == DECAYED
                     died[u] = (step, DECAYED)
                     del alive[u]

@@ -11,6 +11,10 @@ __version__ = "0.1.0"
 
 from pathlib import Path  # noqa: E402
 
+from . import _kernel_cache  # noqa: E402
+
+_kernel_cache.configure()  # before any kernel module is imported
+
 from .scenario import Scenario, load  # noqa: E402
 
 

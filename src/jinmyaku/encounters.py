@@ -82,7 +82,7 @@ def group_encounters(T, members, ptr, group_of, n_enc, seek_known: float, p_new:
                 counts[0] += 1
                 if tid >= 0:
                     counts[1] += 1
-                    reinforce(T.w, T.peak, T.last, tid, step, alpha)
+                    reinforce(T, tid, step, alpha)
                 elif rng.uniform(k, c) < p_new:
                     new = create_tie(T, i, j, step, origin, weight, pid)
                     if new >= 0:

@@ -1,14 +1,21 @@
 """The tie store: every tie of the population as a structure of arrays.
 
-A tie is one record in a pool of parallel arrays (endpoints, weight, origin,
-birth, last interaction, value delivered, peak weight). Each person holds the
-ids of their ties in one row of ``adj`` (at most ``capacity`` of them), so a
-tie is stored once and seen from both ends: symmetry holds by construction.
+A tie is one record in a pool of parallel arrays (endpoints, origin, birth,
+last interaction, value delivered, peak weight). Each person holds their ties
+in one row of the adjacency arrays (at most ``capacity`` of them): ``adj``
+(tie id), ``nbr`` (the other end) and ``ws`` (the tie's weight). A tie's
+weight is kept in both ends' rows, identical copies written together, so a
+person's ties and their weights are read as one contiguous row — the weekly
+passes stream rows instead of gathering records from the pool. ``sa``/``sb``
+give a tie's slot in a's and b's rows, so a tie is found, re-weighted or
+removed in O(1). A tie is one record seen from both ends: symmetry holds by
+construction.
 
-When a tie dies its record goes to the *graveyard*; the engine moves
-graveyard records to the tie ledger after every process and recycles them
-(:meth:`TieStore.flush`). Kernels never allocate: before a process runs the
-engine makes sure the pool has room for the most ties it can create.
+When a tie dies its weight is copied to the record (``w``) and the record
+goes to the *graveyard*; the engine moves graveyard records to the tie ledger
+after every process and recycles them (:meth:`TieStore.flush`). Kernels never
+allocate: before a process runs the engine makes sure the pool has room for
+the most ties it can create.
 
 Weights live in (0, 1]: reinforcement moves a weight a fraction of the way to
 1, decay multiplies it by (1 - decay) each week, and a tie whose weight falls
@@ -39,7 +46,8 @@ ALIVE, DECAYED, DISPLACED, LEFT = range(4)
 # The arrays a kernel sees; built by TieStore.arrays().
 Ties = namedtuple(
     "Ties",
-    "a b pa pb w origin birth last death cause value peak uid adj nbr deg free grave counters",
+    "a b pa pb w origin birth last death cause value peak uid sa sb adj nbr ws deg free grave "
+    "counters",
 )
 # counters[0]: free-stack size, counters[1]: graveyard size, counters[2]: next tie uid
 NFREE, NGRAVE, NEXT_UID = 0, 1, 2
@@ -60,22 +68,56 @@ def find_tie(nbr, adj, deg, i: int, j: int) -> int:
     return -1
 
 
+@njit(cache=True, inline="always")
+def weight(T, tid: int) -> float:
+    """The weight of living tie ``tid`` (read from a's row)."""
+    return T.ws[T.a[tid], T.sa[tid]]
+
+
+@njit(cache=True, inline="always")
+def set_weight(T, tid: int, x: float) -> None:
+    """Set the weight of living tie ``tid`` in both ends' rows."""
+    T.ws[T.a[tid], T.sa[tid]] = x
+    T.ws[T.b[tid], T.sb[tid]] = x
+
+
+@njit(cache=True, inline="always")
+def reinforce(T, tid: int, step: int, alpha: float) -> None:
+    """Move the weight of tie ``tid`` a fraction ``alpha`` of the way to 1."""
+    a, sa = T.a[tid], T.sa[tid]
+    w = T.ws[a, sa]
+    x = w + alpha * (1.0 - w)
+    T.ws[a, sa] = x
+    T.ws[T.b[tid], T.sb[tid]] = x
+    if x > T.peak[tid]:
+        T.peak[tid] = x
+    T.last[tid] = step
+
+
 @njit(cache=True)
 def _detach(T, i: int, tid: int) -> None:
-    d = T.deg[i]
-    for s in range(d):
-        if T.adj[i, s] == tid:
-            T.adj[i, s] = T.adj[i, d - 1]
-            T.nbr[i, s] = T.nbr[i, d - 1]
-            T.adj[i, d - 1] = -1
-            T.nbr[i, d - 1] = -1
-            T.deg[i] = d - 1
-            return
+    """Remove ``tid`` from i's row; the row's last tie moves into its slot."""
+    s = T.sa[tid] if T.a[tid] == i else T.sb[tid]
+    last = T.deg[i] - 1
+    if s != last:
+        moved = T.adj[i, last]
+        T.adj[i, s] = moved
+        T.nbr[i, s] = T.nbr[i, last]
+        T.ws[i, s] = T.ws[i, last]
+        if T.a[moved] == i:
+            T.sa[moved] = s
+        else:
+            T.sb[moved] = s
+    T.adj[i, last] = -1
+    T.nbr[i, last] = -1
+    T.ws[i, last] = 0.0
+    T.deg[i] = last
 
 
 @njit(cache=True)
 def kill_tie(T, tid: int, step: int, cause: int) -> None:
     """End tie ``tid`` at ``step`` for ``cause``; its record goes to the graveyard."""
+    T.w[tid] = T.ws[T.a[tid], T.sa[tid]]  # the weight at death, for the ledger
     _detach(T, T.a[tid], tid)
     _detach(T, T.b[tid], tid)
     T.death[tid] = step
@@ -86,16 +128,22 @@ def kill_tie(T, tid: int, step: int, cause: int) -> None:
 
 
 @njit(cache=True)
-def weakest_tie(T, i: int) -> int:
-    """The id of i's weakest tie (lowest weight, earliest slot on ties), or -1."""
+def weakest_slot(ws, deg, i: int) -> int:
+    """The slot of i's weakest tie (lowest weight, earliest slot on ties), or -1."""
     best = -1
     best_w = np.inf
-    for s in range(T.deg[i]):
-        tid = T.adj[i, s]
-        if T.w[tid] < best_w:
-            best_w = T.w[tid]
-            best = tid
+    for s in range(deg[i]):
+        if ws[i, s] < best_w:
+            best_w = ws[i, s]
+            best = s
     return best
+
+
+@njit(cache=True)
+def weakest_tie(T, i: int) -> int:
+    """The id of i's weakest tie (lowest weight, earliest slot on ties), or -1."""
+    s = weakest_slot(T.ws, T.deg, i)
+    return T.adj[i, s] if s >= 0 else -1
 
 
 @njit(cache=True)
@@ -103,10 +151,10 @@ def _make_room(T, i: int, weight: float, step: int) -> bool:
     """Free a slot of a full person i by dropping a weaker tie; False if none is weaker."""
     if T.deg[i] < T.adj.shape[1]:
         return True
-    tid = weakest_tie(T, i)
-    if T.w[tid] >= weight:
+    s = weakest_slot(T.ws, T.deg, i)
+    if T.ws[i, s] >= weight:
         return False
-    kill_tie(T, tid, step, DISPLACED)
+    kill_tie(T, T.adj[i, s], step, DISPLACED)
     return True
 
 
@@ -125,8 +173,8 @@ def create_tie(T, i: int, j: int, step: int, origin: int, weight: float, pid) ->
     cap = T.adj.shape[1]
     if T.deg[i] >= cap or T.deg[j] >= cap:
         # a person with a free slot never blocks the tie
-        wi = T.w[weakest_tie(T, i)] if T.deg[i] >= cap else -np.inf
-        wj = T.w[weakest_tie(T, j)] if T.deg[j] >= cap else -np.inf
+        wi = T.ws[i, weakest_slot(T.ws, T.deg, i)] if T.deg[i] >= cap else -np.inf
+        wj = T.ws[j, weakest_slot(T.ws, T.deg, j)] if T.deg[j] >= cap else -np.inf
         if wi >= weight or wj >= weight:
             return -1
         _make_room(T, i, weight, step)
@@ -148,23 +196,18 @@ def create_tie(T, i: int, j: int, step: int, origin: int, weight: float, pid) ->
     T.value[tid] = 0.0
     T.uid[tid] = T.counters[NEXT_UID]
     T.counters[NEXT_UID] += 1
-    T.adj[i, T.deg[i]] = tid
-    T.nbr[i, T.deg[i]] = j
-    T.deg[i] += 1
-    T.adj[j, T.deg[j]] = tid
-    T.nbr[j, T.deg[j]] = i
-    T.deg[j] += 1
+    si, sj = T.deg[i], T.deg[j]
+    T.sa[tid] = si
+    T.sb[tid] = sj
+    T.adj[i, si] = tid
+    T.nbr[i, si] = j
+    T.ws[i, si] = weight
+    T.deg[i] = si + 1
+    T.adj[j, sj] = tid
+    T.nbr[j, sj] = i
+    T.ws[j, sj] = weight
+    T.deg[j] = sj + 1
     return tid
-
-
-@njit(cache=True)
-def reinforce(w, peak, last, tid: int, step: int, alpha: float) -> None:
-    """Move the weight of tie ``tid`` a fraction ``alpha`` of the way to 1."""
-    x = w[tid] + alpha * (1.0 - w[tid])
-    w[tid] = x
-    if x > peak[tid]:
-        peak[tid] = x
-    last[tid] = step
 
 
 @njit(cache=True)
@@ -186,6 +229,7 @@ class TieStore:
         self.capacity = capacity
         self.adj = np.full((people, capacity), -1, dtype=np.int32)
         self.nbr = np.full((people, capacity), -1, dtype=np.int32)  # neighbour slot per tie
+        self.ws = np.zeros((people, capacity))  # weight per slot (both ends hold a copy)
         self.deg = np.zeros(people, dtype=np.int32)
         self.counters = np.zeros(3, dtype=np.int64)
         self._alloc(pool)
@@ -198,7 +242,7 @@ class TieStore:
             "a": np.int32, "b": np.int32, "pa": np.int64, "pb": np.int64,
             "w": np.float64, "origin": np.int8, "birth": np.int32, "last": np.int32,
             "death": np.int32, "cause": np.int8, "value": np.float64, "peak": np.float64,
-            "uid": np.int64,
+            "uid": np.int64, "sa": np.int32, "sb": np.int32,
         }
         for name, dtype in fields.items():
             arr = np.full(pool, -1 if name == "a" else 0, dtype=dtype)  # a = -1: record free
@@ -238,7 +282,8 @@ class TieStore:
         """The arrays as the namedtuple kernels take."""
         return Ties(self.a, self.b, self.pa, self.pb, self.w, self.origin, self.birth,
                     self.last, self.death, self.cause, self.value, self.peak, self.uid,
-                    self.adj, self.nbr, self.deg, self.free, self.grave, self.counters)
+                    self.sa, self.sb, self.adj, self.nbr, self.ws, self.deg, self.free,
+                    self.grave, self.counters)
 
     def flush(self) -> None:
         """Move graveyard records to the ledger and recycle them."""
@@ -267,6 +312,11 @@ class TieStore:
         cols["last_interaction"].append(self.last[ids])
         cols["value"].append(self.value[ids])
 
+    def weights(self, ids: np.ndarray) -> np.ndarray:
+        """The current weights of living tie records ``ids`` (a copy)."""
+        ids = np.asarray(ids)
+        return self.ws[self.a[ids], self.sa[ids]]
+
     def alive_ids(self) -> np.ndarray:
         """Ids of living tie records, in ascending order (call after flush)."""
         return np.flatnonzero((self.a >= 0) & (self.death < 0))
@@ -283,7 +333,7 @@ class TieStore:
         cols["birth"].append(self.birth[alive])
         cols["death"].append(np.full(alive.size, -1, dtype=np.int32))
         cols["cause"].append(np.zeros(alive.size, dtype=np.int8))
-        cols["weight"].append(self.w[alive])
+        cols["weight"].append(self.weights(alive))
         cols["peak_weight"].append(self.peak[alive])
         cols["last_interaction"].append(self.last[alive])
         cols["value"].append(self.value[alive])

@@ -23,7 +23,7 @@ def _top_k_one(T, i, stage, k, best_w, best_j) -> float:
         return np.nan
     m = 0
     for s in range(d):
-        w = T.w[T.adj[i, s]]
+        w = T.ws[i, s]
         if m < k:
             pos = m
             m += 1

@@ -38,17 +38,18 @@ def introduce(T, stage, aim, field, acted, intros_made, share_after_action: floa
         counts[0] += 1
         total = 0.0
         for s in range(d):
-            total += T.w[T.adj[i, s]]
+            total += T.ws[i, s]
         target = rng.uniform(k, 1) * total
         acc = 0.0
-        tij = T.adj[i, d - 1]
+        sij = d - 1
         for s in range(d):
-            acc += T.w[T.adj[i, s]]
+            acc += T.ws[i, s]
             if acc > target:
-                tij = T.adj[i, s]
+                sij = s
                 break
+        tij = T.adj[i, sij]
         j = T.b[tij] if T.a[tij] == i else T.a[tij]
-        if rng.uniform(k, 2) >= p_introduce * T.w[tij]:
+        if rng.uniform(k, 2) >= p_introduce * T.ws[i, sij]:
             continue
         dj = T.deg[j]
         start = rng.below(k, 3, dj)
@@ -61,7 +62,7 @@ def introduce(T, stage, aim, field, acted, intros_made, share_after_action: floa
             if rng.uniform(k, 4) < np.exp(-abs(stage[i] - stage[c]) / stage_scale):
                 if create_tie(T, i, c, step, REFERRAL, weight, pid) >= 0:
                     if T.death[tij] < 0:  # the new tie may have displaced i's tie to j
-                        reinforce(T.w, T.peak, T.last, tij, step, alpha)
+                        reinforce(T, tij, step, alpha)
                     intros_made[j] += 1
                     counts[1] += 1
             break

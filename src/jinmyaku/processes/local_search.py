@@ -17,27 +17,27 @@ from numba import njit
 
 from .. import rng
 from ..scenario import Kumpula as Params
-from ..ties import REFERRAL, create_tie, find_tie
+from ..ties import REFERRAL, create_tie, find_tie, set_weight, weight
 from .base import Process
 
 
 @njit(cache=True, inline="always")
-def _grow(w, peak, last, tid: int, by: float, step: int) -> None:
+def _grow(T, tid: int, by: float, step: int) -> None:
     """Add ``by`` to the weight of tie ``tid`` (weights only grow, so peak = weight)."""
-    x = w[tid] + by
-    w[tid] = x
-    peak[tid] = x
-    last[tid] = step
+    x = weight(T, tid) + by
+    set_weight(T, tid, x)
+    T.peak[tid] = x
+    T.last[tid] = step
 
 
 @njit(cache=True)
-def strengths(w, adj, deg):
+def strengths(ws, deg):
     """s_i = Σ_j w_ij of every node (one pass over the adjacency rows)."""
     out = np.zeros(deg.size)
     for i in range(deg.size):
         acc = 0.0
         for s in range(deg[i]):
-            acc += w[adj[i, s]]
+            acc += ws[i, s]
         out[i] = acc
     return out
 
@@ -52,8 +52,8 @@ def search(T, order, delta: float, p_delta: float, w0: float, step: int, seed: i
     the cumulative weight passes the target.
     """
     counts = np.zeros(4, dtype=np.int64)
-    w, adj, nbr, deg = T.w, T.adj, T.nbr, T.deg
-    st = strengths(w, adj, deg)
+    ws, adj, nbr, deg = T.ws, T.adj, T.nbr, T.deg
+    st = strengths(ws, deg)
     for x in range(order.size):
         i = order[x]
         d = deg[i]
@@ -66,35 +66,36 @@ def search(T, order, delta: float, p_delta: float, w0: float, step: int, seed: i
         acc = 0.0
         sj = d - 1
         for s in range(d):
-            acc += w[adj[i, s]]
+            acc += ws[i, s]
             if acc > target:
                 sj = s
                 break
         j = nbr[i, sj]
         tij = adj[i, sj]
-        _grow(w, T.peak, T.last, tij, delta, step)
+        wij = ws[i, sj] + delta
+        _grow(T, tij, delta, step)
         st[i] += delta
         st[j] += delta
         dj = deg[j]
         if dj < 2:
             continue
         # k ≠ i among j's neighbours, ∝ w_jk
-        target = rng.uniform(key, 1) * (st[j] - w[tij])
+        target = rng.uniform(key, 1) * (st[j] - wij)
         acc = 0.0
         sk = -1
         for s in range(dj):
             if nbr[j, s] != i:
                 sk = s
-                acc += w[adj[j, s]]
+                acc += ws[j, s]
                 if acc > target:
                     break
         k = nbr[j, sk]
-        _grow(w, T.peak, T.last, adj[j, sk], delta, step)
+        _grow(T, adj[j, sk], delta, step)
         st[j] += delta
         st[k] += delta
         tik = find_tie(nbr, adj, deg, i, k)
         if tik >= 0:
-            _grow(w, T.peak, T.last, tik, delta, step)
+            _grow(T, tik, delta, step)
             st[i] += delta
             st[k] += delta
             counts[1] += 1

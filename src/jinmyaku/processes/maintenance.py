@@ -16,7 +16,7 @@ from numba import njit, prange
 
 from .. import rng
 from ..scenario import Maintenance as Params
-from ..ties import DECAYED, is_alive, kill_tie, reinforce
+from ..ties import DECAYED, kill_tie, reinforce
 from .base import Process
 
 
@@ -32,68 +32,126 @@ def choose(T, stage, aim, interactions: int, stage_scale: float, aim_bonus: floa
     cap = T.adj.shape[1]
     chosen = np.full((n, interactions), -1, dtype=np.int32)
     # exp(-|s_i - s_j|/scale) = up[i]·down[j] if s_j ≥ s_i, else down[i]·up[j]:
-    # two exps per person instead of one per tie.
-    # (stage_scale ≥ 0.01 keeps both within float range; scalar loop, no SIMD exp)
-    up = np.empty(n)
-    down = np.empty(n)
+    # two exps per person instead of one per tie (stage_scale ≥ 0.01 keeps both
+    # within float range). What a tie's far end contributes sits in one row of
+    # ``other`` (stage, up, down, aim): one cache line per tie, not four.
+    other = np.empty((n, 4))
     for i in range(n):
-        up[i] = np.exp(stage[i] / stage_scale)
-        down[i] = 1.0 / up[i]
+        up = np.exp(stage[i] / stage_scale)
+        other[i, 0] = stage[i]
+        other[i, 1] = up
+        other[i, 2] = 1.0 / up
+        other[i, 3] = aim[i]
     chunk = 256
     for c in prange((n + chunk - 1) // chunk):
         cum = np.empty(cap)
+        target = np.empty(interactions)
+        order = np.empty(interactions, dtype=np.int64)
         for i in range(c * chunk, min(n, (c + 1) * chunk)):
-            _choose_one(T, i, cum, chosen, stage, up, down, aim, interactions, aim_bonus,
+            _choose_one(T, i, cum, target, order, chosen, other, interactions, aim_bonus,
                         step, seed, pid)
     return chosen
 
 
 @njit(cache=True)
-def _choose_one(T, i, cum, chosen, stage, up, down, aim, interactions, aim_bonus, step,
+def _choose_one(T, i, cum, target, order, chosen, other, interactions, aim_bonus, step,
                 seed, pid):
     d = T.deg[i]
-    if d > 0 and interactions > 0:
-        total = 0.0
-        si = stage[i]
-        for s in range(d):
-            j = T.nbr[i, s]
-            a = up[i] * down[j] if stage[j] >= si else down[i] * up[j]
-            if aim[i] == aim[j]:
-                a *= aim_bonus
-            total += T.w[T.adj[i, s]] * a
-            cum[s] = total
-        k = rng.key(seed, rng.MAINTENANCE, step, pid[i])
+    if d == 0 or interactions == 0:
+        return
+    total = 0.0
+    si, up_i, down_i, aim_i = other[i, 0], other[i, 1], other[i, 2], other[i, 3]
+    for s in range(d):
+        j = T.nbr[i, s]
+        # both products, then a select: no unpredictable branch per tie
+        closer = up_i * other[j, 2]
+        farther = down_i * other[j, 1]
+        a = closer if other[j, 0] >= si else farther
+        a = a * aim_bonus if other[j, 3] == aim_i else a
+        total += T.ws[i, s] * a
+        cum[s] = total
+    k = rng.key(seed, rng.MAINTENANCE, step, pid[i])
+    if interactions > 16:
         for r in range(interactions):
             s = np.searchsorted(cum[:d], rng.uniform(k, r) * total, side="right")
             chosen[i, r] = T.adj[i, min(s, d - 1)]
+        return
+    # the draws in ascending order, then one walk along the cumulative weights:
+    # the same slots as a binary search per draw (first cum > target)
+    for r in range(interactions):
+        x = rng.uniform(k, r) * total
+        pos = r
+        while pos > 0 and target[pos - 1] > x:
+            target[pos] = target[pos - 1]
+            order[pos] = order[pos - 1]
+            pos -= 1
+        target[pos] = x
+        order[pos] = r
+    s = 0
+    for q in range(interactions):
+        x = target[q]
+        while s < d and cum[s] <= x:
+            s += 1
+        chosen[i, order[q]] = T.adj[i, min(s, d - 1)]
 
 
 @njit(cache=True)
-def attend(w, peak, last, chosen, alpha: float, step: int) -> int:
+def attend(T, chosen, alpha: float, step: int) -> int:
     """Reinforce the chosen ties, person by person; returns the interactions made."""
     made = 0
     for i in range(chosen.shape[0]):
         for r in range(chosen.shape[1]):
             tid = chosen[i, r]
             if tid >= 0:
-                reinforce(w, peak, last, tid, step, alpha)
+                reinforce(T, tid, step, alpha)
                 made += 1
     return made
 
 
+@njit(cache=True, parallel=True)
+def _decay_rows(ws, adj, a, deg, keep: float, drop_below: float):
+    """Decay every slot's weight (both copies of a tie get the same product); the
+    ties now below ``drop_below``, seen from their a end, in ascending id order."""
+    n = deg.size
+    chunk = 256
+    n_chunks = (n + chunk - 1) // chunk
+    found = np.zeros(n_chunks + 1, dtype=np.int64)
+    for c in prange(n_chunks):
+        f = 0
+        for i in range(c * chunk, min(n, (c + 1) * chunk)):
+            for s in range(deg[i]):
+                x = ws[i, s] * keep
+                ws[i, s] = x
+                if x < drop_below and a[adj[i, s]] == i:
+                    f += 1
+        found[c + 1] = f
+    start = np.cumsum(found)
+    out = np.empty(start[n_chunks], dtype=np.int64)
+    for c in prange(n_chunks):
+        f = start[c]
+        for i in range(c * chunk, min(n, (c + 1) * chunk)):
+            for s in range(deg[i]):
+                if ws[i, s] < drop_below and a[adj[i, s]] == i:
+                    out[f] = adj[i, s]
+                    f += 1
+    return np.sort(out)
+
+
 @njit(cache=True)
+def _drop(T, ids, step: int) -> None:
+    for tid in ids:
+        kill_tie(T, tid, step, DECAYED)
+
+
 def decay(T, rate: float, drop_below: float, step: int) -> int:
-    """Decay every tie once; kill those below the threshold. Returns ties dropped."""
-    keep = 1.0 - rate
-    dropped = 0
-    for tid in range(T.a.size):  # one linear pass over the pool
-        if is_alive(T.a, T.death, tid):
-            w = T.w[tid] * keep
-            T.w[tid] = w
-            if w < drop_below:
-                kill_tie(T, tid, step, DECAYED)
-                dropped += 1
-    return dropped
+    """Decay every tie once; kill those below the threshold (in tie-id order).
+
+    Returns the ties dropped.
+    """
+    ids = _decay_rows(T.ws, T.adj, T.a, T.deg, 1.0 - rate, drop_below)
+    if ids.size:
+        _drop(T, ids, step)
+    return int(ids.size)
 
 
 class Maintenance(Process):
@@ -105,6 +163,6 @@ class Maintenance(Process):
         T = world.ties.arrays()
         chosen = choose(T, p.stage, p.aim, q.interactions, q.stage_scale, q.aim_bonus,
                         world.step, world.seed, p.pid)
-        made = attend(T.w, T.peak, T.last, chosen, q.alpha, world.step)
+        made = attend(T, chosen, q.alpha, world.step)
         dropped = decay(T, q.decay, q.drop_below, world.step)
         return {"interactions": made, "ties_decayed": dropped}

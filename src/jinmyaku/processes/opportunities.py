@@ -21,7 +21,7 @@ from numba import njit
 
 from .. import rng
 from ..scenario import Opportunities as Params
-from ..ties import reinforce
+from ..ties import reinforce, weight
 from .base import Process
 
 LEDGER_COLUMNS = ("step", "holder", "recipient", "topic", "hops", "origin", "value", "tie")
@@ -44,7 +44,7 @@ def _pick(T, cur, holder, prev, topic, required, aim, field, stage, fitting_only
     for s in range(T.deg[cur]):
         if _eligible(T.nbr[cur, s], holder, prev, topic, required, aim, field, stage,
                      fitting_only):
-            total += T.w[T.adj[cur, s]]
+            total += T.ws[cur, s]
     if total <= 0.0:
         return -1
     target = u * total
@@ -54,7 +54,7 @@ def _pick(T, cur, holder, prev, topic, required, aim, field, stage, fitting_only
         if _eligible(T.nbr[cur, s], holder, prev, topic, required, aim, field, stage,
                      fitting_only):
             last = T.adj[cur, s]
-            acc += T.w[last]
+            acc += T.ws[cur, s]
             if acc > target:
                 return last
     return last
@@ -93,10 +93,11 @@ def route(T, stage, aim, field, rate_scale: float, rate: float, gamma: float, n_
                 tid = _pick(T, cur, h, prev, topic, required, aim, field, stage, True,
                             rng.uniform(k, c))
                 if tid >= 0:
-                    if rng.uniform(k, c + 1) < T.w[tid] / (T.w[tid] + trust_half):
+                    wt = weight(T, tid)
+                    if rng.uniform(k, c + 1) < wt / (wt + trust_half):
                         j = T.b[tid] if T.a[tid] == cur else T.a[tid]
                         T.value[tid] += value
-                        reinforce(T.w, T.peak, T.last, tid, step, alpha)
+                        reinforce(T, tid, step, alpha)
                         opp_count[j] += 1
                         opp_value[j] += value
                         rows_i[r, 0] = pid[h]
@@ -112,7 +113,10 @@ def route(T, stage, aim, field, rate_scale: float, rate: float, gamma: float, n_
                     break
                 tid = _pick(T, cur, h, prev, topic, required, aim, field, stage, False,
                             rng.uniform(k, c + 3))
-                if tid < 0 or rng.uniform(k, c + 4) >= T.w[tid] / (T.w[tid] + trust_half):
+                if tid < 0:
+                    break
+                wt = weight(T, tid)
+                if rng.uniform(k, c + 4) >= wt / (wt + trust_half):
                     break
                 prev = cur
                 cur = T.b[tid] if T.a[tid] == cur else T.a[tid]

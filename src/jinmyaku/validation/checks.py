@@ -80,7 +80,7 @@ def simulate(sc: scenario_mod.Scenario, lag: int = LAG,
     T.flush()
     ids = T.alive_ids()
     snap = pd.DataFrame({"uid": T.uid[ids], "a": T.pa[ids], "b": T.pb[ids],
-                         "weight": T.w[ids].copy()})
+                         "weight": T.weights(ids)})
     pids = sim.world.people.pid.copy()
     res = sim.run()
     if progress:
