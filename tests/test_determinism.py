@@ -75,7 +75,8 @@ def test_common_random_numbers_mixer_parameters_leave_knowledge_alone():
 
 
 def test_results_do_not_depend_on_the_number_of_threads(small_run):
-    """Parallel kernels (maintenance choices, influence, recording) visit people in any order."""
+    """Parallel kernels (encounter plans, maintenance choices, decay, influence, recording)
+    visit people in any order."""
     _, res = small_run
     threads = numba.get_num_threads()
     numba.set_num_threads(1)

@@ -4,7 +4,7 @@ Numba's own cache (``cache=True``) is keyed on each module's file and
 timestamp only, so a kernel that calls a kernel of another module (say, an
 encounter kernel calling ``ties.create_tie``) keeps running the old callee
 after that other module changes — results silently depend on what was
-compiled before. Keying the cache folder on a hash of every source file of
+compiled before. Keying the cache folder on a hash of every kernel source of
 the package makes a cached kernel valid exactly for the code it was compiled
 from. The folder is ``$JINMYAKU_CACHE`` (default ``~/.cache/jinmyaku``) /
 ``kernels-HASH``; the few most recently used are kept, older ones removed.
@@ -23,12 +23,18 @@ KEEP = 3  # cache folders (source versions) kept
 
 
 def source_hash(root: Path | None = None) -> str:
-    """A short hash of every ``.py`` file of the package (paths and contents)."""
+    """A short hash of the package's kernel sources (paths and contents).
+
+    Only files that define kernels (mention ``njit``) count, so editing the
+    CLI or a report does not throw compiled kernels away.
+    """
     root = root or Path(__file__).parent
     h = hashlib.sha256()
     for path in sorted(root.rglob("*.py")):
-        h.update(path.relative_to(root).as_posix().encode())
-        h.update(path.read_bytes())
+        text = path.read_bytes()
+        if b"njit" in text:
+            h.update(path.relative_to(root).as_posix().encode())
+            h.update(text)
     return h.hexdigest()[:16]
 
 

@@ -1,25 +1,155 @@
 """Encounters inside groups: the one mechanism behind foci, mixers, meetups and work.
 
 Each attendee of a group has a number of encounters. An encounter first
-*seeks a known face* with chance ``seek_known`` (a co-attendee already tied to
-the person, if any is present); otherwise the partner is a uniformly random
-co-attendee. Meeting someone already tied reinforces the tie; meeting a
-stranger makes a tie with chance ``new_tie``.
+*seeks a known face* with chance ``seek_known``: a co-attendee the person was
+already tied to when the week's event began, if any is present. Otherwise the
+partner is a uniformly random co-attendee. Meeting someone already tied
+reinforces the tie; meeting a stranger makes a tie with chance ``new_tie``.
+
+The kernel works in two phases so that both cores help without changing the
+result for a given seed:
+
+1. *plan* (parallel over attendees): from the ties as they were when the
+   event began, each attendee's encounters are drawn — the partner, the tie
+   to them if any, and whether a first meeting would become a tie;
+2. *apply* (serial, attendees in group order): the plan is carried out. A
+   partner tied to the person only since the event began (an earlier
+   attendee's first meeting) is met as a known person; a tie that ended
+   during the event (displaced by a newcomer at capacity) counts as a
+   stranger.
+
+The one difference from visiting attendees strictly one after another is
+that "seeking a known face" looks for faces known when the event began, not
+also for ties made earlier at the same event (docs/model.md, *Scheduling*).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from . import rng
-from .ties import create_tie, reinforce
+from .ties import create_tie, find_tie, reinforce
+
+_CHUNK = 128  # attendees per parallel task
 
 
 @njit(cache=True)
+def _n_encounters(k, e: float) -> int:
+    """Expected encounters ``e`` rounded stochastically with draw 0 of key ``k``."""
+    n = int(e)
+    if rng.uniform(k, 0) < e - n:
+        n += 1
+    return n
+
+
+@njit(cache=True, parallel=True)
+def plan(deg, nbr, adj, members, ptr, group_of, n_enc, seek_known: float, p_new: float,
+         step: int, seed: int, stream: int, pid):
+    """Phase 1: everyone's encounters from the ties at the start of the event.
+
+    Returns ``(first, partner, tie, new)``: attendee ``members[x]``'s
+    encounters are rows ``first[x]:first[x+1]``; ``partner`` is the random
+    co-attendee drawn for the row (met unless a known face was sought),
+    ``tie`` the tie met (a sought known face's tie, or the tie to
+    ``partner``; -1: none), and ``new`` whether a first meeting would become
+    a tie.
+    """
+    m_all = members.size
+    gx = np.empty(m_all, dtype=np.int64)  # group of each member position
+    for g in range(ptr.size - 1):
+        gx[ptr[g]:ptr[g + 1]] = g
+    count = np.zeros(m_all + 1, dtype=np.int64)
+    for x in prange(m_all):
+        g = gx[x]
+        if ptr[g + 1] - ptr[g] >= 2:
+            i = members[x]
+            count[x + 1] = _n_encounters(rng.key(seed, stream, step, pid[i]), n_enc[i])
+    first = np.cumsum(count)
+    total = first[m_all]
+    partner = np.empty(total, dtype=np.int32)
+    tie = np.empty(total, dtype=np.int32)
+    new = np.empty(total, dtype=np.bool_)
+    cap = adj.shape[1]
+    for c in prange((m_all + _CHUNK - 1) // _CHUNK):
+        known = np.empty(cap, dtype=np.int32)  # ties to co-attendees, and who is at the end
+        known_j = np.empty(cap, dtype=np.int32)
+        for x in range(c * _CHUNK, min(m_all, (c + 1) * _CHUNK)):
+            if first[x + 1] == first[x]:
+                continue
+            g = gx[x]
+            lo = ptr[g]
+            size = ptr[g + 1] - lo
+            i = members[x]
+            m = x - lo
+            k = rng.key(seed, stream, step, pid[i])
+            # i's ties to people at this event: the faces i may seek, and the only
+            # ties along which a random co-attendee can be met
+            nk = 0
+            for s in range(deg[i]):
+                o = nbr[i, s]
+                if group_of[o] == g:
+                    known[nk] = adj[i, s]
+                    known_j[nk] = o
+                    nk += 1
+            cc = 1
+            for e in range(first[x], first[x + 1]):
+                t = -1
+                if nk > 0 and rng.uniform(k, cc) < seek_known:
+                    t = known[rng.below(k, cc + 1, nk)]
+                cc += 2
+                r = rng.below(k, cc, size - 1)
+                if r >= m:
+                    r += 1
+                j = members[lo + r]
+                partner[e] = j
+                if t < 0:
+                    for y in range(nk):
+                        if known_j[y] == j:
+                            t = known[y]
+                            break
+                tie[e] = t
+                cc += 1
+                new[e] = rng.uniform(k, cc) < p_new
+                cc += 1
+    return first, partner, tie, new
+
+
+@njit(cache=True)
+def apply(T, members, first, partner, tie, new, origin: int, weight: float, alpha: float,
+          step: int, pid):
+    """Phase 2: carry out the planned encounters in order; returns the counts."""
+    counts = np.zeros(3, dtype=np.int64)
+    n = T.deg.size
+    made_tie = np.zeros(n, dtype=np.bool_)  # gained a tie during this event
+    for x in range(members.size):
+        i = members[x]
+        for e in range(first[x], first[x + 1]):
+            counts[0] += 1
+            t = tie[e]
+            if t >= 0 and T.death[t] < 0:
+                counts[1] += 1
+                reinforce(T, t, step, alpha)
+                continue
+            j = partner[e]
+            if t >= 0 or (made_tie[i] and made_tie[j]):
+                # the planned tie ended, or a tie i–j may have been made since the start
+                t = find_tie(T.nbr, T.adj, T.deg, i, j)
+                if t >= 0:
+                    counts[1] += 1
+                    reinforce(T, t, step, alpha)
+                    continue
+            if new[e]:
+                if create_tie(T, i, j, step, origin, weight, pid) >= 0:
+                    counts[2] += 1
+                    made_tie[i] = True
+                    made_tie[j] = True
+    return counts
+
+
 def group_encounters(T, members, ptr, group_of, n_enc, seek_known: float, p_new: float,
                      origin: int, weight: float, alpha: float, step: int, seed: int,
-                     stream: int, pid):
+                     stream: int, pid) -> np.ndarray:
     """Run one week's encounters in every group.
 
     members[ptr[g]:ptr[g+1]] are the attendees of group g; ``group_of[i]`` is
@@ -27,73 +157,10 @@ def group_encounters(T, members, ptr, group_of, n_enc, seek_known: float, p_new:
     fraction is rounded stochastically). Returns counts
     ``[encounters, with_known_person, new_ties]``.
     """
-    counts = np.zeros(3, dtype=np.int64)
-    cap = T.adj.shape[1]
-    known = np.empty(cap, dtype=np.int64)
-    # tie_to[j]: id of the tie i–j during i's turn (-1: none) — an O(1) lookup
-    # instead of scanning an adjacency row for every encounter
-    tie_to = np.full(T.deg.size, -1, dtype=np.int64)
-    touched = np.empty(cap + int(n_enc.max()) + 2, dtype=np.int64)
-    for g in range(ptr.size - 1):
-        lo = ptr[g]
-        size = ptr[g + 1] - lo
-        if size < 2:
-            continue
-        for m in range(size):
-            i = members[lo + m]
-            k = rng.key(seed, stream, step, pid[i])
-            c = 0
-            e = n_enc[i]
-            n = int(e)
-            if rng.uniform(k, c) < e - n:
-                n += 1
-            c += 1
-            if n == 0:
-                continue
-            # i's ties at the start of the turn; co-attendees among them are "known"
-            nk = 0
-            nt = 0
-            for s in range(T.deg[i]):
-                o = T.nbr[i, s]
-                tie_to[o] = T.adj[i, s]
-                touched[nt] = o
-                nt += 1
-                if seek_known > 0.0 and group_of[o] == g:
-                    known[nk] = T.adj[i, s]
-                    nk += 1
-            for _ in range(n):
-                tid = -1
-                if nk > 0 and rng.uniform(k, c) < seek_known:
-                    tid = known[rng.below(k, c + 1, nk)]
-                    if T.death[tid] >= 0:  # ended earlier in this turn (displaced)
-                        tid = -1
-                c += 2
-                if tid >= 0:
-                    j = T.b[tid] if T.a[tid] == i else T.a[tid]
-                else:
-                    r = rng.below(k, c, size - 1)
-                    if r >= m:
-                        r += 1
-                    j = members[lo + r]
-                    tid = tie_to[j]
-                    if tid >= 0 and T.death[tid] >= 0:  # displaced earlier in this turn
-                        tid = -1
-                c += 1
-                counts[0] += 1
-                if tid >= 0:
-                    counts[1] += 1
-                    reinforce(T, tid, step, alpha)
-                elif rng.uniform(k, c) < p_new:
-                    new = create_tie(T, i, j, step, origin, weight, pid)
-                    if new >= 0:
-                        counts[2] += 1
-                        tie_to[j] = new
-                        touched[nt] = j
-                        nt += 1
-                c += 1
-            for x in range(nt):
-                tie_to[touched[x]] = -1
-    return counts
+    first, partner, tie, new = plan(T.deg, T.nbr, T.adj, members, ptr, group_of,
+                                    np.asarray(n_enc, dtype=np.float64), seek_known, p_new,
+                                    step, seed, stream, pid)
+    return apply(T, members, first, partner, tie, new, origin, weight, alpha, step, pid)
 
 
 def groups(group_of: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray]:
