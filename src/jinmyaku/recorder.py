@@ -14,13 +14,30 @@ instead of milliseconds.
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
-from .processes.influence import top_k_ids, top_k_mean_and_origins
+from .processes.influence import top_k_ids, top_k_mean
 from .scenario import KUMPULA_PROCESSES
 from .ties import ORIGINS
 from .world import BACKGROUND, World
 
 CLOSEST = 5  # "you are the average of the five people closest to you"
+
+
+@njit(cache=True)
+def ties_by_origin(a, b, death, origin, bucket, n_buckets: int, n_origins: int):
+    """Living ties per (cohort position, origin), each tie counted at both ends.
+
+    One pass along the tie records (sequential reads) rather than a gather per
+    person's tie.
+    """
+    out = np.zeros((n_buckets, n_origins), dtype=np.int64)
+    for tid in range(a.size):
+        if a[tid] >= 0 and death[tid] < 0:
+            o = origin[tid]
+            out[bucket[a[tid]], o] += 1
+            out[bucket[b[tid]], o] += 1
+    return out
 
 
 class Recorder:
@@ -49,7 +66,7 @@ class Recorder:
             return
         p, t = world.people, world.step
         T = world.ties.arrays()
-        closest, by_origin = top_k_mean_and_origins(T, p.stage, CLOSEST, len(ORIGINS))
+        closest = top_k_mean(T, p.stage, CLOSEST)
         new = p.joined == t
         got = np.where(new, p.opp_count, p.opp_count - self._last_opp)
         val = np.where(new, p.opp_value, p.opp_value - self._last_value)
@@ -68,7 +85,7 @@ class Recorder:
         n5 = np.bincount(bucket[has5], minlength=nb)
         opps = np.bincount(bucket, got, nb)
         value = np.bincount(bucket, val, nb)
-        origin_sums = [np.bincount(bucket, by_origin[:, o], nb) for o in range(len(ORIGINS))]
+        by_origin = ties_by_origin(T.a, T.b, T.death, T.origin, bucket, nb, len(ORIGINS))
         with np.errstate(invalid="ignore", divide="ignore"):
             for pos, name in enumerate(self.names):
                 n = int(members[pos])
@@ -79,7 +96,7 @@ class Recorder:
                 row["opportunities"] = int(opps[pos])
                 row["opportunity_value"] = float(value[pos])
                 for o, origin in enumerate(ORIGINS):
-                    row[f"ties_{origin}"] = float(origin_sums[o][pos] / n) if n else np.nan
+                    row[f"ties_{origin}"] = float(by_origin[pos, o] / n) if n else np.nan
                 for k, v in row.items():
                     self.rows.setdefault(k, []).append(v)
         self.events.append({"step": t, "ties_alive": world.ties.n_alive, **counts})

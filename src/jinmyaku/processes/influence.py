@@ -46,21 +46,20 @@ def _top_k_one(T, i, stage, k, best_w, best_j) -> float:
 
 
 @njit(cache=True, parallel=True)
-def top_k_mean_and_origins(T, stage, k: int, n_origins: int):
-    """``top_k_mean`` and (if n_origins > 0) each person's living ties by origin, in one pass."""
+def top_k_mean(T, stage, k: int):
+    """Weighted mean stage of each person's k strongest ties (NaN without ties).
+
+    Ties of equal weight are ranked by slot order.
+    """
     n = T.deg.size
     out = np.empty(n)
-    counts = np.zeros((n, n_origins), dtype=np.int32)
     chunk = 256
     for c in prange((n + chunk - 1) // chunk):
         best_w = np.empty(k)
         best_j = np.empty(k, dtype=np.int64)
         for i in range(c * chunk, min(n, (c + 1) * chunk)):
             out[i] = _top_k_one(T, i, stage, k, best_w, best_j)
-            if n_origins > 0:
-                for s in range(T.deg[i]):
-                    counts[i, T.origin[T.adj[i, s]]] += 1
-    return out, counts
+    return out
 
 
 @njit(cache=True, parallel=True)
@@ -78,14 +77,6 @@ def top_k_ids(T, pid, k: int):
             for x in range(min(k, T.deg[i])):
                 out[i, x] = pid[best_j[x]]
     return out
-
-
-def top_k_mean(T, stage, k: int):
-    """Weighted mean stage of each person's k strongest ties (NaN without ties).
-
-    Ties of equal weight are ranked by slot order.
-    """
-    return top_k_mean_and_origins(T, stage, k, 0)[0]
 
 
 class Influence(Process):
