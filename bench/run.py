@@ -45,6 +45,33 @@ for col in ("interactions", "focus_encounters", "mixers_encounters", "meetups_en
             "work_encounters", "introductions", "opportunities_delivered"):
     if col in ev:
         updates += int(ev[col].sum())
+# The floor: one pass that reads every living tie's whole state (its record in
+# the pool and both ends' row entries: id, neighbour, weight), timed on the
+# network at the end of the run (the largest it gets, so the floor is generous).
+import numpy as np
+from numba import njit
+
+@njit
+def _stream(T):
+    acc = 0.0
+    for tid in range(T.a.size):
+        if T.a[tid] >= 0 and T.death[tid] < 0:
+            acc += (T.b[tid] + T.pa[tid] + T.pb[tid] + T.w[tid] + T.origin[tid] + T.birth[tid]
+                    + T.last[tid] + T.cause[tid] + T.value[tid] + T.peak[tid] + T.uid[tid]
+                    + T.sa[tid] + T.sb[tid])
+    for i in range(T.deg.size):
+        for s in range(T.deg[i]):
+            acc += T.adj[i, s] + T.nbr[i, s] + T.ws[i, s]
+    return acc
+
+Tarr = sim.world.ties.arrays()
+_stream(Tarr)
+passes = []
+for _ in range(5):
+    t = time.perf_counter()
+    _stream(Tarr)
+    passes.append(time.perf_counter() - t)
+floor_step = sorted(passes)[2]
 print(json.dumps({
     "import_s": t_import, "build_s": t_build, "steps_s": t_steps, "steps_cpu_s": cpu_steps,
     "wall_s": time.perf_counter() - t0,
@@ -53,6 +80,7 @@ print(json.dumps({
     # attachment and node deletion in one step (sweep)
     "node_updates": sc.population.people * sc.steps,
     "ties_alive_end": int(ev["ties_alive"].iloc[-1]),
+    "floor_step_s": floor_step, "floor_s": floor_step * sc.steps,
     "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
 }))
 """
@@ -95,6 +123,9 @@ def main() -> None:
             "tie_updates_per_s": med["tie_updates"] / med["steps_s"],
             "node_updates_per_s": med["node_updates"] / med["steps_s"],
             "node_updates_per_cpu_s": med["node_updates"] / med["steps_cpu_s"],
+            "times_floor": med["steps_s"] / med["floor_s"],
+            "bytes_per_person": med["peak_rss_mb"] * 2**20 / (n or _people(args.scenario)),
+            "bytes_per_tie": med["peak_rss_mb"] * 2**20 / max(1, med["ties_alive_end"]),
             "wall_s_all": [r["wall_s"] for r in runs],
         }
         rows.append(row)
@@ -111,7 +142,9 @@ def main() -> None:
               f"(build {med['build_s']:.1f}, steps {med['steps_s']:.1f}) | "
               f"{row['person_weeks_per_s']:>11,.0f} person-weeks/s | "
               f"{row['tie_updates_per_s']:>13,.0f} tie updates/s | "
-              f"peak {med['peak_rss_mb']:,.0f} MB", flush=True)
+              f"peak {med['peak_rss_mb']:,.0f} MB ({row['bytes_per_person'] / 1024:.1f} KB/person, "
+              f"{row['bytes_per_tie']:.0f} B/living tie) | "
+              f"{row['times_floor']:.1f}× the floor ({med['floor_s']:.1f} s)", flush=True)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
                             text=True).stdout.strip() or "unknown"
     report = {"commit": commit, "when": time.strftime("%Y-%m-%dT%H:%M:%S"),
@@ -121,6 +154,12 @@ def main() -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(report, indent=2) + "\n")
     print(f"written {path}")
+
+
+def _people(scenario: str) -> int:
+    import jinmyaku
+
+    return jinmyaku.load(scenario).population.people
 
 
 def _cpus() -> int:
