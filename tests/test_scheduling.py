@@ -17,6 +17,8 @@ from __future__ import annotations
 import numpy as np
 import sequential_encounters as plain
 from conftest import scenario
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from jinmyaku import encounters
 from jinmyaku.engine import Simulation
@@ -59,3 +61,15 @@ def test_two_phase_encounters_match_the_plain_kernel_in_distribution(monkeypatch
     # the two kernels are not the same code path in disguise: some seed differs somewhere
     assert any(not np.array_equal(fast[k], slow[k]) for k in fast)
 
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(-1, 6), min_size=0, max_size=200), st.integers(0, 3))
+def test_groups_lists_attendees_by_group_in_slot_order(group_of, extra):
+    g = np.array(group_of, dtype=np.int64)
+    n_groups = (int(g.max()) + 1 if g.size else 0) + extra
+    members, ptr = encounters.groups(g, n_groups)
+    assert ptr.size == n_groups + 1 and ptr[0] == 0 and ptr[-1] == (g >= 0).sum()
+    for x in range(n_groups):
+        expect = np.flatnonzero(g == x)
+        assert np.array_equal(members[ptr[x]:ptr[x + 1]], expect)

@@ -165,10 +165,23 @@ def group_encounters(T, members, ptr, group_of, n_enc, seek_known: float, p_new:
 
 def groups(group_of: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray]:
     """CSR layout of attendees by group: (members, ptr), members in ascending slot order."""
-    attending = np.flatnonzero(group_of >= 0)
-    order = np.argsort(group_of[attending], kind="stable")
-    members = attending[order]
-    counts = np.bincount(group_of[attending], minlength=n_groups)
+    return _counting_sort(np.asarray(group_of, dtype=np.int64), n_groups)
+
+
+@njit(cache=True)
+def _counting_sort(group_of, n_groups: int):
+    """Slots with group ≥ 0, grouped by ascending group id, ascending slot within (O(N))."""
     ptr = np.zeros(n_groups + 1, dtype=np.int64)
-    np.cumsum(counts, out=ptr[1:])
+    for i in range(group_of.size):
+        if group_of[i] >= 0:
+            ptr[group_of[i] + 1] += 1
+    for g in range(n_groups):
+        ptr[g + 1] += ptr[g]
+    members = np.empty(ptr[n_groups], dtype=np.int64)
+    fill = ptr[:-1].copy()
+    for i in range(group_of.size):
+        g = group_of[i]
+        if g >= 0:
+            members[fill[g]] = i
+            fill[g] += 1
     return members, ptr
