@@ -73,14 +73,21 @@ def run(
 
     started = time.perf_counter()
     sim = Simulation(sc, check_memory=False)
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("weeks"), TimeRemainingColumn(), console=err_console,
-                  disable=quiet, transient=True) as bar:
-        task = bar.add_task(f"{sc.name} ({sc.population.people:,} people)", total=sc.steps)
-        results = sim.run(progress=lambda done, total: bar.update(task, completed=done))
-    elapsed = time.perf_counter() - started
-    files = results.write(out, export_graph=export_graph)
-    show_summary(results)
+    try:  # a spilled tie ledger's temporary files go, whatever happens
+        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TextColumn("weeks"), TimeRemainingColumn(), console=err_console,
+                      disable=quiet, transient=True) as bar:
+            task = bar.add_task(f"{sc.name} ({sc.population.people:,} people)", total=sc.steps)
+            results = sim.run(progress=lambda done, total: bar.update(task, completed=done))
+        sim.close()
+        elapsed = time.perf_counter() - started
+        try:
+            files = results.write(out, export_graph=export_graph)
+            show_summary(results)
+        finally:
+            results.close()
+    finally:
+        sim.close()
     person_weeks = sc.population.people * sc.steps
     console.print(f"\n{person_weeks:,} person-weeks in {elapsed:.1f} s "
                   f"({person_weeks / elapsed:,.0f} person-weeks/s). "

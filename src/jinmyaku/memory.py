@@ -24,37 +24,68 @@ at δ = 0.5.
 
 from __future__ import annotations
 
+import math
 import os
 
+from . import ledger
 from .errors import InputError
 from .scenario import KUMPULA_PROCESSES, Scenario
 
 BASE = 300 * 2**20
 PER_PERSON = 250
 RECORD = 78 * 1.5
-LEDGER_ROW = 62 * 4
+LEDGER_ROW = ledger.ROW_BYTES * 4
 LIVE_SHARE = 0.35
 NEW_PER_PERSON_WEEK = 0.5
 KUMPULA_LIVE = 25
 KUMPULA_NEW_PER_STEP = 0.05
+MERGE = 512 * 2**20
+MERGE_PER_RUN = 8 * 2**20
+ALIVE_SORT = 24
+OPP_ROW = 56 * 3
 
 
-def estimate(sc: Scenario) -> int:
-    """Estimated peak resident memory of a run of ``sc``, in bytes."""
+def estimate(sc: Scenario, spill_rows: int | None | object = ledger.DEFAULT) -> int:
+    """Estimated peak resident memory of a run of ``sc``, in bytes.
+
+    ``spill_rows`` as for ``Simulation``: tie-ledger rows kept in memory
+    before spilling (default ``ledger.SPILL_ROWS``; ``None``: never spill).
+    """
+    return int(_estimate(sc, sc.population.people, spill_rows))
+
+
+def _estimate(sc: Scenario, people: int, spill_rows) -> float:
     pop = sc.population
-    return BASE + _per_person(sc) * pop.people
-
-
-def _per_person(sc: Scenario) -> float:
-    pop = sc.population
-    adjacency = 8 * pop.max_ties
+    if spill_rows is ledger.DEFAULT:
+        spill_rows = ledger.SPILL_ROWS
+    start = (pop.school_ties + pop.workplace_ties) / 2
     if set(sc.schedule) <= set(KUMPULA_PROCESSES):
-        return (PER_PERSON + adjacency + KUMPULA_LIVE * RECORD
-                + (KUMPULA_NEW_PER_STEP * sc.steps + (pop.school_ties + pop.workplace_ties) / 2)
-                * LEDGER_ROW)
-    live = LIVE_SHARE * pop.max_ties * RECORD
-    ever = (NEW_PER_PERSON_WEEK * sc.steps + (pop.school_ties + pop.workplace_ties) / 2)
-    return PER_PERSON + adjacency + live + ever * LEDGER_ROW
+        live, new = KUMPULA_LIVE, KUMPULA_NEW_PER_STEP
+    else:
+        live, new = LIVE_SHARE * pop.max_ties, NEW_PER_PERSON_WEEK
+    per_person = PER_PERSON + 8 * pop.max_ties + live * RECORD
+    rows = (new * sc.steps + start) * people  # ties ever made
+    held = rows if spill_rows is None else min(rows, spill_rows)
+    ties = held * LEDGER_ROW
+    if rows > held:  # spilled: merging the sorted runs, the buffer and the living ties
+        ties += MERGE + MERGE_PER_RUN * math.ceil(rows / spill_rows) + ALIVE_SORT * live * people
+    opps = 0.0
+    if "opportunities" in sc.schedule:  # delivered ≤ made = rate per person-week
+        opps = sc.processes.opportunities.rate * sc.steps * people * OPP_ROW
+    return BASE + per_person * people + ties + opps
+
+
+def largest(sc: Scenario, limit: int, spill_rows=ledger.DEFAULT) -> int:
+    """The largest population of ``sc``'s horizon whose estimate is within ``limit``."""
+    if _estimate(sc, 1, spill_rows) > limit:
+        return 0
+    lo, hi = 1, 2
+    while _estimate(sc, hi, spill_rows) <= limit:
+        lo, hi = hi, hi * 2
+    while hi - lo > 1:  # the estimate grows with people: bisect
+        mid = (lo + hi) // 2
+        lo, hi = (mid, hi) if _estimate(sc, mid, spill_rows) <= limit else (lo, mid)
+    return lo
 
 
 def available() -> int | None:
@@ -72,17 +103,17 @@ def available() -> int | None:
         return None
 
 
-def check(sc: Scenario, limit: int | None = None) -> None:
+def check(sc: Scenario, limit: int | None = None, spill_rows=ledger.DEFAULT) -> None:
     """Raise InputError if the estimated peak exceeds ``limit`` (default: available memory)."""
     limit = available() if limit is None else limit
     if limit is None:
         return
-    need = estimate(sc)
+    need = estimate(sc, spill_rows)
     if need <= limit:
         return
-    largest = int(max(0, limit - BASE) // _per_person(sc))
+    fits = largest(sc, limit, spill_rows)
     raise InputError(
         f"scenario {sc.name!r}: {sc.population.people:,} people for "
         f"{sc.population.years:g} years needs an estimated {need / 2**30:.1f} GiB, but only "
         f"{limit / 2**30:.1f} GiB is available. The largest population that fits for this "
-        f"horizon is about {largest:,} people (--people {largest}); or shorten --years.")
+        f"horizon is about {fits:,} people (--people {fits}); or shorten --years.")
