@@ -31,8 +31,10 @@ class Simulation:
         """Build the world; first refuse (InputError) a run whose estimated memory cannot fit.
 
         ``spill_rows``: tie-ledger rows kept in memory before they are spilled to
-        disk (default ``ledger.SPILL_ROWS``); ``None`` keeps the whole ledger in
-        memory, for callers that need ``Results.ties`` as a DataFrame.
+        disk (default ``ledger.SPILL_ROWS``); a run whose ledger, dead and living
+        ties together, reaches it gives ``Results.ties`` as a
+        ``ledger.SpilledTies``. ``None`` keeps the whole ledger in memory, for
+        callers that need ``Results.ties`` as a DataFrame.
         """
         spill_rows = ledger.SPILL_ROWS if spill_rows is ledger.DEFAULT else spill_rows
         if check_memory:

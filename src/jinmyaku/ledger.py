@@ -10,13 +10,15 @@ spill folder, and starts a new buffer. A run is never changed once written,
 so a ledger can be copied (``copy.deepcopy`` of a simulation) by linking its
 runs, and an interrupted run leaves no half-open file behind.
 
-At the end (:meth:`TieLedger.finish`) the runs, the buffer and the living
-ties (each sorted by ``uid``) are merged, one ``uid`` window of ``ROW_GROUP``
-rows at a time, into one Parquet file with the schema and the row groups of
-the run folder's ``ties.parquet``: byte for byte the file an in-memory ledger
-gives. Memory for the merge: one row group per run plus a few copies of one
-window, whatever the ledger's length. The file is held by a
-:class:`SpilledTies`, which is what ``Results.ties`` is for a spilled run.
+At the end of a run whose whole ledger (dead and living ties) has at least
+``spill_rows`` rows, spilled or not, :meth:`TieLedger.finish` merges the
+runs, the buffer and the living ties (each sorted by ``uid``), one ``uid``
+window of ``ROW_GROUP`` rows at a time, into one Parquet file with the schema
+and the row groups of the run folder's ``ties.parquet``: byte for byte the
+file an in-memory ledger gives. Memory for the merge: one row group per run
+plus a few copies of one window, whatever the ledger's length. The file is
+held by a :class:`SpilledTies`, which is then what ``Results.ties`` is.
+Shorter ledgers become a DataFrame in memory, as they always did.
 
 Spill folders are made with :func:`tempfile.mkdtemp` (under ``$TMPDIR``,
 default ``/tmp``, unless a folder is given) and removed by ``close()``, when
@@ -133,6 +135,16 @@ class TieLedger:
     def spilled(self) -> bool:
         """True once rows have gone to disk."""
         return bool(self._runs)
+
+    def in_memory(self, alive: int) -> bool:
+        """Whether the whole ledger, with ``alive`` living ties, stays under the threshold.
+
+        If not, the result is a :class:`SpilledTies` (:meth:`finish`) even when
+        no run was spilled: the living ties can outnumber the dead ones many
+        times over, and an in-memory table takes about four copies of it all.
+        """
+        return self.spill_rows is None or (not self.spilled
+                                            and self._rows + alive < self.spill_rows)
 
     def append(self, cols: Columns) -> None:
         """Add rows (one array per column of ``LEDGER_COLUMNS``, all the same length)."""

@@ -31,10 +31,11 @@ class Results:
     delivered opportunity; ``people``: the final people table; ``start``:
     pid and stage at week 0 of everyone alive then (kept in memory, not written).
 
-    When the run's tie ledger was spilled to disk (more than
-    ``ledger.SPILL_ROWS`` dead ties), ``ties`` is a :class:`ledger.SpilledTies`
-    instead of a DataFrame: the sorted ``ties.parquet`` in a temporary folder,
-    read on demand; :meth:`close` removes it.
+    When the run's tie ledger is too long to be kept in memory (at least
+    ``ledger.SPILL_ROWS`` ties, dead and living; see ``Simulation``),
+    ``ties`` is a :class:`ledger.SpilledTies` instead of a DataFrame: the
+    sorted ``ties.parquet`` in a temporary folder, read on demand;
+    :meth:`close` removes it.
     """
 
     scenario: Scenario
@@ -55,10 +56,10 @@ class Results:
         series = pd.DataFrame(sim.recorder.series())
         events = pd.DataFrame(sim.recorder.event_table())
         w.ties.flush()
-        if w.ties.ledger.spilled:
-            ties = w.ties.ledger_file()
-        else:
+        if w.ties.ledger.in_memory(w.ties.n_alive):
             ties = ledger.ties_frame(w.ties.ledger_table())
+        else:  # dead and living ties past the threshold: merged into a Parquet file
+            ties = w.ties.ledger_file()
         opp = sim.process("opportunities")
         if opp is not None:
             opps = pd.DataFrame(opp.ledger_table())
