@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import copy
 import gc
+import os
 import pickle
+import signal
 import tempfile
 
 import numpy as np
@@ -173,24 +175,29 @@ def test_ledger_gives_every_row_once_sorted_by_uid(spill_rows, spill_root, monke
     assert list(spill_root.iterdir()) == []
 
 
-def test_interrupted_spilled_run_leaves_no_folder_and_no_spill(tmp_path, spill_root, capsys,
-                                                              monkeypatch):
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_interrupted_spilled_run_leaves_no_folder_and_no_spill(signum, tmp_path, spill_root,
+                                                              capsys, monkeypatch):
+    """Ctrl-C (SIGINT) or SIGTERM after the ledger spilled: no run folder, no spill left."""
     monkeypatch.setattr(ledger, "SPILL_ROWS", 20)
     real_step = Simulation.step
 
     def step(self):
         if self.world.step == 15:
             assert self.world.ties.ledger.spilled  # interrupted after spilling
-            raise KeyboardInterrupt
+            os.kill(os.getpid(), signum)
         real_step(self)
 
     monkeypatch.setattr(Simulation, "step", step)
     out = tmp_path / "run"
     code = cli.main(["run", "small", "--people", "300", "--years", "0.5", "--set",
                      "cohorts.size=20", "-q", "--out", str(out)])
-    assert code == 130
+    assert code == 128 + signum
+    if signum == signal.SIGTERM:
+        assert "terminated: no complete run folder" in capsys.readouterr().err
     assert list(out.iterdir()) == []
     assert list(spill_root.iterdir()) == []
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # main() put it back
 
 
 def test_a_failed_write_of_a_spilled_ledger_leaves_the_folder_unmarked(tmp_path, spill_root,
