@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 import time
 from pathlib import Path
@@ -73,14 +74,21 @@ def run(
 
     started = time.perf_counter()
     sim = Simulation(sc, check_memory=False)
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("weeks"), TimeRemainingColumn(), console=err_console,
-                  disable=quiet, transient=True) as bar:
-        task = bar.add_task(f"{sc.name} ({sc.population.people:,} people)", total=sc.steps)
-        results = sim.run(progress=lambda done, total: bar.update(task, completed=done))
-    elapsed = time.perf_counter() - started
-    files = results.write(out, export_graph=export_graph)
-    show_summary(results)
+    try:  # a spilled tie ledger's temporary files go, whatever happens
+        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TextColumn("weeks"), TimeRemainingColumn(), console=err_console,
+                      disable=quiet, transient=True) as bar:
+            task = bar.add_task(f"{sc.name} ({sc.population.people:,} people)", total=sc.steps)
+            results = sim.run(progress=lambda done, total: bar.update(task, completed=done))
+        sim.close()
+        elapsed = time.perf_counter() - started
+        try:
+            files = results.write(out, export_graph=export_graph)
+            show_summary(results)
+        finally:
+            results.close()
+    finally:
+        sim.close()
     person_weeks = sc.population.people * sc.steps
     console.print(f"\n{person_weeks:,} person-weeks in {elapsed:.1f} s "
                   f"({person_weeks / elapsed:,.0f} person-weeks/s). "
@@ -389,12 +397,26 @@ def scenarios_show(name: Annotated[str, typer.Argument(help="Built-in scenario n
     sys.stdout.write(scenario_mod.load(name).to_toml())
 
 
+class _Terminated(BaseException):
+    """SIGTERM, raised where the program is, so that clean-up code runs as for Ctrl-C."""
+
+
+def _on_sigterm(signum, frame) -> None:
+    raise _Terminated
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: user errors get one paragraph and exit status 2, never a traceback.
 
     Usage errors (unknown option, missing argument) are reported by typer
     with exit status 2; :class:`InputError` from any command is reported here.
+    Ctrl-C exits with 130 and SIGTERM with 143, both after removing temporary
+    files (a spilled tie ledger).
     """
+    try:
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not in the main thread: leave signals alone
+        previous = None
     try:
         app(args=argv, prog_name="jinmyaku", standalone_mode=True)
     except SystemExit as e:
@@ -405,6 +427,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         err_console.print("interrupted: no complete run folder was written (no manifest.json).")
         return 130
+    except _Terminated:
+        err_console.print("terminated: no complete run folder was written (no manifest.json).")
+        return 143
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     return 0
 
 

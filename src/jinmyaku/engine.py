@@ -4,13 +4,18 @@ Step 0 is the world as built. Each week t = 1..steps runs the scenario's
 processes in its schedule order; before each process the engine reserves room
 for the ties it may create, and after it moves dead ties to the ledger. Then
 the recorder takes the week's reductions.
+
+Dead ties go to the tie ledger (``jinmyaku.ledger``): in memory up to
+``spill_rows`` rows, then spilled to a temporary folder as sorted Parquet
+runs; :meth:`Simulation.close` removes that folder (so does garbage
+collection, or the end of the interpreter).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from . import memory
+from . import ledger, memory
 from . import world as world_mod
 from .processes import REGISTRY
 from .processes.base import Process
@@ -21,12 +26,22 @@ from .scenario import Scenario
 class Simulation:
     """One run of one scenario with one seed."""
 
-    def __init__(self, scenario: Scenario, check_memory: bool = True) -> None:
-        """Build the world; first refuse (InputError) a run whose estimated memory cannot fit."""
+    def __init__(self, scenario: Scenario, check_memory: bool = True,
+                 spill_rows: int | None | object = ledger.DEFAULT) -> None:
+        """Build the world; first refuse (InputError) a run whose estimated memory cannot fit.
+
+        ``spill_rows``: tie-ledger rows kept in memory before they are spilled to
+        disk (default ``ledger.SPILL_ROWS``); a run whose ledger, dead and living
+        ties together, reaches it gives ``Results.ties`` as a
+        ``ledger.SpilledTies``. ``None`` keeps the whole ledger in memory, for
+        callers that need ``Results.ties`` as a DataFrame.
+        """
+        spill_rows = ledger.SPILL_ROWS if spill_rows is ledger.DEFAULT else spill_rows
         if check_memory:
-            memory.check(scenario)
+            memory.check(scenario, spill_rows=spill_rows)
         self.scenario = scenario
         self.world = world_mod.build(scenario)
+        self.world.ties.ledger.spill_rows = spill_rows
         self.processes: list[Process] = []
         for name in scenario.schedule:
             cls = REGISTRY[name]
@@ -59,3 +74,7 @@ class Simulation:
 
     def process(self, name: str) -> Process | None:
         return next((p for p in self.processes if p.name == name), None)
+
+    def close(self) -> None:
+        """Remove the tie ledger's spill files (the simulation cannot go on after this)."""
+        self.world.ties.ledger.close()

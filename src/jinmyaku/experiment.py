@@ -153,7 +153,7 @@ def scenario_for(design: Design, seed: int, people: int, years: float, cohort_si
 def run_world(sc: Scenario, shock_weeks: int, shock_size: float,
               shock_share: float) -> tuple[Results, dict[str, float]]:
     """Run ``sc`` and its shocked copy (module docstring); return results and shock effects."""
-    sim = Simulation(sc, check_memory=False)
+    sim = Simulation(sc, check_memory=False, spill_rows=None)  # claims read the whole ledger
     t0 = max(0, sc.steps - shock_weeks)
     while sim.world.step < t0:
         sim.step()
@@ -565,7 +565,7 @@ def check(design: Design, workers: int | None = None, dask: str | None = None) -
     if dask is None and limit is not None:
         concurrent = 1 if workers == 0 else max(1, workers or os.cpu_count() or 1)
         concurrent = min(concurrent, design.replicates)
-        need = 2 * memory.estimate(biggest)  # the world and its shocked copy
+        need = 2 * memory.estimate(biggest, spill_rows=None)  # the world and its shocked copy
         if need * concurrent > limit:
             raise InputError(
                 f"{concurrent} replicate worlds of {design.people:,} people at once, each with "

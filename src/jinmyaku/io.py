@@ -57,10 +57,21 @@ def write_text(path: Path, text: str) -> None:
     atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
+# Parquet settings of every results file: equal tables give equal bytes.
+PARQUET = {"compression": "zstd", "use_dictionary": True, "write_statistics": True}
+ROW_GROUP = 1 << 20  # rows per row group (pyarrow's default, fixed here)
+
+
 def write_parquet(path: Path, table: pa.Table) -> None:
     """Parquet with fixed settings, so equal tables give equal bytes."""
-    atomic_write(path, lambda tmp: pq.write_table(table, tmp, compression="zstd",
-                                                  use_dictionary=True, write_statistics=True))
+    atomic_write(path, lambda tmp: pq.write_table(table, tmp, row_group_size=ROW_GROUP,
+                                                  **PARQUET))
+
+
+def parquet_writer(path: Path, schema: pa.Schema) -> pq.ParquetWriter:
+    """A writer with the settings of :func:`write_parquet`: row groups of ``ROW_GROUP``
+    rows written one by one give the bytes ``write_parquet`` gives for the whole table."""
+    return pq.ParquetWriter(path, schema, **PARQUET)
 
 
 def sha256(path: Path) -> str:

@@ -15,10 +15,12 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy import stats
 
+from . import ledger
+
 
 def final_edges(ties: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """Living ties of a tie ledger as (i, j, weight, nodes), nodes renumbered 0..n-1."""
-    alive = ties[ties["death"].isna()]
+    alive = ledger.alive(ties, ["a", "b", "weight"])  # a DataFrame, or a spilled ledger
     a = alive["a"].to_numpy()
     b = alive["b"].to_numpy()
     nodes, idx = np.unique(np.concatenate([a, b]), return_inverse=True)

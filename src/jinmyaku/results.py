@@ -9,13 +9,14 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from . import __version__, io
+from . import __version__, io, ledger
 from .errors import InputError
+from .ledger import SpilledTies
 from .processes.influence import top_k_ids, top_k_mean
 from .processes.opportunities import LEDGER_COLUMNS as OPP_COLUMNS
 from .recorder import CLOSEST
 from .scenario import Scenario
-from .ties import CAUSES, ORIGINS
+from .ties import ORIGINS
 from .world import BACKGROUND
 
 Z95 = 1.959963984540054
@@ -29,12 +30,18 @@ class Results:
     ``ties``: the tie ledger (every tie ever made); ``opportunities``: every
     delivered opportunity; ``people``: the final people table; ``start``:
     pid and stage at week 0 of everyone alive then (kept in memory, not written).
+
+    When the run's tie ledger is too long to be kept in memory (at least
+    ``ledger.SPILL_ROWS`` ties, dead and living; see ``Simulation``),
+    ``ties`` is a :class:`ledger.SpilledTies` instead of a DataFrame: the
+    sorted ``ties.parquet`` in a temporary folder, read on demand;
+    :meth:`close` removes it.
     """
 
     scenario: Scenario
     series: pd.DataFrame
     events: pd.DataFrame
-    ties: pd.DataFrame
+    ties: pd.DataFrame | SpilledTies
     opportunities: pd.DataFrame
     people: pd.DataFrame
     start: pd.DataFrame | None = None
@@ -48,10 +55,11 @@ class Results:
         sc = w.scenario
         series = pd.DataFrame(sim.recorder.series())
         events = pd.DataFrame(sim.recorder.event_table())
-        ties = pd.DataFrame(w.ties.ledger_table())
-        ties["origin"] = pd.Categorical.from_codes(ties["origin"], ORIGINS)
-        ties["cause"] = pd.Categorical.from_codes(ties["cause"], CAUSES)
-        ties["death"] = ties["death"].astype("Int32").mask(ties["death"] < 0)
+        w.ties.flush()
+        if w.ties.ledger.in_memory(w.ties.n_alive):
+            ties = ledger.ties_frame(w.ties.ledger_table())
+        else:  # dead and living ties past the threshold: merged into a Parquet file
+            ties = w.ties.ledger_file()
         opp = sim.process("opportunities")
         if opp is not None:
             opps = pd.DataFrame(opp.ledger_table())
@@ -96,8 +104,9 @@ class Results:
         sc = self.scenario
         years = sc.steps / 52.0
         ppl = self.people
-        alive = self.ties[self.ties["death"].isna()]
-        deg_by_origin = _ties_by_origin(alive, ppl["pid"].to_numpy())
+        deg_by_origin = np.zeros((len(ppl), len(ORIGINS)), dtype=np.int64)
+        for alive in ledger.alive_batches(self.ties, ["a", "b", "origin"]):  # one, unless spilled
+            deg_by_origin += _ties_by_origin(alive, ppl["pid"].to_numpy())
         opp_by_origin = _opps_by_origin(self.opportunities, ppl["pid"].to_numpy())
         rows = []
         rng = np.random.default_rng([sc.seed, 4242])
@@ -137,7 +146,7 @@ class Results:
         for row in ppl.itertuples(index=False):
             g.add_node(int(row.pid), cohort=str(row.cohort), strategy=str(row.strategy),
                        field=int(row.field), aim=int(row.aim), stage=float(row.stage))
-        alive = self.ties[self.ties["death"].isna()].sort_values("uid")
+        alive = ledger.alive(self.ties).sort_values("uid")
         for row in alive.itertuples(index=False):
             g.add_edge(int(row.a), int(row.b), weight=float(row.weight), origin=str(row.origin),
                        birth=int(row.birth), value=float(row.value))
@@ -159,8 +168,11 @@ class Results:
             for name, df in (("series", self.series), ("events", self.events),
                              ("ties", self.ties), ("opportunities", self.opportunities),
                              ("people", self.people), ("summary", self.summary())):
-                io.write_parquet(out / f"{name}.parquet",
-                                 pa.Table.from_pandas(df, preserve_index=False))
+                if isinstance(df, SpilledTies):  # already the file's bytes
+                    io.atomic_write(out / f"{name}.parquet", df.copy_to)
+                else:
+                    io.write_parquet(out / f"{name}.parquet",
+                                     pa.Table.from_pandas(df, preserve_index=False))
                 files.append(f"{name}.parquet")
             if export_graph:
                 import networkx as nx
@@ -176,6 +188,11 @@ class Results:
             raise InputError(f"{out}: writing results failed ({e.strerror or e}); files "
                              f"already there were left as they were.") from None
         return files
+
+    def close(self) -> None:
+        """Remove the temporary files of a spilled tie ledger (nothing to do otherwise)."""
+        if isinstance(self.ties, SpilledTies):
+            self.ties.close()
 
 
 def _kept(start: np.ndarray, end: np.ndarray, joined: np.ndarray) -> np.ndarray:

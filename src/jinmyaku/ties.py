@@ -233,7 +233,9 @@ class TieStore:
         self.deg = np.zeros(people, dtype=np.int32)
         self.counters = np.zeros(3, dtype=np.int64)
         self._alloc(pool)
-        self.ledger: dict[str, list[np.ndarray]] = {c: [] for c in LEDGER_COLUMNS}
+        from .ledger import TieLedger  # here: the ledger module imports this one
+
+        self.ledger = TieLedger()  # dead ties: in memory, spilled to disk past a threshold
 
     def _alloc(self, pool: int) -> None:
         old = getattr(self, "a", None)
@@ -299,18 +301,17 @@ class TieStore:
         self.counters[NGRAVE] = 0
 
     def _append_ledger(self, ids: np.ndarray) -> None:
-        cols = self.ledger
-        cols["uid"].append(self.uid[ids])
-        cols["a"].append(self.pa[ids])
-        cols["b"].append(self.pb[ids])
-        cols["origin"].append(self.origin[ids])
-        cols["birth"].append(self.birth[ids])
-        cols["death"].append(self.death[ids])
-        cols["cause"].append(self.cause[ids])
-        cols["weight"].append(self.w[ids])
-        cols["peak_weight"].append(self.peak[ids])
-        cols["last_interaction"].append(self.last[ids])
-        cols["value"].append(self.value[ids])
+        self.ledger.append(self._rows(ids))
+
+    def _rows(self, ids: np.ndarray) -> dict[str, np.ndarray]:
+        """Ledger columns of records ``ids`` (living ones have death -1, cause alive)."""
+        weight = self.w[ids]  # the weight at death; a living tie's is in the rows
+        living = self.death[ids] < 0
+        weight[living] = self.weights(ids[living])
+        return {"uid": self.uid[ids], "a": self.pa[ids], "b": self.pb[ids],
+                "origin": self.origin[ids], "birth": self.birth[ids], "death": self.death[ids],
+                "cause": self.cause[ids], "weight": weight, "peak_weight": self.peak[ids],
+                "last_interaction": self.last[ids], "value": self.value[ids]}
 
     def weights(self, ids: np.ndarray) -> np.ndarray:
         """The current weights of living tie records ``ids`` (a copy)."""
@@ -322,21 +323,13 @@ class TieStore:
         return np.flatnonzero((self.a >= 0) & (self.death < 0))
 
     def ledger_table(self) -> dict[str, np.ndarray]:
-        """Every tie ever made: dead ones from the ledger, then living ones (death -1)."""
+        """Every tie ever made, dead and living (death -1), sorted by uid, in memory."""
+        self.flush()
+        return self.ledger.table(self._rows(self.alive_ids()))
+
+    def ledger_file(self):
+        """Every tie ever made, sorted by uid, as a ``ledger.SpilledTies`` (a Parquet file)."""
         self.flush()
         alive = self.alive_ids()
-        cols = {c: list(v) for c, v in self.ledger.items()}
-        cols["uid"].append(self.uid[alive])
-        cols["a"].append(self.pa[alive])
-        cols["b"].append(self.pb[alive])
-        cols["origin"].append(self.origin[alive])
-        cols["birth"].append(self.birth[alive])
-        cols["death"].append(np.full(alive.size, -1, dtype=np.int32))
-        cols["cause"].append(np.zeros(alive.size, dtype=np.int8))
-        cols["weight"].append(self.weights(alive))
-        cols["peak_weight"].append(self.peak[alive])
-        cols["last_interaction"].append(self.last[alive])
-        cols["value"].append(self.value[alive])
-        out = {c: np.concatenate(v) for c, v in cols.items()}
-        order = np.argsort(out["uid"], kind="stable")
-        return {c: v[order] for c, v in out.items()}
+        alive = alive[np.argsort(self.uid[alive], kind="stable")]
+        return self.ledger.finish(self.uid[alive], lambda s: self._rows(alive[s]))

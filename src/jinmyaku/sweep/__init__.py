@@ -98,7 +98,7 @@ def evaluate(task: dict) -> dict:
 
     started = time.perf_counter()
     sc = Scenario.model_validate(task["scenario"])
-    results = Simulation(sc, check_memory=False).run()
+    results = Simulation(sc, check_memory=False, spill_rows=None).run()  # outcomes need it all
     out = outcomes(results)
     return {"outcomes": {k: float(v) for k, v in out.items()},
             "series": results.series if task["series"] else None,
@@ -135,10 +135,10 @@ def _check_memory(scenarios: list[Scenario], workers: int | None, dask: str | No
     import os
 
     concurrent = 1 if workers == 0 else max(1, workers or os.cpu_count() or 1)
-    biggest = max(scenarios, key=memory.estimate)
+    biggest = max(scenarios, key=lambda s: memory.estimate(s, spill_rows=None))
     limit = memory.available()
-    if limit is not None and memory.estimate(biggest) * concurrent > limit:
-        need = memory.estimate(biggest) / 2**30
+    if limit is not None and memory.estimate(biggest, spill_rows=None) * concurrent > limit:
+        need = memory.estimate(biggest, spill_rows=None) / 2**30
         raise InputError(f"{concurrent} workers each running up to "
                          f"{biggest.population.people:,} people need an estimated "
                          f"{need * concurrent:.1f} GiB ({need:.1f} GiB each), but "

@@ -72,7 +72,7 @@ class Run:
 def simulate(sc: scenario_mod.Scenario, lag: int = LAG,
              progress: Callable[[str], None] | None = None) -> Run:
     """Run ``sc`` to the end, keeping the living ties ``lag`` weeks before the end."""
-    sim = Simulation(sc)
+    sim = Simulation(sc, spill_rows=None)  # the checks read the whole tie ledger
     snap_step = max(0, sc.steps - lag)
     while sim.world.step < snap_step:
         sim.step()
@@ -412,7 +412,7 @@ def kumpula_point(delta: float, sets: list[str], seed: int = 1) -> tuple[float, 
 
     sc = scenario_mod.load(KUMPULA, [f"seed={seed}", f"processes.kumpula.delta={delta}",
                                      *sets])
-    r = Simulation(sc).run()
+    r = Simulation(sc, spill_rows=None).run()
     e, _ = S.edges_from_ties(r.ties, r.people["pid"].to_numpy())
     rho = 0.0 if np.ptp(e.w) == 0 else S.spearman_ci(e.w, S.overlap(e))[0]
     g = nx.Graph()
@@ -468,7 +468,7 @@ def run_suite(quick: bool = False, seed: int = 1, scenario: str = "default",
     sc = suite_scenario(scenario, quick, seed)
     main = simulate(sc, progress=progress)
     off_sc = suite_scenario(scenario, quick, seed, ["processes.influence.rate=0"])
-    off = Simulation(off_sc).run()
+    off = Simulation(off_sc, spill_rows=None).run()
     if progress:
         progress("run without influence done")
     rows: list[Row] = []

@@ -199,7 +199,7 @@ def grouped_simulation(sc: scenario_mod.Scenario, group: np.ndarray) -> Simulati
     wp_ties = sc.population.workplace_ties
     raw = sc.model_dump(mode="json")
     raw["population"]["workplace_ties"] = 0.0
-    sim = Simulation(scenario_mod.Scenario.model_validate(raw))
+    sim = Simulation(scenario_mod.Scenario.model_validate(raw), spill_rows=None)
     sim.world.scenario = sc
     w, p, pl = sim.world, sim.world.people, sim.world.places
     n_obs = int(group.max()) + 1 if (group >= 0).any() else 0

@@ -29,6 +29,8 @@ from numba import njit
 from scipy.sparse.csgraph import connected_components
 from scipy.stats import spearmanr
 
+from .. import ledger
+
 Z95 = 1.959963984540054
 
 
@@ -69,7 +71,7 @@ def edges_from_ties(ties, pids: np.ndarray | None = None) -> tuple[Edges, np.nda
 
     Nodes are ``pids`` (default: every pid on a living tie) in ascending order.
     """
-    alive = ties[ties["death"].isna()]
+    alive = ledger.alive(ties, ["a", "b", "weight"])  # a DataFrame, or a spilled ledger
     pa = alive["a"].to_numpy(np.int64)
     pb = alive["b"].to_numpy(np.int64)
     nodes = np.unique(np.concatenate([pa, pb])) if pids is None else np.sort(np.asarray(pids))
