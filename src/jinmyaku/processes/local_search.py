@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .. import rng
+from .. import kumpula_kernels, rng
 from ..scenario import Kumpula as Params
 from ..ties import REFERRAL, create_tie, find_tie
 from .base import Process
@@ -119,7 +119,8 @@ class LocalSearch(Process):
     def step(self, world) -> dict[str, float]:
         q = self.params
         order = rng.permutation(world.seed, rng.LOCAL_SEARCH, world.step, world.people.n)
-        c = search(world.ties.arrays(), order, q.delta, q.p_delta, q.w0, world.step,
-                   world.seed, world.people.pid)
+        rows = kumpula_kernels.rows_for(world.ties, create=True)
+        c = rows.search(world.ties, order, q.delta, q.p_delta, q.w0, world.step, world.seed,
+                        world.people.pid)
         return {"local_searches": int(c[0]), "triangles_reinforced": int(c[1]),
                 "closures": int(c[2]), "closures_refused": int(c[3])}
