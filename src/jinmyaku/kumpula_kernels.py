@@ -370,6 +370,20 @@ class Rows:
         self.valid[0] = 1
         self.mark(store)
 
+    def check(self, store, rel: float = 1e-9) -> None:
+        """Raise AssertionError unless the rows and strengths match the store (for tests)."""
+        R = self.slots
+        for i in range(store.deg.size):
+            d = int(store.deg[i])
+            ids = store.adj[i, :d]
+            assert (R["tid"][i, :d] == ids).all(), f"row {i}: tie ids"
+            assert (R["nbr"][i, :d] == store.nbr[i, :d]).all(), f"row {i}: neighbours"
+            assert (R["w"][i, :d] == store.w[ids]).all(), f"row {i}: weights"
+            back = store.adj[R["nbr"][i, :d], R["rev"][i, :d]]
+            assert (back == ids).all(), f"row {i}: reverse slots"
+            s = store.w[ids].sum()
+            assert abs(self.st[i] - s) <= rel * max(1.0, s), f"row {i}: strength"
+
     def search(self, store, order, delta: float, p_delta: float, w0: float, step: int,
                seed: int, pid) -> np.ndarray:
         """One local-search sweep; returns [searches, triangles reinforced, closures, refused].

@@ -18,8 +18,12 @@ A schedule of the Kumpula processes (kumpula2007) makes far fewer ties: its
 terms are ``KUMPULA_LIVE`` living ties per person (mean degree ≈ 45 at δ = 0,
 ≈ 12 at δ ≥ 0.5) and ``KUMPULA_NEW_PER_STEP`` new ties per person-step (ties
 die at about p_d · mean degree per person-step; 0.006 measured at δ = 0.5).
-For 10,000 nodes and 10,000 steps it gives 1.6 GiB where 0.49 GiB was measured
-at δ = 0.5.
+Its local search also keeps the adjacency rows with the weights inline
+(``kumpula_kernels.Rows``): at most 20 bytes per slot of ``max_ties`` (the
+rows are as wide as the largest degree, rounded up to a power of two) plus
+strengths and the list of ties used in a sweep. For 10,000 nodes and 10,000
+steps the estimate is 1.56 GiB (0.06 of it the rows) where 0.49 GiB was
+measured at δ = 0.5.
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ LIVE_SHARE = 0.35
 NEW_PER_PERSON_WEEK = 0.5
 KUMPULA_LIVE = 25
 KUMPULA_NEW_PER_STEP = 0.05
+KUMPULA_ROW_SLOT = 20  # bytes per slot of the local-search rows (kumpula_kernels.SLOT)
+KUMPULA_PER_PERSON = 8 + 12  # strength; ties used in a sweep (3 per person, int32)
 
 
 def estimate(sc: Scenario) -> int:
@@ -50,6 +56,7 @@ def _per_person(sc: Scenario) -> float:
     adjacency = 8 * pop.max_ties
     if set(sc.schedule) <= set(KUMPULA_PROCESSES):
         return (PER_PERSON + adjacency + KUMPULA_LIVE * RECORD
+                + KUMPULA_ROW_SLOT * pop.max_ties + KUMPULA_PER_PERSON
                 + (KUMPULA_NEW_PER_STEP * sc.steps + (pop.school_ties + pop.workplace_ties) / 2)
                 * LEDGER_ROW)
     live = LIVE_SHARE * pop.max_ties * RECORD
