@@ -46,8 +46,9 @@ from .rng import _GOLDEN, _INV53, _M1, _M2, _S11, mix64
 from .ties import NEXT_UID, NFREE, NGRAVE, REFERRAL, create_tie
 
 # one slot of a row: the tie's weight, the neighbour, the tie's slot in the neighbour's row
-# and the tie's id in the store (20 bytes, packed)
-SLOT = np.dtype([("w", np.float64), ("nbr", np.int32), ("rev", np.int32), ("tid", np.int32)])
+# and the tie's id in the store (20 bytes, packed; unsigned, so that indexing with them
+# needs no negative-index fix-up)
+SLOT = np.dtype([("w", np.float64), ("nbr", np.uint32), ("rev", np.uint32), ("tid", np.uint32)])
 MIN_WIDTH = 16
 AHEAD = 10  # local search prefetches the row of the node this many turns ahead
 
@@ -216,7 +217,7 @@ def _search(T, R, st, used, ids, order, x0: int, counts, delta: float, p_delta: 
         ahead = order[min(x + AHEAD, last)]
         prefetch(R, ahead, 0)
         prefetch(R, ahead, 3)
-        i = order[x]
+        i = np.uint32(order[x])
         d = deg[i]
         if d == 0:
             continue
@@ -264,7 +265,7 @@ def _search(T, R, st, used, ids, order, x0: int, counts, delta: float, p_delta: 
             counts[1] += 1
         elif uniform(key, 2) < p_delta:
             dk = deg[k]
-            t = create_tie(T, i, k, step, REFERRAL, w0, pid)
+            t = create_tie(T, np.int64(i), np.int64(k), step, REFERRAL, w0, pid)
             if t < 0:
                 counts[3] += 1  # an endpoint at max_ties whose weakest tie is ≥ w0
                 continue
