@@ -17,8 +17,7 @@ and the same floating-point operations: the results are byte-identical
 (strengths carried over from the step before instead of summed afresh can
 only differ in the last bit where weights are not exact binary fractions,
 and a pick changes only if its draw falls within that bit of a boundary).
-New weights go to the store as they change; peaks and last-use steps of the
-ties used are set at the end of the sweep.
+Weights, peaks and last-use steps go to the store as they change.
 
 Keeping the rows in step with the store: global attachment and node deletion
 note the store's counters before their ``create_tie``/``kill_tie`` calls and
@@ -147,16 +146,6 @@ def _copy_row(R, w, adj, nbr, deg, i: int) -> None:
                 break
 
 
-@njit(cache=True)
-def _mark_used(used, ids, n: int, peak, last, w, step: int) -> None:
-    """Give the ties used in the sweep (``ids[:n]``) their peak and last-use step."""
-    for e in range(n):
-        t = ids[e]
-        peak[t] = w[t]  # weights only grow: peak = weight
-        last[t] = step
-        used[t] = 0
-
-
 @njit(cache=True, inline="always")
 def _strength(R, deg, i: int) -> float:
     """s_i = Σ_j w_ij, summed in slot order (as the plain kernel sums it)."""
@@ -176,42 +165,37 @@ def _strengths(R, deg, st) -> None:
 
 
 @njit(cache=True, inline="always")
-def _grow(R, w, used, ids, n: int, i: int, s: int, by: float):
-    """Add ``by`` to the weight of slot s of row i, at both ends and in the store.
-
-    The tie is listed in ``ids[:n]`` the first time it is used in the sweep
-    (``used`` marks it; no branch). Returns the new weight and list length.
-    """
+def _grow(R, w, peak, last, i: int, s: int, by: float, step: int) -> float:
+    """Add ``by`` to the weight of slot s of row i, at both ends and in the store."""
     x = R[i, s].w + by
     R[i, s].w = x
     R[R[i, s].nbr, R[i, s].rev].w = x
     t = R[i, s].tid
     w[t] = x
-    ids[n] = t
-    n += 1 - used[t]
-    used[t] = 1
-    return x, n
+    peak[t] = x  # weights only grow: peak = weight
+    last[t] = step
+    return x
 
 
 @njit(cache=True)
-def _search(T, R, st, used, ids, order, x0: int, counts, delta: float, p_delta: float,
-            w0: float, step: int, seed: int, pid):
+def _search(T, R, st, order, x0: int, counts, delta: float, p_delta: float, w0: float,
+            step: int, seed: int, pid):
     """Local search over ``order[x0:]`` on the rows; returns (next position, status).
 
     The same rule, draws and order of floating-point operations as the plain
-    kernel. Weights go to the store as they change; the ties used are listed
-    in ``ids`` (``counts[4]`` of them; their peak and last-use step are set
-    after the sweep). Stops
-    with REBUILD after a closure the rows cannot take in place (a row at the
-    rows' width, where the store may also displace a tie at capacity): the tie
-    is then made in the store and the rows must be copied again.
+    kernel. Weights, peaks and last-use steps go to the store as they change.
+    Stops with REBUILD after a closure the rows cannot take in place (a row at
+    the rows' width, where the store may also have displaced a tie at
+    capacity): the tie is then made in the store and the rows must be copied
+    again before the sweep goes on.
     """
     deg = T.deg
     w = T.w
+    peak = T.peak
+    tlast = T.last
     width = R.shape[1]
     base = key_base(seed, rng.LOCAL_SEARCH, step)
     last = order.size - 1
-    n = counts[4]
     for x in range(x0, order.size):
         # the row of the node AHEAD turns from now: its first 6 slots (2 lines)
         ahead = order[min(x + AHEAD, last)]
@@ -233,7 +217,7 @@ def _search(T, R, st, used, ids, order, x0: int, counts, delta: float, p_delta: 
                 sj = s
                 break
         j = R[i, sj].nbr
-        wij, n = _grow(R, w, used, ids, n, i, sj, delta)
+        wij = _grow(R, w, peak, tlast, i, sj, delta, step)
         st[i] += delta
         st[j] += delta
         dj = deg[j]
@@ -250,7 +234,7 @@ def _search(T, R, st, used, ids, order, x0: int, counts, delta: float, p_delta: 
                 if acc > target:
                     break
         k = R[j, sk].nbr
-        _, n = _grow(R, w, used, ids, n, j, sk, delta)
+        _grow(R, w, peak, tlast, j, sk, delta, step)
         st[j] += delta
         st[k] += delta
         sik = -1
@@ -259,7 +243,7 @@ def _search(T, R, st, used, ids, order, x0: int, counts, delta: float, p_delta: 
                 sik = s
                 break
         if sik >= 0:
-            _, n = _grow(R, w, used, ids, n, i, sik, delta)
+            _grow(R, w, peak, tlast, i, sik, delta, step)
             st[i] += delta
             st[k] += delta
             counts[1] += 1
@@ -274,7 +258,6 @@ def _search(T, R, st, used, ids, order, x0: int, counts, delta: float, p_delta: 
             counts[2] += 1
             if d >= width or dk >= width:
                 # a row at the rows' width (≤ max_ties: only there may a tie be displaced)
-                counts[4] = n
                 return x + 1, REBUILD
             R[i, d].w = w0
             R[i, d].nbr = k
@@ -284,7 +267,6 @@ def _search(T, R, st, used, ids, order, x0: int, counts, delta: float, p_delta: 
             R[k, dk].nbr = i
             R[k, dk].rev = d
             R[k, dk].tid = t
-    counts[4] = n
     return order.size, DONE
 
 
@@ -323,8 +305,6 @@ class Rows:
         self.width = 0
         self.slots = np.zeros((people, 0), dtype=SLOT)
         self.st = np.zeros(people)
-        self.used = np.zeros(0, dtype=np.uint8)  # per tie record: used in this sweep
-        self.ids = np.zeros(3 * people + 3, dtype=np.int32)  # ties used in this sweep
         self.valid = np.zeros(1, dtype=np.int8)
         self.stamp: tuple[int, int] | None = None
 
@@ -389,25 +369,21 @@ class Rows:
                seed: int, pid) -> np.ndarray:
         """One local-search sweep; returns [searches, triangles reinforced, closures, refused].
 
-        The store must have room for N new ties and an empty graveyard (as the
-        engine leaves it before every process).
+        The store must have room for N new ties (the engine reserves it).
         """
         if not self.in_sync(store):
             self.rebuild(store)
-        if self.used.size != store.pool:
-            self.used = np.zeros(store.pool, dtype=np.uint8)
-        counts = np.zeros(5, dtype=np.int64)  # the four counts, then ties used
+        counts = np.zeros(4, dtype=np.int64)
         T = store.arrays()
         x = 0
         while True:
-            x, status = _search(T, self.slots, self.st, self.used, self.ids, order, x, counts,
-                                delta, p_delta, w0, step, seed, pid)
+            x, status = _search(T, self.slots, self.st, order, x, counts, delta, p_delta, w0,
+                                step, seed, pid)
             if status == DONE:
                 break
             self.rebuild(store)
-        _mark_used(self.used, self.ids, int(counts[4]), store.peak, store.last, store.w, step)
         self.mark(store)
-        return counts[:4]
+        return counts
 
 
 def _stamp(store) -> tuple[int, int]:
