@@ -177,6 +177,18 @@ def _grow(R, w, peak, last, i: int, s: int, by: float, step: int) -> float:
     return x
 
 
+@njit(cache=True, inline="always")
+def _pick(R, st, i: int, d: int, u: float) -> int:
+    """The slot of i's neighbour j chosen with probability w_ij / s_i (u: the draw)."""
+    target = u * st[i]
+    acc = 0.0
+    for s in range(d):
+        acc += R[i, s].w
+        if acc > target:
+            return s
+    return d - 1
+
+
 @njit(cache=True)
 def _search(T, R, st, order, x0: int, counts, delta: float, p_delta: float, w0: float,
             step: int, seed: int, pid):
@@ -184,10 +196,13 @@ def _search(T, R, st, order, x0: int, counts, delta: float, p_delta: float, w0: 
 
     The same rule, draws and order of floating-point operations as the plain
     kernel. Weights, peaks and last-use steps go to the store as they change.
-    Stops with REBUILD after a closure the rows cannot take in place (a row at
-    the rows' width, where the store may also have displaced a tie at
-    capacity): the tie is then made in the store and the rows must be copied
-    again before the sweep goes on.
+    The next searcher's j is picked before this search's updates, so that j's
+    row can be fetched meanwhile, and picked again if the updates touched the
+    next searcher's row (it was this search's j or k): the choices are the
+    sequential ones. Stops with REBUILD after a closure the rows cannot take in
+    place (a row at the rows' width, where the store may also have displaced a
+    tie at capacity): the tie is then made in the store and the rows must be
+    copied again before the sweep goes on.
     """
     deg = T.deg
     w = T.w
@@ -196,30 +211,42 @@ def _search(T, R, st, order, x0: int, counts, delta: float, p_delta: float, w0: 
     width = R.shape[1]
     base = key_base(seed, rng.LOCAL_SEARCH, step)
     last = order.size - 1
+    # the next searcher, its key, degree and j's slot as picked ahead
+    nxt = np.uint32(order[min(x0, last)])
+    key_n = key_of(base, pid[nxt])
+    d_n = deg[nxt]
+    sj_n = _pick(R, st, nxt, d_n, uniform(key_n, 0)) if d_n > 0 else 0
+    touched = False  # the last search changed the next searcher's row
     for x in range(x0, order.size):
         # the row of the node AHEAD turns from now: its first 6 slots (2 lines)
         ahead = order[min(x + AHEAD, last)]
         prefetch(R, ahead, 0)
         prefetch(R, ahead, 3)
-        i = np.uint32(order[x])
+        i = nxt
+        key = key_n
         d = deg[i]
+        sj = sj_n
+        if d > 0 and (touched or d != d_n):
+            sj = _pick(R, st, i, d, uniform(key, 0))
+        # pick ahead for the next searcher and fetch its j's row
+        nxt = np.uint32(order[min(x + 1, last)])
+        key_n = key_of(base, pid[nxt])
+        d_n = deg[nxt]
+        if d_n > 0:
+            sj_n = _pick(R, st, nxt, d_n, uniform(key_n, 0))
+            ahead = R[nxt, sj_n].nbr
+            prefetch(R, ahead, 0)
+            prefetch(R, ahead, 3)
+        touched = False
         if d == 0:
             continue
         counts[0] += 1
-        key = key_of(base, pid[i])
         # j ∝ w_ij
-        target = uniform(key, 0) * st[i]
-        acc = 0.0
-        sj = d - 1
-        for s in range(d):
-            acc += R[i, s].w
-            if acc > target:
-                sj = s
-                break
         j = R[i, sj].nbr
         wij = _grow(R, w, peak, tlast, i, sj, delta, step)
         st[i] += delta
         st[j] += delta
+        touched = nxt == j
         dj = deg[j]
         if dj < 2:
             continue
@@ -234,6 +261,7 @@ def _search(T, R, st, order, x0: int, counts, delta: float, p_delta: float, w0: 
                 if acc > target:
                     break
         k = R[j, sk].nbr
+        touched = touched or nxt == k
         _grow(R, w, peak, tlast, j, sk, delta, step)
         st[j] += delta
         st[k] += delta
