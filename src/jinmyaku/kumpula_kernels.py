@@ -81,30 +81,35 @@ def uniform(k: np.uint64, n: int) -> float:
 # ----------------------------------------------------------------- prefetching
 
 
+def _prefetch_codegen(context, builder, signature, args):
+    """Emit llvm.prefetch (read, high temporal locality, data) of ``arr[idx...]``."""
+    aryty = signature.args[0]
+    ary = context.make_array(aryty)(context, builder, args[0])
+    idx = [context.cast(builder, v, t, types.intp)
+           for v, t in zip(args[1:], signature.args[1:], strict=True)]
+    ptr = cgutils.get_item_pointer2(
+        context, builder, data=ary.data, shape=cgutils.unpack_tuple(builder, ary.shape),
+        strides=cgutils.unpack_tuple(builder, ary.strides), layout=aryty.layout, inds=idx,
+        wraparound=False, boundscheck=False)
+    i8p = ir.IntType(8).as_pointer()
+    i32 = ir.IntType(32)
+    fnty = ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32])
+    fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0")
+    builder.call(fn, [builder.bitcast(ptr, i8p), ir.Constant(i32, 0), ir.Constant(i32, 3),
+                      ir.Constant(i32, 1)])
+    return context.get_dummy_value()
+
+
 @intrinsic
 def prefetch(typingctx, arr, i, j):
     """Ask the CPU to fetch the cache line of ``arr[i, j]`` (a hint; changes no result)."""
-    sig = types.void(arr, i, j)
+    return types.void(arr, i, j), _prefetch_codegen
 
-    def codegen(context, builder, signature, args):
-        aryty = signature.args[0]
-        ary = context.make_array(aryty)(context, builder, args[0])
-        idx = [context.cast(builder, args[1], signature.args[1], types.intp),
-               context.cast(builder, args[2], signature.args[2], types.intp)]
-        ptr = cgutils.get_item_pointer2(
-            context, builder, data=ary.data, shape=cgutils.unpack_tuple(builder, ary.shape),
-            strides=cgutils.unpack_tuple(builder, ary.strides), layout=aryty.layout, inds=idx,
-            wraparound=False, boundscheck=False)
-        i8p = ir.IntType(8).as_pointer()
-        i32 = ir.IntType(32)
-        fnty = ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32])
-        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0")
-        # read, high temporal locality, data cache
-        builder.call(fn, [builder.bitcast(ptr, i8p), ir.Constant(i32, 0), ir.Constant(i32, 3),
-                          ir.Constant(i32, 1)])
-        return context.get_dummy_value()
 
-    return sig, codegen
+@intrinsic
+def prefetch1(typingctx, arr, i):
+    """Ask the CPU to fetch the cache line of ``arr[i]`` (a hint; changes no result)."""
+    return types.void(arr, i), _prefetch_codegen
 
 
 # ----------------------------------------------------------------- copying rows
@@ -218,10 +223,14 @@ def _search(T, R, st, order, x0: int, counts, delta: float, p_delta: float, w0: 
     sj_n = _pick(R, st, nxt, d_n, uniform(key_n, 0)) if d_n > 0 else 0
     touched = False  # the last search changed the next searcher's row
     for x in range(x0, order.size):
-        # the row of the node AHEAD turns from now: its first 6 slots (2 lines)
+        # the node AHEAD turns from now: the first 6 slots of its row (2 lines), its
+        # strength, degree and id
         ahead = order[min(x + AHEAD, last)]
         prefetch(R, ahead, 0)
         prefetch(R, ahead, 3)
+        prefetch1(st, ahead)
+        prefetch1(deg, ahead)
+        prefetch1(pid, ahead)
         i = nxt
         key = key_n
         d = deg[i]
@@ -237,6 +246,8 @@ def _search(T, R, st, order, x0: int, counts, delta: float, p_delta: float, w0: 
             ahead = R[nxt, sj_n].nbr
             prefetch(R, ahead, 0)
             prefetch(R, ahead, 3)
+            prefetch1(st, ahead)
+            prefetch1(deg, ahead)
         touched = False
         if d == 0:
             continue
