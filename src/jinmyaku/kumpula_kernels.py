@@ -313,16 +313,51 @@ def _search(T, R, st, order, x0: int, counts, delta: float, p_delta: float, w0: 
 
 
 @njit(cache=True)
+def _in_step(R, adj, deg, i: int) -> bool:
+    """True if row i holds the store's ties in the store's order."""
+    for s in range(deg[i]):
+        if R[i, s].tid != adj[i, s]:
+            return False
+    return True
+
+
+@njit(cache=True)
 def _patch(R, st, a, b, w, adj, nbr, deg, free, f0: int, f1: int, grave, g0: int,
            g1: int) -> bool:
-    """Copy again the rows (and strengths) of both ends of the ties made (``free[f1:f0]``)
-    and ended (``grave[g0:g1]``) since the counters were (f0, g0); False if a row is too
-    wide for the rows."""
+    """Bring the rows (and strengths) of both ends of the ties made (``free[f1:f0]``)
+    and ended (``grave[g0:g1]``) since the counters were (f0, g0) in step with the
+    store; False if a row is too wide for the rows.
+
+    Ties only made (global attachment): each is put in the slot the store gave
+    it, and a row whose other slots no longer match the store's is copied
+    again. Ties ended: the rows of both ends are copied again.
+    """
     width = R.shape[1]
     for e in range(f1, f0 + g1 - g0):
         t = free[e] if e < f0 else grave[g0 + e - f0]
         if deg[a[t]] > width or deg[b[t]] > width:
             return False
+    if g1 == g0:
+        for e in range(f1, f0):
+            t = free[e]
+            sa = deg[a[t]] - 1
+            while adj[a[t], sa] != t:
+                sa -= 1
+            sb = deg[b[t]] - 1
+            while adj[b[t], sb] != t:
+                sb -= 1
+            for p, sp, q, sq in ((a[t], sa, b[t], sb), (b[t], sb, a[t], sa)):
+                R[p, sp].w = w[t]
+                R[p, sp].nbr = q
+                R[p, sp].rev = sq
+                R[p, sp].tid = t
+        for e in range(f1, f0):
+            t = free[e]
+            for p in (a[t], b[t]):
+                if not _in_step(R, adj, deg, p):
+                    _copy_row(R, w, adj, nbr, deg, p)
+                st[p] = _strength(R, deg, p)
+        return True
     for e in range(f1, f0 + g1 - g0):
         t = free[e] if e < f0 else grave[g0 + e - f0]
         _copy_row(R, w, adj, nbr, deg, a[t])
