@@ -18,7 +18,7 @@ import pytest
 from conftest import tie
 
 import jinmyaku
-from jinmyaku import cli
+from jinmyaku import cli, kumpula_kernels
 from jinmyaku.engine import Simulation
 from jinmyaku.errors import InputError
 from jinmyaku.kumpula import measures, overlap
@@ -191,6 +191,63 @@ def test_byte_identical_with_one_or_two_threads():
                              text=True, check=True)
         digests.append(out.stdout.strip().splitlines()[-1])
     assert digests[0] == digests[1]
+
+
+# ----------------------------------------------------------------- fast kernel = plain kernel
+
+
+def run_sim(sc: jinmyaku.Scenario, fast: bool, check_every: int = 0):
+    """Run ``sc`` with local search on the rows (fast) or the plain kernel; the results."""
+    sim = Simulation(sc)
+    sim.process("local_search").fast = fast
+    while sim.world.step < sc.steps:
+        sim.step()
+        if fast and check_every and sim.world.step % check_every == 0:
+            kumpula_kernels.rows_for(sim.world.ties).check(sim.world.ties)
+    from jinmyaku.results import Results
+
+    return Results.from_simulation(sim)
+
+
+def same_results(a, b) -> None:
+    for name in ("ties", "events", "series", "people"):
+        x, y = getattr(a, name), getattr(b, name)
+        assert x.equals(y), name
+
+
+@pytest.mark.parametrize("overrides", [
+    [],  # the scenario's δ = 0.5 and capacity
+    ["processes.kumpula.delta=0", "population.max_ties=20"],  # rows widened from 16 to 20
+    ["processes.kumpula.delta=0", "population.max_ties=12"],  # closures refused at capacity (36)
+    ["processes.kumpula.delta=0.1", "processes.kumpula.p_d=0.01", "seed=3"],  # inexact sums
+    ["population.school_ties=3", "population.workplace_ties=2", "seed=5"],  # starting ties
+    ["schedule=['node_deletion', 'global_attachment', 'local_search']",
+     "processes.kumpula.p_d=0.02"],
+])
+def test_fast_local_search_gives_the_plain_kernels_results(overrides):
+    sc = kumpula(300, "population.steps=300", *overrides)
+    fast = run_sim(sc, True, check_every=25)
+    plain = run_sim(sc, False)
+    same_results(fast, plain)
+    assert fast.events["closures"].sum() > 0
+
+
+def test_rows_are_copied_again_after_ties_made_by_hand():
+    sc = kumpula(200, "population.steps=40")
+    sims = [Simulation(sc) for _ in range(2)]
+    sims[1].process("local_search").fast = False
+    for t in range(40):
+        for sim in sims:
+            if t == 20:  # a tie made outside the processes
+                store = sim.world.ties
+                i = next(i for i in range(1, 200) if find_tie(store.nbr, store.adj, store.deg,
+                                                              0, i) < 0)
+                link(sim, 0, i, 3.0)
+            sim.step()
+    rows = kumpula_kernels.rows_for(sims[0].world.ties)
+    rows.check(sims[0].world.ties)
+    for f in ("w", "peak", "last", "adj", "nbr", "deg"):
+        assert np.array_equal(getattr(sims[0].world.ties, f), getattr(sims[1].world.ties, f))
 
 
 # ----------------------------------------------------------------- the paper's result

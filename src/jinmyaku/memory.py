@@ -54,8 +54,12 @@ A schedule of the Kumpula processes (kumpula2007) makes far fewer ties: its
 terms are ``KUMPULA_LIVE`` living ties per person (mean degree ≈ 45 at δ = 0,
 ≈ 12 at δ ≥ 0.5) and ``KUMPULA_NEW_PER_STEP`` new ties per person-step (ties
 die at about p_d · mean degree per person-step; 0.006 measured at δ = 0.5).
-For 10,000 nodes and 10,000 steps it gives 1.3 GiB where 0.49 GiB was measured
-at δ = 0.5.
+Its local search also keeps the adjacency rows with the weights inline
+(``kumpula_kernels.Rows``): at most 20 bytes per slot of ``max_ties`` (the
+rows are as wide as the largest degree, rounded up to a power of two) plus
+strengths and the list of ties used in a sweep. For 10,000 nodes and 10,000
+steps the estimate is 1.35 GiB (0.03 of it the rows) where 0.49 GiB was
+measured at δ = 0.5.
 """
 
 from __future__ import annotations
@@ -81,6 +85,8 @@ MERGE = 384 * 2**20                     # one window of the final merge (a milli
 MERGE_PER_RUN = 8 * 2**20               # one row group of each spilled run, decoded
 ALIVE_SORT = 32                         # per living tie at the merge: ids, uids, their order
 OPP_ROW = 56 * 3                        # an opportunity-ledger row and its copies at the end
+KUMPULA_ROW_SLOT = 20  # bytes per slot of the local-search rows (kumpula_kernels.SLOT)
+KUMPULA_PER_PERSON = 8 + 12  # strength; ties used in a sweep (3 per person, int32)
 
 
 def estimate(sc: Scenario, spill_rows: int | None | object = ledger.DEFAULT) -> int:
@@ -102,6 +108,8 @@ def _estimate(sc: Scenario, people: int, spill_rows) -> float:
     else:
         live, new = LIVE_SHARE * pop.max_ties, NEW_PER_PERSON_WEEK
     per_person = PER_PERSON + ADJACENCY_SLOT * pop.max_ties + live * RECORD
+    if set(sc.schedule) <= set(KUMPULA_PROCESSES):  # local search's packed rows
+        per_person += KUMPULA_ROW_SLOT * pop.max_ties + KUMPULA_PER_PERSON
     rows = (new * sc.steps + start) * people  # ties ever made, dead and living
     if spill_rows is None or rows < spill_rows:
         ties = rows * LEDGER_ROW

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .. import rng
+from .. import kumpula_kernels, rng
 from ..scenario import Kumpula as Params
 from ..ties import MIXER, create_tie, find_tie
 from .base import Process
@@ -61,6 +61,10 @@ class GlobalAttachment(Process):
     def step(self, world) -> dict[str, float]:
         q = self.params
         order = rng.permutation(world.seed, rng.GLOBAL_ATTACHMENT, world.step, world.people.n)
+        rows = kumpula_kernels.rows_for(world.ties)  # local search's copy of the rows, if any
+        before = rows.before(world.ties) if rows is not None else None
         c = attach(world.ties.arrays(), order, q.p_r, q.w0, world.step, world.seed,
                    world.people.pid)
+        if rows is not None:
+            rows.patch(world.ties, before)
         return {"global_attachments": int(c[0]), "attachments_refused": int(c[1])}

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .. import rng
+from .. import kumpula_kernels, rng
 from ..scenario import Kumpula as Params
 from ..ties import REFERRAL, create_tie, find_tie, set_weight, weight
 from .base import Process
@@ -113,6 +113,9 @@ class LocalSearch(Process):
     name = "local_search"
     params_group = "kumpula"
     params: Params
+    # False: run the plain kernel above instead of the rows of kumpula_kernels (the same
+    # results, slower; kept as the reference the fast kernel is tested against)
+    fast = True
 
     def max_new_ties(self, world) -> int:
         return world.people.n  # at most one closure per node
@@ -120,7 +123,13 @@ class LocalSearch(Process):
     def step(self, world) -> dict[str, float]:
         q = self.params
         order = rng.permutation(world.seed, rng.LOCAL_SEARCH, world.step, world.people.n)
-        c = search(world.ties.arrays(), order, q.delta, q.p_delta, q.w0, world.step,
-                   world.seed, world.people.pid)
+        if self.fast:
+            rows = kumpula_kernels.rows_for(world.ties, create=True)
+            c = rows.search(world.ties, order, q.delta, q.p_delta, q.w0, world.step,
+                            world.seed, world.people.pid)
+        else:
+            kumpula_kernels.invalidate(world.ties)
+            c = search(world.ties.arrays(), order, q.delta, q.p_delta, q.w0, world.step,
+                       world.seed, world.people.pid)
         return {"local_searches": int(c[0]), "triangles_reinforced": int(c[1]),
                 "closures": int(c[2]), "closures_refused": int(c[3])}

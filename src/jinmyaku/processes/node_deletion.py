@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .. import rng
+from .. import kumpula_kernels, rng
 from ..scenario import Kumpula as Params
 from ..ties import LEFT, kill_tie
 from ..world import BACKGROUND
@@ -43,7 +43,11 @@ class NodeDeletion(Process):
 
     def step(self, world) -> dict[str, float]:
         p = world.people
+        rows = kumpula_kernels.rows_for(world.ties)  # local search's copy of the rows, if any
+        before = rows.before(world.ties) if rows is not None else None
         c = delete(world.ties.arrays(), p.pid, p.joined, p.cohort, self.params.p_d, world.step,
                    world.seed, world.next_pid)
+        if rows is not None:
+            rows.patch(world.ties, before)
         world.next_pid += int(c[0])
         return {"nodes_deleted": int(c[0]), "ties_ended_by_deletion": int(c[1])}
