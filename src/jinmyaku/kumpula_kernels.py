@@ -1,8 +1,8 @@
 """Fast kernels of the Kumpula et al. (2007) processes: adjacency rows with the weights inline.
 
-The tie store keeps a person's tie ids in a row (``adj``) and each tie's
-weight in a pool (``w``), so a weighted pick of a neighbour reads one scattered
-pool entry per tie. :class:`Rows` is a copy of the store's adjacency laid out
+The tie store keeps a person's tie ids, neighbours and weights in three
+row arrays (``adj``, ``nbr``, ``ws``), so a weighted pick of a neighbour
+touches three rows. :class:`Rows` is a copy of the store's adjacency laid out
 for local search: slot s of row i holds, in 20 contiguous bytes, the weight
 of i's s-th tie, the neighbour, ``rev`` (the slot of the same tie in the
 neighbour's row) and the tie's id. A search reads two rows (i's and j's) and
