@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import weakref
 
+import llvmlite.binding as llvm
 import numpy as np
 from llvmlite import ir
 from numba import njit, types
@@ -84,6 +85,10 @@ def uniform(k: np.uint64, n: int) -> float:
 # ----------------------------------------------------------------- prefetching
 
 
+# the intrinsic's name carries the pointer type: opaque pointers from LLVM 15 on
+_PREFETCH = "llvm.prefetch.p0" if llvm.llvm_version_info >= (15,) else "llvm.prefetch.p0i8"
+
+
 def _prefetch_codegen(context, builder, signature, args):
     """Emit llvm.prefetch (read, high temporal locality, data) of ``arr[idx...]``."""
     aryty = signature.args[0]
@@ -97,7 +102,7 @@ def _prefetch_codegen(context, builder, signature, args):
     i8p = ir.IntType(8).as_pointer()
     i32 = ir.IntType(32)
     fnty = ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32])
-    fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0")
+    fn = cgutils.get_or_insert_function(builder.module, fnty, _PREFETCH)
     builder.call(fn, [builder.bitcast(ptr, i8p), ir.Constant(i32, 0), ir.Constant(i32, 3),
                       ir.Constant(i32, 1)])
     return context.get_dummy_value()
