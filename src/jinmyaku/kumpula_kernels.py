@@ -7,8 +7,10 @@ for local search: slot s of row i holds, in 20 contiguous bytes, the weight
 of i's s-th tie, the neighbour, ``rev`` (the slot of the same tie in the
 neighbour's row) and the tie's id. A search reads two rows (i's and j's) and
 writes through ``rev`` to the other ends instead of gathering weights from the
-pool; the row of the node a few turns ahead is prefetched. The strengths
-s_i = Σ_j w_ij are kept with the rows from step to step.
+pool. The row of the node ten turns ahead is prefetched, and the next
+searcher's j is picked before the current search's updates so that j's row
+arrives meanwhile (picked again if those updates touched the next searcher's
+row). The strengths s_i = Σ_j w_ij are kept with the rows from step to step.
 
 The rows mirror the store slot for slot (same order as ``adj``), so a sweep
 over them makes the choices the plain kernel
@@ -21,8 +23,9 @@ Weights, peaks and last-use steps go to the store as they change.
 
 Keeping the rows in step with the store: global attachment and node deletion
 note the store's counters before their ``create_tie``/``kill_tie`` calls and
-then copy again the rows of both ends of every tie made or ended (the store
-is the truth). Each patch stamps the rows with the store's (ties ever
+then bring the rows of both ends of every tie made or ended in step (the
+store is the truth: a tie made goes into the slot the store gave it; a row
+that lost a tie is copied again). Each patch stamps the rows with the store's (ties ever
 created, ties alive); a process that finds another stamp (ties made or ended
 by anything else, e.g. a test) does not trust the rows, and local search
 copies them all again from the store (about 1 ms for 10,000 nodes). Code that
@@ -34,6 +37,7 @@ from __future__ import annotations
 
 import weakref
 
+import llvmlite.binding as llvm
 import numpy as np
 from llvmlite import ir
 from numba import njit, types
@@ -81,6 +85,10 @@ def uniform(k: np.uint64, n: int) -> float:
 # ----------------------------------------------------------------- prefetching
 
 
+# the intrinsic's name carries the pointer type: opaque pointers from LLVM 15 on
+_PREFETCH = "llvm.prefetch.p0" if llvm.llvm_version_info >= (15,) else "llvm.prefetch.p0i8"
+
+
 def _prefetch_codegen(context, builder, signature, args):
     """Emit llvm.prefetch (read, high temporal locality, data) of ``arr[idx...]``."""
     aryty = signature.args[0]
@@ -94,7 +102,7 @@ def _prefetch_codegen(context, builder, signature, args):
     i8p = ir.IntType(8).as_pointer()
     i32 = ir.IntType(32)
     fnty = ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32])
-    fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0")
+    fn = cgutils.get_or_insert_function(builder.module, fnty, _PREFETCH)
     builder.call(fn, [builder.bitcast(ptr, i8p), ir.Constant(i32, 0), ir.Constant(i32, 3),
                       ir.Constant(i32, 1)])
     return context.get_dummy_value()
