@@ -17,7 +17,7 @@ from numba import njit
 
 from .. import kumpula_kernels, rng
 from ..scenario import Kumpula as Params
-from ..ties import REFERRAL, create_tie, find_tie, set_weight, weight
+from ..ties import NGRAVE, REFERRAL, create_tie, find_tie, set_weight, weight
 from .base import Process
 
 
@@ -30,15 +30,21 @@ def _grow(T, tid: int, by: float, step: int) -> None:
     T.last[tid] = step
 
 
+@njit(cache=True, inline="always")
+def _row_sum(ws, deg, i: int) -> float:
+    """s_i = Σ_j w_ij, summed in slot order."""
+    acc = 0.0
+    for s in range(deg[i]):
+        acc += ws[i, s]
+    return acc
+
+
 @njit(cache=True)
 def strengths(ws, deg):
     """s_i = Σ_j w_ij of every node (one pass over the adjacency rows)."""
     out = np.zeros(deg.size)
     for i in range(deg.size):
-        acc = 0.0
-        for s in range(deg[i]):
-            acc += ws[i, s]
-        out[i] = acc
+        out[i] = _row_sum(ws, deg, i)
     return out
 
 
@@ -100,9 +106,18 @@ def search(T, order, delta: float, p_delta: float, w0: float, step: int, seed: i
             st[k] += delta
             counts[1] += 1
         elif rng.uniform(key, 2) < p_delta:
+            g0 = T.counters[NGRAVE]
             if create_tie(T, i, k, step, REFERRAL, w0, pid) >= 0:
-                st[i] += w0
-                st[k] += w0
+                if T.counters[NGRAVE] == g0:
+                    st[i] += w0
+                    st[k] += w0
+                else:  # a full end dropped its weakest tie: sum the rows touched again
+                    for g in range(g0, T.counters[NGRAVE]):
+                        t = T.grave[g]
+                        st[T.a[t]] = _row_sum(ws, deg, T.a[t])
+                        st[T.b[t]] = _row_sum(ws, deg, T.b[t])
+                    st[i] = _row_sum(ws, deg, i)
+                    st[k] = _row_sum(ws, deg, k)
                 counts[2] += 1
             else:
                 counts[3] += 1  # an endpoint at max_ties whose weakest tie is ≥ w0
