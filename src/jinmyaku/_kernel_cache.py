@@ -6,8 +6,9 @@ encounter kernel calling ``ties.create_tie``) keeps running the old callee
 after that other module changes — results silently depend on what was
 compiled before. Keying the cache folder on a hash of every kernel source of
 the package makes a cached kernel valid exactly for the code it was compiled
-from. The folder is ``$JINMYAKU_CACHE`` (default ``~/.cache/jinmyaku``) /
-``kernels-HASH``; the few most recently used are kept, older ones removed.
+from. The folder is ``$JINMYAKU_CACHE`` (default ``~/.cache/jinmyaku``, or
+a folder in the temp directory if the home is not writable) / ``kernels-HASH``;
+the few most recently used are kept, older ones removed.
 Setting ``NUMBA_CACHE_DIR`` yourself turns this off.
 """
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import tempfile
 import time
 from pathlib import Path
 
@@ -44,21 +46,44 @@ def configure() -> Path | None:
         return None
     from numba.core import config
 
-    base = Path(os.environ.get("JINMYAKU_CACHE") or Path.home() / ".cache" / "jinmyaku")
-    folder = base / f"kernels-{source_hash()}"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        os.utime(folder)
+    name = f"kernels-{source_hash()}"
+    for base in _bases():
+        folder = base / name
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            os.utime(folder)
+        except OSError:
+            continue  # not writable: try the next place
+        config.CACHE_DIR = str(folder)
         _prune(base, folder)
-    except OSError:
-        return None  # read-only home: Numba falls back to its default places
-    config.CACHE_DIR = str(folder)
-    return folder
+        return folder
+    return None
+
+
+def _bases() -> list[Path]:
+    """Where cache folders may go: $JINMYAKU_CACHE, else ~/.cache/jinmyaku, else the temp dir."""
+    if os.environ.get("JINMYAKU_CACHE"):
+        return [Path(os.environ["JINMYAKU_CACHE"])]
+    places = []
+    try:
+        places.append(Path.home() / ".cache" / "jinmyaku")
+    except RuntimeError:  # no home directory
+        pass
+    user = os.getuid() if hasattr(os, "getuid") else 0
+    places.append(Path(tempfile.gettempdir()) / f"jinmyaku-{user}")
+    return places
 
 
 def _prune(base: Path, current: Path) -> None:
-    others = sorted((p for p in base.glob("kernels-*") if p != current and p.is_dir()),
-                    key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in others[KEEP - 1:]:
-        if time.time() - old.stat().st_mtime > 60:  # not one another process just made
+    """Remove all but the KEEP most recently used folders (others may be pruning too)."""
+    aged = []
+    for p in base.glob("kernels-*"):
+        try:
+            if p != current and p.is_dir():
+                aged.append((p.stat().st_mtime, p))
+        except OSError:
+            continue  # removed by another process meanwhile
+    aged.sort(reverse=True)
+    for mtime, old in aged[KEEP - 1:]:
+        if time.time() - mtime > 60:  # not one another process just made
             shutil.rmtree(old, ignore_errors=True)
