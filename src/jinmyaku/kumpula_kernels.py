@@ -123,40 +123,30 @@ def prefetch1(typingctx, arr, i):
 # ----------------------------------------------------------------- copying rows
 
 
-@njit(cache=True)
-def _copy_all(R, a, ws, adj, nbr, deg, side) -> None:
-    """Copy every row from the store; ``side`` is scratch of the pool's size."""
-    for i in range(deg.size):
-        for s in range(deg[i]):
-            t = adj[i, s]
-            R[i, s].w = ws[i, s]
-            R[i, s].nbr = nbr[i, s]
-            R[i, s].tid = t
-            if a[t] == i:
-                side[t] = s  # the slot of the tie in its a-end's row
-    for i in range(deg.size):
-        for s in range(deg[i]):
-            t = R[i, s].tid
-            if a[t] != i:  # i is the b-end
-                r = side[t]
-                R[i, s].rev = r
-                R[R[i, s].nbr, r].rev = s
+@njit(cache=True, inline="always")
+def _copy_slot(R, a, sa, sb, ws, adj, nbr, i: int, s: int) -> None:
+    """Copy slot s of row i from the store; ``rev`` is the tie's slot at the other end."""
+    t = adj[i, s]
+    R[i, s].w = ws[i, s]
+    R[i, s].nbr = nbr[i, s]
+    R[i, s].tid = t
+    R[i, s].rev = sb[t] if a[t] == i else sa[t]
 
 
 @njit(cache=True)
-def _copy_row(R, ws, adj, nbr, deg, i: int) -> None:
+def _copy_all(R, a, sa, sb, ws, adj, nbr, deg) -> None:
+    """Copy every row from the store."""
+    for i in range(deg.size):
+        for s in range(deg[i]):
+            _copy_slot(R, a, sa, sb, ws, adj, nbr, i, s)
+
+
+@njit(cache=True)
+def _copy_row(R, a, sa, sb, ws, adj, nbr, deg, i: int) -> None:
     """Copy row i from the store and point its neighbours' ``rev`` at it."""
     for s in range(deg[i]):
-        t = adj[i, s]
-        q = nbr[i, s]
-        R[i, s].w = ws[i, s]
-        R[i, s].nbr = q
-        R[i, s].tid = t
-        for r in range(deg[q]):
-            if adj[q, r] == t:
-                R[i, s].rev = r
-                R[q, r].rev = s
-                break
+        _copy_slot(R, a, sa, sb, ws, adj, nbr, i, s)
+        R[nbr[i, s], R[i, s].rev].rev = s
 
 
 @njit(cache=True, inline="always")
@@ -336,7 +326,7 @@ def _in_step(R, adj, deg, i: int) -> bool:
 
 
 @njit(cache=True)
-def _patch(R, st, a, b, ws, adj, nbr, deg, free, f0: int, f1: int, grave, g0: int,
+def _patch(R, st, a, b, sa, sb, ws, adj, nbr, deg, free, f0: int, f1: int, grave, g0: int,
            g1: int) -> bool:
     """Bring the rows (and strengths) of both ends of the ties made (``free[f1:f0]``)
     and ended (``grave[g0:g1]``) since the counters were (f0, g0) in step with the
@@ -354,28 +344,19 @@ def _patch(R, st, a, b, ws, adj, nbr, deg, free, f0: int, f1: int, grave, g0: in
     if g1 == g0:
         for e in range(f1, f0):
             t = free[e]
-            sa = deg[a[t]] - 1
-            while adj[a[t], sa] != t:
-                sa -= 1
-            sb = deg[b[t]] - 1
-            while adj[b[t], sb] != t:
-                sb -= 1
-            for p, sp, q, sq in ((a[t], sa, b[t], sb), (b[t], sb, a[t], sa)):
-                R[p, sp].w = ws[p, sp]
-                R[p, sp].nbr = q
-                R[p, sp].rev = sq
-                R[p, sp].tid = t
+            _copy_slot(R, a, sa, sb, ws, adj, nbr, a[t], sa[t])
+            _copy_slot(R, a, sa, sb, ws, adj, nbr, b[t], sb[t])
         for e in range(f1, f0):
             t = free[e]
             for p in (a[t], b[t]):
                 if not _in_step(R, adj, deg, p):
-                    _copy_row(R, ws, adj, nbr, deg, p)
+                    _copy_row(R, a, sa, sb, ws, adj, nbr, deg, p)
                 st[p] = _strength(R, deg, p)
         return True
     for e in range(f1, f0 + g1 - g0):
         t = free[e] if e < f0 else grave[g0 + e - f0]
-        _copy_row(R, ws, adj, nbr, deg, a[t])
-        _copy_row(R, ws, adj, nbr, deg, b[t])
+        _copy_row(R, a, sa, sb, ws, adj, nbr, deg, a[t])
+        _copy_row(R, a, sa, sb, ws, adj, nbr, deg, b[t])
     for e in range(f1, f0 + g1 - g0):
         t = free[e] if e < f0 else grave[g0 + e - f0]
         st[a[t]] = _strength(R, deg, a[t])
@@ -417,8 +398,8 @@ class Rows:
             return
         f0, g0 = before
         f1, g1 = int(store.counters[NFREE]), int(store.counters[NGRAVE])
-        ok = _patch(self.slots, self.st, store.a, store.b, store.ws, store.adj, store.nbr,
-                    store.deg, store.free, f0, f1, store.grave, g0, g1)
+        ok = _patch(self.slots, self.st, store.a, store.b, store.sa, store.sb, store.ws,
+                    store.adj, store.nbr, store.deg, store.free, f0, f1, store.grave, g0, g1)
         self.valid[0] = 1 if ok else 0
         self.mark(store)
 
@@ -433,8 +414,8 @@ class Rows:
         if width != self.width:
             self.slots = np.zeros((store.deg.size, width), dtype=SLOT)
             self.width = width
-        side = np.zeros(store.pool, dtype=np.int32)
-        _copy_all(self.slots, store.a, store.ws, store.adj, store.nbr, store.deg, side)
+        _copy_all(self.slots, store.a, store.sa, store.sb, store.ws, store.adj, store.nbr,
+                  store.deg)
         _strengths(self.slots, store.deg, self.st)
         self.valid[0] = 1
         self.mark(store)

@@ -186,7 +186,6 @@ def create_tie(T, i: int, j: int, step: int, origin: int, weight: float, pid) ->
     T.b[tid] = j
     T.pa[tid] = pid[i]
     T.pb[tid] = pid[j]
-    T.w[tid] = weight
     T.peak[tid] = weight
     T.origin[tid] = origin
     T.birth[tid] = step
