@@ -27,14 +27,15 @@ KEEP = 3  # cache folders (source versions) kept
 def source_hash(root: Path | None = None) -> str:
     """A short hash of the package's kernel sources (paths and contents).
 
-    Only files that define kernels (mention ``njit``) count, so editing the
-    CLI or a report does not throw compiled kernels away.
+    Only files that define kernels or the intrinsics kernels call (mention
+    ``njit`` or ``intrinsic``) count, so editing the CLI or a report does not
+    throw compiled kernels away.
     """
     root = root or Path(__file__).parent
     h = hashlib.sha256()
     for path in sorted(root.rglob("*.py")):
         text = path.read_bytes()
-        if b"njit" in text:
+        if b"njit" in text or b"intrinsic" in text:
             h.update(path.relative_to(root).as_posix().encode())
             h.update(text)
     return h.hexdigest()[:16]

@@ -29,7 +29,8 @@ import numpy as np
 from numba import njit, prange
 
 from . import rng
-from .ties import create_tie, find_tie, reinforce
+from .prefetch import prefetch, prefetch1
+from .ties import RECORD_AHEAD, WEIGHT_AHEAD, create_tie, find_tie, reinforce
 
 _CHUNK = 128  # attendees per parallel task
 
@@ -122,9 +123,27 @@ def apply(T, members, first, partner, tie, new, origin: int, weight: float, alph
     counts = np.zeros(3, dtype=np.int64)
     n = T.deg.size
     made_tie = np.zeros(n, dtype=np.bool_)  # gained a tie during this event
+    n_e = tie.size
+    ta, tb, tsa, tsb, ws, peak, last, death = T.a, T.b, T.sa, T.sb, T.ws, T.peak, T.last, T.death
     for x in range(members.size):
         i = members[x]
         for e in range(first[x], first[x + 1]):
+            # the planned ties ahead: records, then weights (a hint; changes nothing)
+            f = e + RECORD_AHEAD
+            if f < n_e and tie[f] >= 0:
+                t = tie[f]
+                prefetch1(ta, t)
+                prefetch1(tb, t)
+                prefetch1(tsa, t)
+                prefetch1(tsb, t)
+                prefetch1(peak, t)
+                prefetch1(last, t)
+                prefetch1(death, t)
+            f = e + WEIGHT_AHEAD
+            if f < n_e and tie[f] >= 0:
+                t = tie[f]
+                prefetch(ws, ta[t], tsa[t])
+                prefetch(ws, tb[t], tsb[t])
             counts[0] += 1
             t = tie[e]
             if t >= 0 and T.death[t] < 0:

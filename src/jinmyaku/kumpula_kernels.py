@@ -37,14 +37,11 @@ from __future__ import annotations
 
 import weakref
 
-import llvmlite.binding as llvm
 import numpy as np
-from llvmlite import ir
-from numba import njit, types
-from numba.core import cgutils
-from numba.extending import intrinsic
+from numba import njit
 
 from . import rng
+from .prefetch import prefetch, prefetch1
 from .rng import _GOLDEN, _INV53, _M1, _M2, _S11, mix64
 from .ties import NEXT_UID, NFREE, NGRAVE, REFERRAL, create_tie
 
@@ -80,44 +77,6 @@ def key_of(base: np.uint64, person: int) -> np.uint64:
 def uniform(k: np.uint64, n: int) -> float:
     """Same as :func:`jinmyaku.rng.uniform` (inlined here)."""
     return float(mix64(k + np.uint64(n + 1) * _GOLDEN) >> _S11) * _INV53
-
-
-# ----------------------------------------------------------------- prefetching
-
-
-# the intrinsic's name carries the pointer type: opaque pointers from LLVM 15 on
-_PREFETCH = "llvm.prefetch.p0" if llvm.llvm_version_info >= (15,) else "llvm.prefetch.p0i8"
-
-
-def _prefetch_codegen(context, builder, signature, args):
-    """Emit llvm.prefetch (read, high temporal locality, data) of ``arr[idx...]``."""
-    aryty = signature.args[0]
-    ary = context.make_array(aryty)(context, builder, args[0])
-    idx = [context.cast(builder, v, t, types.intp)
-           for v, t in zip(args[1:], signature.args[1:], strict=True)]
-    ptr = cgutils.get_item_pointer2(
-        context, builder, data=ary.data, shape=cgutils.unpack_tuple(builder, ary.shape),
-        strides=cgutils.unpack_tuple(builder, ary.strides), layout=aryty.layout, inds=idx,
-        wraparound=False, boundscheck=False)
-    i8p = ir.IntType(8).as_pointer()
-    i32 = ir.IntType(32)
-    fnty = ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32])
-    fn = cgutils.get_or_insert_function(builder.module, fnty, _PREFETCH)
-    builder.call(fn, [builder.bitcast(ptr, i8p), ir.Constant(i32, 0), ir.Constant(i32, 3),
-                      ir.Constant(i32, 1)])
-    return context.get_dummy_value()
-
-
-@intrinsic
-def prefetch(typingctx, arr, i, j):
-    """Ask the CPU to fetch the cache line of ``arr[i, j]`` (a hint; changes no result)."""
-    return types.void(arr, i, j), _prefetch_codegen
-
-
-@intrinsic
-def prefetch1(typingctx, arr, i):
-    """Ask the CPU to fetch the cache line of ``arr[i]`` (a hint; changes no result)."""
-    return types.void(arr, i), _prefetch_codegen
 
 
 # ----------------------------------------------------------------- copying rows

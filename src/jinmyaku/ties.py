@@ -94,6 +94,15 @@ def reinforce(T, tid: int, step: int, alpha: float) -> None:
     T.last[tid] = step
 
 
+# Kernels that walk a list of tie ids known in advance (maintenance's chosen ties, an
+# event's planned encounters) prefetch the record of the tie RECORD_AHEAD entries ahead
+# and the weights of the tie WEIGHT_AHEAD entries ahead (its record has arrived by then),
+# so that the cache misses of several ties overlap. The prefetches are written out in
+# each kernel: a helper taking the arrays costs a reference count per array and call.
+RECORD_AHEAD = 16
+WEIGHT_AHEAD = 8
+
+
 @njit(cache=True)
 def _detach(T, i: int, tid: int) -> None:
     """Remove ``tid`` from i's row; the row's last tie moves into its slot."""
