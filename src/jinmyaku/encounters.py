@@ -33,6 +33,7 @@ from .prefetch import prefetch, prefetch1
 from .ties import RECORD_AHEAD, WEIGHT_AHEAD, create_tie, find_tie, reinforce
 
 _CHUNK = 128  # attendees per parallel task
+_ROW_AHEAD = 4  # plan prefetches the row of the attendee this many places ahead
 
 
 @njit(cache=True)
@@ -75,7 +76,12 @@ def plan(deg, nbr, adj, members, ptr, group_of, n_enc, seek_known: float, p_new:
     for c in prange((m_all + _CHUNK - 1) // _CHUNK):
         known = np.empty(cap, dtype=np.int32)  # ties to co-attendees, and who is at the end
         known_j = np.empty(cap, dtype=np.int32)
-        for x in range(c * _CHUNK, min(m_all, (c + 1) * _CHUNK)):
+        end = min(m_all, (c + 1) * _CHUNK)
+        for x in range(c * _CHUNK, end):
+            if x + _ROW_AHEAD < end:  # the row of an attendee a few ahead (a hint)
+                i2 = members[x + _ROW_AHEAD]
+                for s in range(0, min(deg[i2], 64), 16):
+                    prefetch(nbr, i2, s)
             if first[x + 1] == first[x]:
                 continue
             g = gx[x]
@@ -87,8 +93,11 @@ def plan(deg, nbr, adj, members, ptr, group_of, n_enc, seek_known: float, p_new:
             # i's ties to people at this event: the faces i may seek, and the only
             # ties along which a random co-attendee can be met
             nk = 0
-            for s in range(deg[i]):
+            d = deg[i]
+            for s in range(d):
                 o = nbr[i, s]
+                if s + 16 < d:
+                    prefetch1(group_of, nbr[i, s + 16])
                 if group_of[o] == g:
                     known[nk] = adj[i, s]
                     known_j[nk] = o
