@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import scenario
 from hypothesis import Phase, example, given, settings
 from hypothesis import strategies as st
 
+from jinmyaku.engine import Simulation
 from jinmyaku.processes.maintenance import decay
 from jinmyaku.ties import (
     ALIVE,
     DECAYED,
     DISPLACED,
     LEFT,
+    ORIGINS,
     TieStore,
     create_tie,
     find_tie,
@@ -74,6 +77,8 @@ def check_structure(store: TieStore) -> None:
             assert T.ws[i, s] == T.ws[b if a == i else a, T.sb[tid] if a == i else T.sa[tid]], \
                 "the two copies of a weight differ"
             seen.setdefault(tid, []).append(i)
+        mine = np.bincount(T.origin[T.adj[i, :d]], minlength=T.by_origin.shape[1])
+        assert (T.by_origin[i] == mine).all(), "living ties by origin are miscounted"
     # every tie in adj is seen from exactly its two ends, once each
     for tid, ends in seen.items():
         assert sorted(ends) == sorted((int(T.a[tid]), int(T.b[tid]))), (tid, ends)
@@ -132,7 +137,7 @@ def run_ops(store: TieStore, sequence, check_acceptance: bool = False) -> dict:
             # the capacity rule: a full person only accepts a tie stronger than its weakest
             allowed = i != j and not exists and all(weakest[x] < w for x in full)
             next_uid = int(T.counters[2])
-            tid = create_tie(T, i, j, step, 1, w, PID)
+            tid = create_tie(T, i, j, step, (i + j) % len(ORIGINS), w, PID)
             if check_acceptance:
                 assert (tid >= 0) == allowed, (
                     f"create({i}, {j}, w={w}) with full endpoints {full} "
@@ -267,3 +272,25 @@ def test_an_empty_pool_refuses_before_displacing_anything():
     assert T.deg.tolist() == [1, 1, 1, 1, 0]
     assert store.counters[1] == 0  # nothing went to the graveyard
     check_structure(store)
+
+
+def test_living_ties_by_origin_are_kept_through_a_run():
+    """Every process makes and ends ties through create_tie/kill_tie, which keep each
+    person's living ties by origin: the counts match a count of the living ties
+    after building the world and after a run in which people leave and change jobs."""
+    sim = Simulation(scenario("processes.life_events.leave=0.02"))
+
+    def recount():
+        store = sim.world.ties
+        store.flush()
+        ids = store.alive_ids()
+        out = np.zeros_like(store.by_origin)
+        np.add.at(out, (store.a[ids], store.origin[ids]), 1)
+        np.add.at(out, (store.b[ids], store.origin[ids]), 1)
+        return out
+
+    assert (sim.world.ties.by_origin == recount()).all()
+    for _ in range(15):
+        sim.step()
+    assert sim.recorder.events[-1]["left"] > 0
+    assert (sim.world.ties.by_origin == recount()).all()

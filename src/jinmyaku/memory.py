@@ -72,7 +72,7 @@ from .errors import InputError
 from .scenario import KUMPULA_PROCESSES, Scenario
 
 BASE = 300 * 2**20
-PER_PERSON = 250
+PER_PERSON = 250 + 24  # people arrays; living ties by origin (6 × int32)
 RECORD = 86 * 1.5
 LIVE_SHARE = 0.35
 ADJACENCY_SLOT = 16                     # adj and nbr (int32) and ws (float64) per slot

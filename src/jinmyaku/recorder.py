@@ -25,18 +25,16 @@ CLOSEST = 5  # "you are the average of the five people closest to you"
 
 
 @njit(cache=True)
-def ties_by_origin(a, b, death, origin, bucket, n_buckets: int, n_origins: int):
+def ties_by_origin(by_origin, bucket, n_buckets: int):
     """Living ties per (cohort position, origin), each tie counted at both ends.
 
-    One pass along the tie records (sequential reads) rather than a gather per
-    person's tie.
+    Sums the people's counts of living ties by origin (``TieStore.by_origin``,
+    kept up to date as ties are made and ended), so no pass over the ties.
     """
-    out = np.zeros((n_buckets, n_origins), dtype=np.int64)
-    for tid in range(a.size):
-        if a[tid] >= 0 and death[tid] < 0:
-            o = origin[tid]
-            out[bucket[a[tid]], o] += 1
-            out[bucket[b[tid]], o] += 1
+    out = np.zeros((n_buckets, by_origin.shape[1]), dtype=np.int64)
+    for i in range(bucket.size):
+        for o in range(by_origin.shape[1]):
+            out[bucket[i], o] += by_origin[i, o]
     return out
 
 
@@ -85,7 +83,7 @@ class Recorder:
         n5 = np.bincount(bucket[has5], minlength=nb)
         opps = np.bincount(bucket, got, nb)
         value = np.bincount(bucket, val, nb)
-        by_origin = ties_by_origin(T.a, T.b, T.death, T.origin, bucket, nb, len(ORIGINS))
+        by_origin = ties_by_origin(T.by_origin, bucket, nb)
         with np.errstate(invalid="ignore", divide="ignore"):
             for pos, name in enumerate(self.names):
                 n = int(members[pos])

@@ -47,7 +47,7 @@ ALIVE, DECAYED, DISPLACED, LEFT = range(4)
 Ties = namedtuple(
     "Ties",
     "a b pa pb w origin birth last death cause value peak uid sa sb adj nbr ws deg free grave "
-    "counters",
+    "counters by_origin",
 )
 # counters[0]: free-stack size, counters[1]: graveyard size, counters[2]: next tie uid
 NFREE, NGRAVE, NEXT_UID = 0, 1, 2
@@ -127,6 +127,9 @@ def _detach(T, i: int, tid: int) -> None:
 def kill_tie(T, tid: int, step: int, cause: int) -> None:
     """End tie ``tid`` at ``step`` for ``cause``; its record goes to the graveyard."""
     T.w[tid] = T.ws[T.a[tid], T.sa[tid]]  # the weight at death, for the ledger
+    o = T.origin[tid]
+    T.by_origin[T.a[tid], o] -= 1
+    T.by_origin[T.b[tid], o] -= 1
     _detach(T, T.a[tid], tid)
     _detach(T, T.b[tid], tid)
     T.death[tid] = step
@@ -215,6 +218,8 @@ def create_tie(T, i: int, j: int, step: int, origin: int, weight: float, pid) ->
     T.nbr[j, sj] = i
     T.ws[j, sj] = weight
     T.deg[j] = sj + 1
+    T.by_origin[i, origin] += 1
+    T.by_origin[j, origin] += 1
     return tid
 
 
@@ -239,6 +244,9 @@ class TieStore:
         self.nbr = np.full((people, capacity), -1, dtype=np.int32)  # neighbour slot per tie
         self.ws = np.zeros((people, capacity))  # weight per slot (both ends hold a copy)
         self.deg = np.zeros(people, dtype=np.int32)
+        # each person's living ties by origin (kept by create_tie and kill_tie), so
+        # that the recorder need not walk the pool every week
+        self.by_origin = np.zeros((people, len(ORIGINS)), dtype=np.int32)
         self.counters = np.zeros(3, dtype=np.int64)
         self._alloc(pool)
         from .ledger import TieLedger  # here: the ledger module imports this one
@@ -293,7 +301,7 @@ class TieStore:
         return Ties(self.a, self.b, self.pa, self.pb, self.w, self.origin, self.birth,
                     self.last, self.death, self.cause, self.value, self.peak, self.uid,
                     self.sa, self.sb, self.adj, self.nbr, self.ws, self.deg, self.free,
-                    self.grave, self.counters)
+                    self.grave, self.counters, self.by_origin)
 
     def flush(self) -> None:
         """Move graveyard records to the ledger and recycle them."""
