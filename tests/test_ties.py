@@ -294,3 +294,21 @@ def test_living_ties_by_origin_are_kept_through_a_run():
         sim.step()
     assert sim.recorder.events[-1]["left"] > 0
     assert (sim.world.ties.by_origin == recount()).all()
+
+
+def test_a_copied_store_is_independent_and_whole():
+    """deepcopy and pickle keep the record fields as views of the copied records."""
+    import copy
+    import pickle
+
+    store = TieStore(N, CAP, pool=8)
+    T = store.arrays()
+    tid = create_tie(T, 0, 1, 0, 0, 0.5, PID)
+    for twin in (copy.deepcopy(store), pickle.loads(pickle.dumps(store))):
+        assert np.shares_memory(twin.a, twin._hot) and np.shares_memory(twin.peak, twin._hot)
+        assert twin.a[tid] == 0 and twin.b[tid] == 1 and twin.peak[tid] == 0.5
+        twin.reserve(64)  # growing copies the records: the views must follow
+        reinforce(twin.arrays(), tid, 1, 0.5)
+        assert twin.peak[tid] == 0.75 and store.peak[tid] == 0.5
+        check_structure(twin)
+    check_structure(store)

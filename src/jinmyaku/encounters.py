@@ -133,7 +133,7 @@ def apply(T, members, first, partner, tie, new, origin: int, weight: float, alph
     n = T.deg.size
     made_tie = np.zeros(n, dtype=np.bool_)  # gained a tie during this event
     n_e = tie.size
-    ta, tb, tsa, tsb, ws, peak, last, death = T.a, T.b, T.sa, T.sb, T.ws, T.peak, T.last, T.death
+    ta, tb, tsa, tsb, ws = T.a, T.b, T.sa, T.sb, T.ws
     for x in range(members.size):
         i = members[x]
         for e in range(first[x], first[x + 1]):
@@ -142,12 +142,6 @@ def apply(T, members, first, partner, tie, new, origin: int, weight: float, alph
             if f < n_e and tie[f] >= 0:
                 t = tie[f]
                 prefetch1(ta, t)
-                prefetch1(tb, t)
-                prefetch1(tsa, t)
-                prefetch1(tsb, t)
-                prefetch1(peak, t)
-                prefetch1(last, t)
-                prefetch1(death, t)
             f = e + WEIGHT_AHEAD
             if f < n_e and tie[f] >= 0:
                 t = tie[f]

@@ -94,9 +94,17 @@ def reinforce(T, tid: int, step: int, alpha: float) -> None:
     T.last[tid] = step
 
 
+# The fields of a tie record that reinforcing a tie reads or writes, stored together
+# (32 bytes, two records per cache line): a kernel that touches a tie loads one line
+# of the record, not one line per field. Each field is still an array of its own to
+# the code (``TieStore.a`` etc. are strided views of this record array).
+HOT = np.dtype([("a", np.int32), ("b", np.int32), ("sa", np.int32), ("sb", np.int32),
+                ("last", np.int32), ("death", np.int32), ("peak", np.float64)])
+
 # Kernels that walk a list of tie ids known in advance (maintenance's chosen ties, an
 # event's planned encounters) prefetch the record of the tie RECORD_AHEAD entries ahead
-# and the weights of the tie WEIGHT_AHEAD entries ahead (its record has arrived by then),
+# (its HOT fields: one line, fetched through ``a``) and the weights of the tie
+# WEIGHT_AHEAD entries ahead (its record has arrived by then),
 # so that the cache misses of several ties overlap. The prefetches are written out in
 # each kernel: a helper taking the arrays costs a reference count per array and call.
 RECORD_AHEAD = 16
@@ -254,16 +262,19 @@ class TieStore:
         self.ledger = TieLedger()  # dead ties: in memory, spilled to disk past a threshold
 
     def _alloc(self, pool: int) -> None:
-        old = getattr(self, "a", None)
+        old = getattr(self, "_hot", None)
         n_old = 0 if old is None else old.shape[0]
-        fields = {
-            "a": np.int32, "b": np.int32, "pa": np.int64, "pb": np.int64,
-            "w": np.float64, "origin": np.int8, "birth": np.int32, "last": np.int32,
-            "death": np.int32, "cause": np.int8, "value": np.float64, "peak": np.float64,
-            "uid": np.int64, "sa": np.int32, "sb": np.int32,
-        }
-        for name, dtype in fields.items():
-            arr = np.full(pool, -1 if name == "a" else 0, dtype=dtype)  # a = -1: record free
+        hot = np.zeros(pool, dtype=HOT)  # the fields a reinforcement touches, together
+        hot["a"] = -1  # a = -1: record free
+        if old is not None:
+            hot[:n_old] = old
+        self._hot = hot
+        for name in HOT.names:
+            setattr(self, name, hot[name])
+        cold = {"pa": np.int64, "pb": np.int64, "w": np.float64, "origin": np.int8,
+                "birth": np.int32, "cause": np.int8, "value": np.float64, "uid": np.int64}
+        for name, dtype in cold.items():
+            arr = np.zeros(pool, dtype=dtype)
             if old is not None:
                 arr[:n_old] = getattr(self, name)
             setattr(self, name, arr)
@@ -280,6 +291,15 @@ class TieStore:
         if old is not None:
             grave[: self.counters[NGRAVE]] = self.grave[: self.counters[NGRAVE]]
         self.grave = grave
+
+    def __getstate__(self) -> dict:
+        """Pickle and deepcopy without the field views of ``_hot`` (rebuilt on load)."""
+        return {k: v for k, v in self.__dict__.items() if k not in HOT.names}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        for name in HOT.names:
+            setattr(self, name, self._hot[name])
 
     @property
     def pool(self) -> int:

@@ -107,18 +107,13 @@ def attend(T, chosen, alpha: float, step: int) -> int:
     """
     flat = chosen.ravel()
     n = flat.size
-    a, b, sa, sb, ws, peak, last = T.a, T.b, T.sa, T.sb, T.ws, T.peak, T.last
+    a, b, sa, sb, ws = T.a, T.b, T.sa, T.sb, T.ws
     made = 0
     for e in range(n):
         f = e + RECORD_AHEAD
         if f < n and flat[f] >= 0:
             t = flat[f]
             prefetch1(a, t)
-            prefetch1(b, t)
-            prefetch1(sa, t)
-            prefetch1(sb, t)
-            prefetch1(peak, t)
-            prefetch1(last, t)
         f = e + WEIGHT_AHEAD
         if f < n and flat[f] >= 0:
             t = flat[f]
