@@ -306,6 +306,7 @@ def test_a_copied_store_is_independent_and_whole():
     tid = create_tie(T, 0, 1, 0, 0, 0.5, PID)
     for twin in (copy.deepcopy(store), pickle.loads(pickle.dumps(store))):
         assert np.shares_memory(twin.a, twin._hot) and np.shares_memory(twin.peak, twin._hot)
+        assert np.shares_memory(twin.uid, twin._rest)
         assert twin.a[tid] == 0 and twin.b[tid] == 1 and twin.peak[tid] == 0.5
         twin.reserve(64)  # growing copies the records: the views must follow
         reinforce(twin.arrays(), tid, 1, 0.5)

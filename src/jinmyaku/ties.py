@@ -101,6 +101,11 @@ def reinforce(T, tid: int, step: int, alpha: float) -> None:
 HOT = np.dtype([("a", np.int32), ("b", np.int32), ("sa", np.int32), ("sb", np.int32),
                 ("last", np.int32), ("death", np.int32), ("peak", np.float64)])
 
+# The rest of a record (48 bytes), together too: making a tie writes all of it.
+REST = np.dtype([("pa", np.int64), ("pb", np.int64), ("uid", np.int64), ("value", np.float64),
+                 ("w", np.float64), ("birth", np.int32), ("origin", np.int8),
+                 ("cause", np.int8)], align=True)
+
 # Kernels that walk a list of tie ids known in advance (maintenance's chosen ties, an
 # event's planned encounters) prefetch the record of the tie RECORD_AHEAD entries ahead
 # (its HOT fields: one line, fetched through ``a``) and the weights of the tie
@@ -271,13 +276,12 @@ class TieStore:
         self._hot = hot
         for name in HOT.names:
             setattr(self, name, hot[name])
-        cold = {"pa": np.int64, "pb": np.int64, "w": np.float64, "origin": np.int8,
-                "birth": np.int32, "cause": np.int8, "value": np.float64, "uid": np.int64}
-        for name, dtype in cold.items():
-            arr = np.zeros(pool, dtype=dtype)
-            if old is not None:
-                arr[:n_old] = getattr(self, name)
-            setattr(self, name, arr)
+        rest = np.zeros(pool, dtype=REST)  # the other fields, written when a tie is made
+        if old is not None:
+            rest[:n_old] = self._rest
+        self._rest = rest
+        for name in REST.names:
+            setattr(self, name, rest[name])
         free = np.empty(pool, dtype=np.int32)
         nfree = int(self.counters[NFREE])
         if old is not None:
@@ -293,13 +297,16 @@ class TieStore:
         self.grave = grave
 
     def __getstate__(self) -> dict:
-        """Pickle and deepcopy without the field views of ``_hot`` (rebuilt on load)."""
-        return {k: v for k, v in self.__dict__.items() if k not in HOT.names}
+        """Pickle and deepcopy without the field views of the records (rebuilt on load)."""
+        return {k: v for k, v in self.__dict__.items()
+                if k not in HOT.names and k not in REST.names}
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
         for name in HOT.names:
             setattr(self, name, self._hot[name])
+        for name in REST.names:
+            setattr(self, name, self._rest[name])
 
     @property
     def pool(self) -> int:
