@@ -30,7 +30,7 @@ from numba import njit, prange
 
 from . import rng
 from .prefetch import prefetch, prefetch1
-from .ties import RECORD_AHEAD, WEIGHT_AHEAD, create_tie, find_tie, reinforce
+from .ties import RECORD_AHEAD, WEIGHT_AHEAD, create_new_tie, find_tie, reinforce
 
 _CHUNK = 128  # attendees per parallel task
 _ROW_AHEAD = 4  # plan prefetches the row of the attendee this many places ahead
@@ -162,7 +162,9 @@ def apply(T, members, first, partner, tie, new, origin: int, weight: float, alph
                     reinforce(T, t, step, alpha)
                     continue
             if new[e]:
-                if create_tie(T, i, j, step, origin, weight, pid) >= 0:
+                # no tie i–j: none when the event began (else the plan had it), and
+                # none made since (else made_tie, and find_tie, would have found it)
+                if create_new_tie(T, i, j, step, origin, weight, pid) >= 0:
                     counts[2] += 1
                     made_tie[i] = True
                     made_tie[j] = True

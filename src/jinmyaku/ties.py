@@ -193,6 +193,16 @@ def create_tie(T, i: int, j: int, step: int, origin: int, weight: float, pid) ->
     """
     if i == j or find_tie(T.nbr, T.adj, T.deg, i, j) >= 0:
         return -1
+    return create_new_tie(T, i, j, step, origin, weight, pid)
+
+
+@njit(cache=True)
+def create_new_tie(T, i: int, j: int, step: int, origin: int, weight: float, pid) -> int:
+    """``create_tie`` for a caller that knows i ≠ j and that no tie i–j exists.
+
+    Skips the scan for an existing tie (a kernel that has just looked, such as
+    the encounters' apply, calls this).
+    """
     if T.counters[NFREE] == 0:
         return -1  # no free record: the engine under-reserved; refuse before changing anything
     cap = T.adj.shape[1]
