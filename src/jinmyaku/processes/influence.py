@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from ..prefetch import prefetch
 from ..scenario import Influence as Params
 from .base import Process
 
@@ -45,6 +46,14 @@ def _top_k_one(T, i, stage, k, best_w, best_j) -> float:
     return num / den
 
 
+@njit(cache=True, inline="always")
+def _prefetch_row(ws, deg, i: int, end: int) -> None:
+    """Prefetch person i's weights (the next row to rank), if i < end (a hint)."""
+    if i < end:
+        for s in range(0, deg[i], 8):
+            prefetch(ws, i, s)
+
+
 @njit(cache=True, parallel=True)
 def top_k_mean(T, stage, k: int):
     """Weighted mean stage of each person's k strongest ties (NaN without ties).
@@ -57,7 +66,9 @@ def top_k_mean(T, stage, k: int):
     for c in prange((n + chunk - 1) // chunk):
         best_w = np.empty(k)
         best_j = np.empty(k, dtype=np.int64)
-        for i in range(c * chunk, min(n, (c + 1) * chunk)):
+        end = min(n, (c + 1) * chunk)
+        for i in range(c * chunk, end):
+            _prefetch_row(T.ws, T.deg, i + 1, end)
             out[i] = _top_k_one(T, i, stage, k, best_w, best_j)
     return out
 
@@ -72,7 +83,9 @@ def top_k_ids(T, pid, k: int):
     for c in prange((n + chunk - 1) // chunk):
         best_w = np.empty(k)
         best_j = np.empty(k, dtype=np.int64)
-        for i in range(c * chunk, min(n, (c + 1) * chunk)):
+        end = min(n, (c + 1) * chunk)
+        for i in range(c * chunk, end):
+            _prefetch_row(T.ws, T.deg, i + 1, end)
             _top_k_one(T, i, unused, k, best_w, best_j)
             for x in range(min(k, T.deg[i])):
                 out[i, x] = pid[best_j[x]]
