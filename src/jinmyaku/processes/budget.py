@@ -9,7 +9,7 @@ than they have, and strategies are compared at equal hours.
 
 from __future__ import annotations
 
-import numpy as np
+from numba import njit
 
 from ..scenario import Budget as Params
 from .base import Process
@@ -17,27 +17,43 @@ from .base import Process
 INPUT, ACTION, MIXER, MEETUP, SOCIAL = range(5)
 
 
+@njit(cache=True, inline="always")
+def _settle(credit, i: int, col: int, length: float, attends: bool) -> float:
+    """Pay for the event if attended; return the credit beyond one event (to social)."""
+    if attends:
+        credit[i, col] -= length
+    surplus = max(credit[i, col] - length, 0.0)
+    credit[i, col] -= surplus
+    return surplus
+
+
+@njit(cache=True)
+def spend(credit, shares, strategy, hours, mixer_hours: float, meetup_hours: float,
+          hours_input, hours_action, hours_social, attend_mixer, attend_meetup) -> None:
+    """One week's hours for everyone (module docstring); writes the hours and flags."""
+    for i in range(credit.shape[0]):
+        for col in range(credit.shape[1]):
+            credit[i, col] += shares[strategy[i], col] * hours[i]
+        hours_input[i] = credit[i, INPUT]
+        hours_action[i] = credit[i, ACTION]
+        credit[i, INPUT] = 0.0
+        credit[i, ACTION] = 0.0
+        attend_mixer[i] = credit[i, MIXER] >= mixer_hours
+        attend_meetup[i] = credit[i, MEETUP] >= meetup_hours
+        extra_social = _settle(credit, i, MIXER, mixer_hours, attend_mixer[i])
+        extra_social += _settle(credit, i, MEETUP, meetup_hours, attend_meetup[i])
+        hours_social[i] = credit[i, SOCIAL] + extra_social
+        credit[i, SOCIAL] = 0.0
+
+
 class Budget(Process):
     name = "budget"
     params: Params
 
     def step(self, world) -> dict[str, float]:
-        p = world.people
-        credit = p.credit
-        credit += world.strategy_shares[p.strategy] * p.hours[:, None]
-        p.hours_input[:] = credit[:, INPUT]
-        p.hours_action[:] = credit[:, ACTION]
-        credit[:, INPUT] = 0.0
-        credit[:, ACTION] = 0.0
-        extra_social = np.zeros(p.n)
-        for col, length, flag in ((MIXER, self.params.mixer_hours, p.attend_mixer),
-                                  (MEETUP, self.params.meetup_hours, p.attend_meetup)):
-            flag[:] = credit[:, col] >= length
-            credit[flag, col] -= length
-            surplus = np.maximum(credit[:, col] - length, 0.0)
-            credit[:, col] -= surplus
-            extra_social += surplus
-        p.hours_social[:] = credit[:, SOCIAL] + extra_social
-        credit[:, SOCIAL] = 0.0
+        p, q = world.people, self.params
+        spend(p.credit, world.strategy_shares, p.strategy, p.hours, q.mixer_hours,
+              q.meetup_hours, p.hours_input, p.hours_action, p.hours_social, p.attend_mixer,
+              p.attend_meetup)
         return {"mixer_attendees": int(p.attend_mixer.sum()),
                 "meetup_attendees": int(p.attend_meetup.sum())}
