@@ -1,7 +1,11 @@
 """The tie store: every tie of the population as a structure of arrays.
 
-A tie is one record in a pool of parallel arrays (endpoints, origin, birth,
-last interaction, value delivered, peak weight). Each person holds their ties
+A tie is one record in a pool (endpoints, origin, birth, last interaction,
+value delivered, peak weight). Each field reads as an array of its own
+(``TieStore.a``, ``TieStore.peak`` …), but in memory the fields sit in two
+records grouped by use (``HOT``: what reinforcing a tie touches; ``REST``:
+what making it writes), so touching a tie costs one or two cache lines
+instead of one per field. Each person holds their ties
 in one row of the adjacency arrays (at most ``capacity`` of them): ``adj``
 (tie id), ``nbr`` (the other end) and ``ws`` (the tie's weight). A tie's
 weight is kept in both ends' rows, identical copies written together, so a
