@@ -313,3 +313,15 @@ def test_a_copied_store_is_independent_and_whole():
         assert twin.peak[tid] == 0.75 and store.peak[tid] == 0.5
         check_structure(twin)
     check_structure(store)
+
+
+def test_records_start_on_a_cache_line_and_keep_their_ties_when_the_pool_grows():
+    store = TieStore(N, CAP, pool=8)
+    tid = create_tie(store.arrays(), 0, 1, 3, 2, 0.5, PID)
+    for _ in range(2):
+        assert store._hot.ctypes.data % 64 == 0 and store._rest.ctypes.data % 64 == 0
+        assert store.a.base is not None and np.shares_memory(store.a, store._hot)
+        assert (store.a[tid], store.b[tid], store.birth[tid], store.origin[tid]) == (0, 1, 3, 2)
+        assert (store.a[store.pool // 2:] == -1).all()  # new records are free
+        store.reserve(store.pool + 100)  # grow
+    check_structure(store)

@@ -5,7 +5,8 @@ The estimate is deliberately conservative (it should over-estimate). Terms, in b
 * ``BASE``: the interpreter with NumPy, Numba, pandas and pyarrow loaded;
 * per person: the people arrays and the adjacency rows, ``max_ties`` slots of
   16 B (tie id and neighbour, int32; the tie's weight, float64);
-* per living tie: one pool record (86 B) with 1.5× room for pool growth;
+* per living tie: one pool record (88 B: 32 + 48 in two record groups, 8 in the
+  free and graveyard stacks) with 1.5× room for pool growth;
   living ties are taken as 0.35 · N · max_ties (0.33 measured on the default
   at 5 and at 10 years, 0.23 at one year);
 * the tie ledger (every tie ever made: dead ones as they die, living ones at
@@ -73,7 +74,7 @@ from .scenario import KUMPULA_PROCESSES, Scenario
 
 BASE = 300 * 2**20
 PER_PERSON = 250 + 24  # people arrays; living ties by origin (6 × int32)
-RECORD = 86 * 1.5
+RECORD = 88 * 1.5
 LIVE_SHARE = 0.35
 ADJACENCY_SLOT = 16                     # adj and nbr (int32) and ws (float64) per slot
 NEW_PER_PERSON_WEEK = 0.5

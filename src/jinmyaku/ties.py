@@ -99,16 +99,27 @@ def reinforce(T, tid: int, step: int, alpha: float) -> None:
 
 
 # The fields of a tie record that reinforcing a tie reads or writes, stored together
-# (32 bytes, two records per cache line): a kernel that touches a tie loads one line
-# of the record, not one line per field. Each field is still an array of its own to
-# the code (``TieStore.a`` etc. are strided views of this record array).
+# (32 bytes; the array starts on a 64-byte cache line, so two records per line): a
+# kernel that touches a tie loads one line of the record, not one line per field. Each
+# field is still an array of its own to the code (``TieStore.a`` etc. are strided views
+# of this record array).
 HOT = np.dtype([("a", np.int32), ("b", np.int32), ("sa", np.int32), ("sb", np.int32),
                 ("last", np.int32), ("death", np.int32), ("peak", np.float64)])
 
-# The rest of a record (48 bytes), together too: making a tie writes all of it.
+# The rest of a record (48 bytes with padding), together too: making a tie writes all
+# of it but ``w`` (the weight at death, written by kill_tie).
 REST = np.dtype([("pa", np.int64), ("pb", np.int64), ("uid", np.int64), ("value", np.float64),
                  ("w", np.float64), ("birth", np.int32), ("origin", np.int8),
                  ("cause", np.int8)], align=True)
+
+
+def _aligned_records(n: int, dtype: np.dtype) -> np.ndarray:
+    """n zeroed records of ``dtype`` starting on a 64-byte boundary (a cache line), so a
+    32-byte HOT record never straddles two lines."""
+    buf = np.zeros(n * dtype.itemsize + 64, dtype=np.uint8)
+    skip = -buf.ctypes.data % 64
+    return buf[skip:skip + n * dtype.itemsize].view(dtype)
+
 
 # Kernels that walk a list of tie ids known in advance (maintenance's chosen ties, an
 # event's planned encounters) prefetch the record of the tie RECORD_AHEAD entries ahead
@@ -281,24 +292,24 @@ class TieStore:
         self.ledger = TieLedger()  # dead ties: in memory, spilled to disk past a threshold
 
     def _alloc(self, pool: int) -> None:
-        old = getattr(self, "_hot", None)
-        n_old = 0 if old is None else old.shape[0]
-        hot = np.zeros(pool, dtype=HOT)  # the fields a reinforcement touches, together
-        hot["a"] = -1  # a = -1: record free
-        if old is not None:
-            hot[:n_old] = old
+        n_old = 0 if getattr(self, "_hot", None) is None else self._hot.shape[0]
+        # one group at a time, so that only one old group is held beside the new ones
+        hot = _aligned_records(pool, HOT)  # the fields a reinforcement touches, together
+        hot["a"][n_old:] = -1  # a = -1: record free
+        if n_old:
+            hot[:n_old] = self._hot
         self._hot = hot
         for name in HOT.names:
             setattr(self, name, hot[name])
-        rest = np.zeros(pool, dtype=REST)  # the other fields, written when a tie is made
-        if old is not None:
+        rest = _aligned_records(pool, REST)  # the fields written when a tie is made
+        if n_old:
             rest[:n_old] = self._rest
         self._rest = rest
         for name in REST.names:
             setattr(self, name, rest[name])
         free = np.empty(pool, dtype=np.int32)
         nfree = int(self.counters[NFREE])
-        if old is not None:
+        if n_old:
             free[:nfree] = self.free[:nfree]
         # new records are handed out lowest id first
         new_ids = np.arange(pool - 1, n_old - 1, -1, dtype=np.int32)
@@ -306,7 +317,7 @@ class TieStore:
         self.free = free
         self.counters[NFREE] = nfree + new_ids.size
         grave = np.empty(pool, dtype=np.int32)
-        if old is not None:
+        if n_old:
             grave[: self.counters[NGRAVE]] = self.grave[: self.counters[NGRAVE]]
         self.grave = grave
 
