@@ -190,8 +190,14 @@ def test_interrupted_spilled_run_leaves_no_folder_and_no_spill(signum, tmp_path,
 
     monkeypatch.setattr(Simulation, "step", step)
     out = tmp_path / "run"
-    code = cli.main(["run", "small", "--people", "300", "--years", "0.5", "--set",
-                     "cohorts.size=20", "-q", "--out", str(out)])
+    # Python's own Ctrl-C handler, whatever this process inherited: a job started with &
+    # from a non-interactive shell (a CI runner's, say) starts with SIGINT ignored
+    inherited = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        code = cli.main(["run", "small", "--people", "300", "--years", "0.5", "--set",
+                         "cohorts.size=20", "-q", "--out", str(out)])
+    finally:
+        signal.signal(signal.SIGINT, inherited)
     assert code == 128 + signum
     if signum == signal.SIGTERM:
         assert "terminated: no complete run folder" in capsys.readouterr().err
