@@ -21,6 +21,10 @@ from ..ties import DECAYED, RECORD_AHEAD, WEIGHT_AHEAD, kill_tie, reinforce
 from .base import Process
 
 
+_ROW_AHEAD = 2  # choose prefetches the rows of the person this many places on
+_OTHER_AHEAD = 8  # ... and the far end of the tie this many slots on
+
+
 @njit(cache=True, parallel=True)
 def choose(T, stage, aim, interactions: int, stage_scale: float, aim_bonus: float,
            step: int, seed: int, pid):
@@ -48,7 +52,20 @@ def choose(T, stage, aim, interactions: int, stage_scale: float, aim_bonus: floa
         cum = np.empty(cap)
         target = np.empty(interactions)
         order = np.empty(interactions, dtype=np.int64)
-        for i in range(c * chunk, min(n, (c + 1) * chunk)):
+        end = min(n, (c + 1) * chunk)
+        for i in range(c * chunk, end):
+            # hints, which change nothing: the rows of the person _ROW_AHEAD on, and the
+            # far ends of the next person's first ties (a large world keeps ``other``
+            # in memory, not cache, so these misses would otherwise come one by one)
+            i2 = i + _ROW_AHEAD
+            if i2 < end:
+                for s in range(0, T.deg[i2], 16):
+                    prefetch(T.nbr, i2, s)
+                for s in range(0, T.deg[i2], 8):
+                    prefetch(T.ws, i2, s)
+            if i + 1 < end:
+                for s in range(min(T.deg[i + 1], _OTHER_AHEAD)):
+                    prefetch(other, T.nbr[i + 1, s], 0)
             _choose_one(T, i, cum, target, order, chosen, other, interactions, aim_bonus,
                         step, seed, pid)
     return chosen
@@ -63,6 +80,8 @@ def _choose_one(T, i, cum, target, order, chosen, other, interactions, aim_bonus
     total = 0.0
     si, up_i, down_i, aim_i = other[i, 0], other[i, 1], other[i, 2], other[i, 3]
     for s in range(d):
+        if s + _OTHER_AHEAD < d:  # the far end a few ties on (a hint)
+            prefetch(other, T.nbr[i, s + _OTHER_AHEAD], 0)
         j = T.nbr[i, s]
         # both products, then a select: no unpredictable branch per tie
         closer = up_i * other[j, 2]
