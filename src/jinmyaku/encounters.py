@@ -59,8 +59,12 @@ def plan(deg, nbr, adj, members, ptr, group_of, n_enc, seek_known: float, p_new:
     """
     m_all = members.size
     gx = np.empty(m_all, dtype=np.int64)  # group of each member position
-    for g in range(ptr.size - 1):
-        gx[ptr[g]:ptr[g + 1]] = g
+    pos_of = np.empty(deg.size, dtype=np.int32)  # an attendee's position in their group
+    for g in prange(ptr.size - 1):
+        for x in range(ptr[g], ptr[g + 1]):
+            gx[x] = g
+            pos_of[members[x]] = x - ptr[g]
+    biggest = max(1, np.max(np.diff(ptr))) if ptr.size > 1 else 1
     count = np.zeros(m_all + 1, dtype=np.int64)
     for x in prange(m_all):
         g = gx[x]
@@ -74,8 +78,11 @@ def plan(deg, nbr, adj, members, ptr, group_of, n_enc, seek_known: float, p_new:
     new = np.empty(total, dtype=np.bool_)
     cap = adj.shape[1]
     for c in prange((m_all + _CHUNK - 1) // _CHUNK):
-        known = np.empty(cap, dtype=np.int32)  # ties to co-attendees, and who is at the end
-        known_j = np.empty(cap, dtype=np.int32)
+        known = np.empty(cap, dtype=np.int32)  # ties to co-attendees, and where they are
+        known_at = np.empty(cap, dtype=np.int32)
+        # the tie to the co-attendee at each position of the group (-1: none), set for
+        # one attendee at a time, so a partner's tie is found in one look
+        tie_at = np.full(biggest, -1, dtype=np.int32)
         end = min(m_all, (c + 1) * _CHUNK)
         for x in range(c * _CHUNK, end):
             if x + _ROW_AHEAD < end:  # the row of an attendee a few ahead (a hint)
@@ -100,7 +107,8 @@ def plan(deg, nbr, adj, members, ptr, group_of, n_enc, seek_known: float, p_new:
                     prefetch1(group_of, nbr[i, s + 16])
                 if group_of[o] == g:
                     known[nk] = adj[i, s]
-                    known_j[nk] = o
+                    known_at[nk] = pos_of[o]
+                    tie_at[pos_of[o]] = adj[i, s]
                     nk += 1
             cc = 1
             for e in range(first[x], first[x + 1]):
@@ -111,17 +119,15 @@ def plan(deg, nbr, adj, members, ptr, group_of, n_enc, seek_known: float, p_new:
                 r = rng.below(k, cc, size - 1)
                 if r >= m:
                     r += 1
-                j = members[lo + r]
-                partner[e] = j
+                partner[e] = members[lo + r]
                 if t < 0:
-                    for y in range(nk):
-                        if known_j[y] == j:
-                            t = known[y]
-                            break
+                    t = tie_at[r]
                 tie[e] = t
                 cc += 1
                 new[e] = rng.uniform(k, cc) < p_new
                 cc += 1
+            for y in range(nk):
+                tie_at[known_at[y]] = -1
     return first, partner, tie, new
 
 

@@ -20,7 +20,6 @@ from ..scenario import Maintenance as Params
 from ..ties import DECAYED, RECORD_AHEAD, WEIGHT_AHEAD, kill_tie, reinforce
 from .base import Process
 
-
 _ROW_AHEAD = 2  # choose prefetches the rows of the person this many places on
 _OTHER_AHEAD = 8  # ... and the far end of the tie this many slots on
 
