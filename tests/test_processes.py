@@ -104,6 +104,35 @@ def test_maintenance_chooses_ties_by_weight_times_affinity():
     assert (chosen[5:] == -1).all()  # people without ties choose nobody
 
 
+def test_attend_split_among_threads_gives_the_plain_loops_result():
+    """attend splits the chosen ties among threads by id; each tie's reinforcements are
+    the same map however many times it is chosen, so any split gives the serial result."""
+    import copy
+
+    from jinmyaku.processes.maintenance import attend
+
+    sim = Simulation(scenario())
+    for _ in range(20):
+        sim.step()
+    w, q = sim.world, sim.scenario.processes.maintenance
+    p = w.people
+    chosen = choose(w.ties.arrays(), p.stage, p.aim, q.interactions, q.stage_scale,
+                    q.aim_bonus, 21, w.seed, p.pid)
+    # some ties are chosen by both ends, or twice by one: the case a split must get right
+    ids, times = np.unique(chosen[chosen >= 0], return_counts=True)
+    assert (times > 1).sum() > 100
+    states = []
+    for parts in (1, 2, 3, 8):
+        store = copy.deepcopy(w.ties)
+        made = attend(store.arrays(), chosen, q.alpha, 21, parts)
+        assert made == (chosen >= 0).sum()
+        states.append((store.ws.copy(), store.peak.copy(), store.last.copy()))
+    for ws, peak, last in states[1:]:
+        assert np.array_equal(ws, states[0][0])
+        assert np.array_equal(peak, states[0][1]) and np.array_equal(last, states[0][2])
+    assert not np.array_equal(states[0][0], w.ties.ws)  # attend did change the weights
+
+
 # ----------------------------------------------------------------- influence
 
 

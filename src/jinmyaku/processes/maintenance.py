@@ -12,7 +12,7 @@ A chosen tie is reinforced (w ← w + alpha·(1 − w)). Then every tie decays
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import get_num_threads, njit, prange
 
 from .. import rng
 from ..prefetch import prefetch, prefetch1
@@ -114,34 +114,52 @@ def _choose_one(T, i, cum, target, order, chosen, other, interactions, aim_bonus
         chosen[i, order[q]] = T.adj[i, min(s, d - 1)]
 
 
-@njit(cache=True)
-def attend(T, chosen, alpha: float, step: int) -> int:
-    """Reinforce the chosen ties, person by person; returns the interactions made.
+@njit(cache=True, parallel=True)
+def attend(T, chosen, alpha: float, step: int, parts: int = 1) -> int:
+    """Reinforce the chosen ties; returns the interactions made.
 
-    The chosen ties are known in advance, so their records and weights are
-    prefetched a few choices ahead (``ties.RECORD_AHEAD``): the cache misses
-    of several ties overlap. The order of the reinforcements, and so every
-    result, is that of the plain loop.
+    Each reinforcement of a tie applies the same map, w ← w + alpha·(1 − w),
+    and touches only that tie's record and its two row entries, so a tie's
+    state at the end depends only on how many times it was chosen, not on
+    the order. The ties are therefore split among the threads by id (the two
+    records that share a cache line go to the same thread), and each thread
+    reinforces its own ties in the order they were chosen: the result is that
+    of the plain loop, whatever the number of threads or ``parts`` (≥ 1; one
+    per thread is best).
     """
     flat = chosen.ravel()
-    n = flat.size
+    made = np.zeros(parts, dtype=np.int64)
+    for p in prange(parts):
+        made[p] = _attend_part(T, flat, p, parts, alpha, step)
+    return made.sum()
+
+
+@njit(cache=True)
+def _attend_part(T, flat, part: int, parts: int, alpha: float, step: int) -> int:
+    """Reinforce the chosen ties whose id falls in ``part`` of ``parts``; returns how many.
+
+    The ties are known in advance, so their records and weights are prefetched a
+    few ties ahead (``ties.RECORD_AHEAD``): the cache misses of several ties overlap.
+    """
+    own = np.empty(flat.size, dtype=np.int32)
+    n = 0
+    for e in range(flat.size):
+        t = flat[e]
+        if t >= 0 and (t >> 1) % parts == part:
+            own[n] = t
+            n += 1
     a, b, sa, sb, ws = T.a, T.b, T.sa, T.sb, T.ws
-    made = 0
     for e in range(n):
         f = e + RECORD_AHEAD
-        if f < n and flat[f] >= 0:
-            t = flat[f]
-            prefetch1(a, t)
+        if f < n:
+            prefetch1(a, own[f])
         f = e + WEIGHT_AHEAD
-        if f < n and flat[f] >= 0:
-            t = flat[f]
+        if f < n:
+            t = own[f]
             prefetch(ws, a[t], sa[t])
             prefetch(ws, b[t], sb[t])
-        tid = flat[e]
-        if tid >= 0:
-            reinforce(T, tid, step, alpha)
-            made += 1
-    return made
+        reinforce(T, own[e], step, alpha)
+    return n
 
 
 @njit(cache=True, parallel=True)
@@ -208,6 +226,6 @@ class Maintenance(Process):
         T = world.ties.arrays()
         chosen = choose(T, p.stage, p.aim, q.interactions, q.stage_scale, q.aim_bonus,
                         world.step, world.seed, p.pid)
-        made = attend(T, chosen, q.alpha, world.step)
+        made = attend(T, chosen, q.alpha, world.step, get_num_threads())
         dropped = decay(T, q.decay, q.drop_below, world.step)
         return {"interactions": made, "ties_decayed": dropped}
