@@ -55,9 +55,23 @@ ops = st.builds(_op, st.integers(0, 9), people, people, weights, st.integers(0, 
                 st.floats(0.0, 0.3), st.sampled_from([DECAYED, LEFT]))
 
 
+def check_ranking(store: TieStore, k: int = 3) -> None:
+    """The kept ranking of closest ties (re-ranking only rows where ties were made or
+    ended, when weights were not touched) is the fresh one, ties of equal weight by slot."""
+    kept = store.closest(k)
+    for i in range(N):
+        d = int(store.deg[i])
+        # the plain definition: slots sorted by weight descending, then slot ascending
+        order = sorted(range(d), key=lambda s: (-store.ws[i, s], s))[:k]
+        assert kept.m[i] == len(order)
+        assert list(kept.weight[i, :len(order)]) == [store.ws[i, s] for s in order]
+        assert list(kept.other[i, :len(order)]) == [store.nbr[i, s] for s in order]
+
+
 def check_structure(store: TieStore) -> None:
     """Symmetry, no self-ties or duplicates, weights in (0, 1], degrees, counts."""
-    T = store.arrays()
+    check_ranking(store)
+    T = store.arrays(changes_weights=False)
     cap = store.capacity
     assert T.adj.shape == (N, cap) and T.nbr.shape == (N, cap)
     seen: dict[int, list[int]] = {}
@@ -128,7 +142,7 @@ def run_ops(store: TieStore, sequence, check_acceptance: bool = False) -> dict:
         if kind == "create":
             _, i, j, w = op
             store.reserve(1)  # may grow the pool: fetch the arrays afterwards
-            T = store.arrays()
+            T = store.arrays(changes_weights=False)  # making a tie changes no living weight
             before = {u: weight_of(u) for u in alive}
             mine_before = {x: ties_of(x) for x in (i, j)}
             exists = find_tie(T.nbr, T.adj, T.deg, i, j) >= 0
@@ -165,7 +179,7 @@ def run_ops(store: TieStore, sequence, check_acceptance: bool = False) -> dict:
                 continue
             _, pick, cause = op
             uid = sorted(alive)[pick % len(alive)]
-            kill_tie(store.arrays(), alive.pop(uid), step, cause)
+            kill_tie(store.arrays(changes_weights=False), alive.pop(uid), step, cause)
             died[uid] = (step, cause)
         elif kind == "reinforce":
             if not alive:
@@ -325,3 +339,38 @@ def test_records_start_on_a_cache_line_and_keep_their_ties_when_the_pool_grows()
         assert (store.a[store.pool // 2:] == -1).all()  # new records are free
         store.reserve(store.pool + 100)  # grow
     check_structure(store)
+
+
+def test_kept_ranking_is_the_fresh_one_every_week():
+    """In the default week influence ranks every row; the recorder then re-ranks only the
+    rows life events touched. Every process that says it leaves weights alone must."""
+    from jinmyaku.closest import Ranking, rank
+
+    sim = Simulation(scenario("processes.life_events.leave=0.02"))
+    w = sim.world
+    record = sim.recorder.record
+    before_recording = []
+
+    def checked(world, counts):
+        # influence's ranking is still valid, and life events flagged the rows they touched
+        kept = world.ties._ranking
+        before_recording.append((kept.version == world.ties.weights_version,
+                                 int(world.ties.changed.sum())))
+        record(world, counts)
+
+    sim.recorder.record = checked
+    for _ in range(15):
+        sim.step()
+        r = w.ties.closest(5)
+        fresh = Ranking.empty(w.people.n, 5)
+        rank(w.ties.ws, w.ties.nbr, w.ties.deg, np.zeros(w.people.n, dtype=np.bool_), True, 5,
+             fresh.weight, fresh.other, fresh.m)
+        assert np.array_equal(r.m, fresh.m)
+        for i in range(w.people.n):
+            m = r.m[i]
+            assert np.array_equal(r.weight[i, :m], fresh.weight[i, :m])
+            assert np.array_equal(r.other[i, :m], fresh.other[i, :m])
+    assert all(valid for valid, _ in before_recording)
+    # the recorder re-ranked some rows, not all of them (the partial path was taken)
+    flagged = [n for _, n in before_recording]
+    assert 0 < max(flagged) < w.people.n

@@ -164,7 +164,7 @@ def run_world(sc: Scenario, shock_weeks: int, shock_size: float,
     shocked = gen.random(p.n) < shock_share
     delta = np.where(shocked, np.minimum(shock_size, 1.0 - p.stage), 0.0)
     p.stage += delta
-    closest = top_k_ids(w.ties.arrays(), p.pid, CLOSEST)
+    closest = top_k_ids(w.ties.arrays(changes_weights=False), p.pid, CLOSEST)
     pid_at_t0 = p.pid.copy()
     while twin.world.step < sc.steps:
         twin.step()

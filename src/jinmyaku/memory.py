@@ -73,7 +73,8 @@ from .errors import InputError
 from .scenario import KUMPULA_PROCESSES, Scenario
 
 BASE = 300 * 2**20
-PER_PERSON = 250 + 24  # people arrays; living ties by origin (6 × int32)
+PER_PERSON = 250 + 24 + 1  # people arrays; living ties by origin (6 × int32); changed flag
+RANKED_TIE = 12  # a ranked closest tie (weight float64, other end int32), k per person
 RECORD = 88 * 1.5
 LIVE_SHARE = 0.35
 ADJACENCY_SLOT = 16                     # adj and nbr (int32) and ws (float64) per slot
@@ -109,6 +110,8 @@ def _estimate(sc: Scenario, people: int, spill_rows) -> float:
     else:
         live, new = LIVE_SHARE * pop.max_ties, NEW_PER_PERSON_WEEK
     per_person = PER_PERSON + ADJACENCY_SLOT * pop.max_ties + live * RECORD
+    if "influence" in sc.schedule:  # the kept ranking of closest ties (jinmyaku.closest)
+        per_person += RANKED_TIE * max(5, sc.processes.influence.k) + 4
     if set(sc.schedule) <= set(KUMPULA_PROCESSES):  # local search's packed rows
         per_person += KUMPULA_ROW_SLOT * pop.max_ties + KUMPULA_PER_PERSON
     rows = (new * sc.steps + start) * people  # ties ever made, dead and living

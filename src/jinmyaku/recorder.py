@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .processes.influence import top_k_ids, top_k_mean
+from .closest import mean_stage, person_ids
 from .scenario import KUMPULA_PROCESSES
 from .ties import ORIGINS
 from .world import BACKGROUND, World
@@ -52,7 +52,8 @@ class Recorder:
         self.events: list[dict[str, float]] = []
         # who each person's closest five were at the start (person ids, -1 pads), so that
         # the results can say how many of them are still among the closest five
-        self.closest_start = top_k_ids(world.ties.arrays(), world.people.pid, CLOSEST)
+        r = world.ties.closest(CLOSEST)
+        self.closest_start = person_ids(r.other, r.m, world.people.pid)
         self.start_pid = world.people.pid.copy()  # everyone's stage at week 0
         self.start_stage = world.people.stage.copy()
         self._last_opp = world.people.opp_count.copy()
@@ -63,8 +64,9 @@ class Recorder:
             self._record_network(world, counts)
             return
         p, t = world.people, world.step
-        T = world.ties.arrays()
-        closest = top_k_mean(T, p.stage, CLOSEST)
+        T = world.ties.arrays(changes_weights=False)
+        r = world.ties.closest(CLOSEST)
+        closest = mean_stage(r.weight, r.other, r.m, p.stage)
         new = p.joined == t
         got = np.where(new, p.opp_count, p.opp_count - self._last_opp)
         val = np.where(new, p.opp_value, p.opp_value - self._last_value)

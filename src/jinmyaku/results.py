@@ -10,9 +10,9 @@ import pandas as pd
 import pyarrow as pa
 
 from . import __version__, io, ledger
+from .closest import mean_stage, person_ids
 from .errors import InputError
 from .ledger import SpilledTies
-from .processes.influence import top_k_ids, top_k_mean
 from .processes.opportunities import LEDGER_COLUMNS as OPP_COLUMNS
 from .recorder import CLOSEST
 from .scenario import Scenario
@@ -51,7 +51,8 @@ class Results:
     def from_simulation(cls, sim) -> Results:
         w = sim.world
         p = w.people
-        T = w.ties.arrays()
+        T = w.ties.arrays(changes_weights=False)
+        closest = w.ties.closest(CLOSEST)
         sc = w.scenario
         series = pd.DataFrame(sim.recorder.series())
         events = pd.DataFrame(sim.recorder.event_table())
@@ -72,9 +73,11 @@ class Results:
             "cohort": names[np.where(p.cohort == BACKGROUND, len(w.strategy_names), p.cohort)],
             "strategy": names[p.strategy], "joined": p.joined,
             "field": p.field, "aim": p.aim, "stage_start": p.stage_start, "stage": p.stage,
-            f"closest{CLOSEST}_stage": top_k_mean(T, p.stage, CLOSEST),
+            f"closest{CLOSEST}_stage": mean_stage(closest.weight, closest.other, closest.m,
+                                                  p.stage),
             f"closest{CLOSEST}_kept": _kept(sim.recorder.closest_start,
-                                            top_k_ids(T, p.pid, CLOSEST), p.joined),
+                                            person_ids(closest.other, closest.m, p.pid),
+                                            p.joined),
             "knowledge": p.knowledge, "degree": T.deg.copy(),
             "workplace": p.workplace, "focus": p.focus, "meetup": p.meetup,
             "opportunities": p.opp_count, "opportunity_value": p.opp_value,

@@ -51,7 +51,7 @@ ALIVE, DECAYED, DISPLACED, LEFT = range(4)
 Ties = namedtuple(
     "Ties",
     "a b pa pb w origin birth last death cause value peak uid sa sb adj nbr ws deg free grave "
-    "counters by_origin",
+    "counters by_origin changed",
 )
 # counters[0]: free-stack size, counters[1]: graveyard size, counters[2]: next tie uid
 NFREE, NGRAVE, NEXT_UID = 0, 1, 2
@@ -149,6 +149,7 @@ def _detach(T, i: int, tid: int) -> None:
     T.nbr[i, last] = -1
     T.ws[i, last] = 0.0
     T.deg[i] = last
+    T.changed[i] = True
 
 
 @njit(cache=True)
@@ -258,6 +259,8 @@ def create_new_tie(T, i: int, j: int, step: int, origin: int, weight: float, pid
     T.deg[j] = sj + 1
     T.by_origin[i, origin] += 1
     T.by_origin[j, origin] += 1
+    T.changed[i] = True
+    T.changed[j] = True
     return tid
 
 
@@ -285,6 +288,11 @@ class TieStore:
         # each person's living ties by origin (kept by create_tie and kill_tie), so
         # that the recorder need not walk the pool every week
         self.by_origin = np.zeros((people, len(ORIGINS)), dtype=np.int32)
+        # rows where a tie was made or ended since they were last ranked (jinmyaku.closest),
+        # and a count of the times the arrays were taken with leave to change weights
+        self.changed = np.zeros(people, dtype=np.bool_)
+        self.weights_version = 0
+        self._ranking = None
         self.counters = np.zeros(3, dtype=np.int64)
         self._alloc(pool)
         from .ledger import TieLedger  # here: the ledger module imports this one
@@ -348,12 +356,37 @@ class TieStore:
             need = self.pool + (n - int(self.counters[NFREE]))
             self._alloc(max(need, int(self.pool * 1.5)))
 
-    def arrays(self) -> Ties:
-        """The arrays as the namedtuple kernels take."""
+    def arrays(self, changes_weights: bool = True) -> Ties:
+        """The arrays as the namedtuple kernels take.
+
+        A caller that will not change any living tie's weight (it reads them, or
+        only makes and ends ties) says ``changes_weights=False``, so that the kept
+        ranking of closest ties stays valid (:meth:`closest`).
+        """
+        if changes_weights:
+            self.weights_version += 1
         return Ties(self.a, self.b, self.pa, self.pb, self.w, self.origin, self.birth,
                     self.last, self.death, self.cause, self.value, self.peak, self.uid,
                     self.sa, self.sb, self.adj, self.nbr, self.ws, self.deg, self.free,
-                    self.grave, self.counters, self.by_origin)
+                    self.grave, self.counters, self.by_origin, self.changed)
+
+    def closest(self, k: int):
+        """Everyone's k strongest ties, ranked (a ``jinmyaku.closest.Ranking``).
+
+        Kept between calls: every row is ranked again when weights may have
+        changed since (``arrays()`` was taken with leave to) or k changed,
+        else only the rows where ties were made or ended. The result is the
+        same as a fresh ranking.
+        """
+        from .closest import Ranking, rank
+
+        r = self._ranking
+        every = r is None or r.k != k or r.version != self.weights_version
+        if r is None or r.k != k:
+            r = self._ranking = Ranking.empty(self.deg.size, k)
+        rank(self.ws, self.nbr, self.deg, self.changed, every, k, r.weight, r.other, r.m)
+        r.version = self.weights_version
+        return r
 
     def flush(self) -> None:
         """Move graveyard records to the ledger and recycle them."""

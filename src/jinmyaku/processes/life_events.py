@@ -53,7 +53,7 @@ class LifeEvents(Process):
         leavers = np.flatnonzero(u_leave < q.leave)
         ended = 0
         if leavers.size:
-            ended = end_all_ties(world.ties.arrays(), leavers, world.step)
+            ended = end_all_ties(world.ties.arrays(changes_weights=False), leavers, world.step)
             gen = rng.generator(world.seed, rng.LIFE_EVENTS, world.step)
             index = {s: i for i, s in enumerate(world.strategy_names)}
             attrs = draw_people(gen, leavers.size, world.scenario, places, index)
