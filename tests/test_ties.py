@@ -55,17 +55,21 @@ ops = st.builds(_op, st.integers(0, 9), people, people, weights, st.integers(0, 
                 st.floats(0.0, 0.3), st.sampled_from([DECAYED, LEFT]))
 
 
-def check_ranking(store: TieStore, k: int = 3) -> None:
+def plain_ranking(ws, nbr, d: int, k: int) -> tuple[list, list]:
+    """The definition: a row's slots by weight descending, then slot ascending; first k."""
+    order = sorted(range(d), key=lambda s: (-ws[s], s))[:k]
+    return [ws[s] for s in order], [nbr[s] for s in order]
+
+
+def check_ranking(store: TieStore, k: int = 1) -> None:
     """The kept ranking of closest ties (re-ranking only rows where ties were made or
-    ended, when weights were not touched) is the fresh one, ties of equal weight by slot."""
+    ended, when weights were not touched) is the plain one, ties of equal weight by slot.
+    k = 1 is below the capacity, so ties are pushed out of the ranking."""
     kept = store.closest(k)
     for i in range(N):
-        d = int(store.deg[i])
-        # the plain definition: slots sorted by weight descending, then slot ascending
-        order = sorted(range(d), key=lambda s: (-store.ws[i, s], s))[:k]
-        assert kept.m[i] == len(order)
-        assert list(kept.weight[i, :len(order)]) == [store.ws[i, s] for s in order]
-        assert list(kept.other[i, :len(order)]) == [store.nbr[i, s] for s in order]
+        w, j = plain_ranking(store.ws[i], store.nbr[i], int(store.deg[i]), k)
+        assert kept.m[i] == len(w)
+        assert list(kept.weight[i, :len(w)]) == w and list(kept.other[i, :len(w)]) == j
 
 
 def check_structure(store: TieStore) -> None:
@@ -341,12 +345,14 @@ def test_records_start_on_a_cache_line_and_keep_their_ties_when_the_pool_grows()
     check_structure(store)
 
 
-def test_kept_ranking_is_the_fresh_one_every_week():
+@pytest.mark.parametrize("k", [5, 3, 7])
+def test_kept_ranking_is_the_plain_one_every_week(k):
     """In the default week influence ranks every row; the recorder then re-ranks only the
-    rows life events touched. Every process that says it leaves weights alone must."""
-    from jinmyaku.closest import Ranking, rank
-
-    sim = Simulation(scenario("processes.life_events.leave=0.02"))
+    rows life events touched. Every process that says it leaves weights alone must. With
+    influence's k other than the recorder's five, the kept ranking is the wider of the two
+    and the narrower is its front."""
+    sim = Simulation(scenario("processes.life_events.leave=0.02",
+                              f"processes.influence.k={k}"))
     w = sim.world
     record = sim.recorder.record
     before_recording = []
@@ -359,17 +365,19 @@ def test_kept_ranking_is_the_fresh_one_every_week():
         record(world, counts)
 
     sim.recorder.record = checked
+    equal_weights = 0
     for _ in range(15):
         sim.step()
-        r = w.ties.closest(5)
-        fresh = Ranking.empty(w.people.n, 5)
-        rank(w.ties.ws, w.ties.nbr, w.ties.deg, np.zeros(w.people.n, dtype=np.bool_), True, 5,
-             fresh.weight, fresh.other, fresh.m)
-        assert np.array_equal(r.m, fresh.m)
-        for i in range(w.people.n):
-            m = r.m[i]
-            assert np.array_equal(r.weight[i, :m], fresh.weight[i, :m])
-            assert np.array_equal(r.other[i, :m], fresh.other[i, :m])
+        for width in sorted({5, k}):
+            r = w.ties.closest(width)
+            for i in range(w.people.n):
+                d = int(w.ties.deg[i])
+                ws, nbr = plain_ranking(w.ties.ws[i], w.ties.nbr[i], d, width)
+                assert r.m[i] == len(ws)
+                assert list(r.weight[i, :len(ws)]) == ws and list(r.other[i, :len(ws)]) == nbr
+                equal_weights += len(set(w.ties.ws[i, :d])) < d
+    assert w.ties._ranking.k == max(5, k)
+    assert equal_weights > 0  # rows with equal weights: slot order decided some ranks
     assert all(valid for valid, _ in before_recording)
     # the recorder re-ranked some rows, not all of them (the partial path was taken)
     flagged = [n for _, n in before_recording]

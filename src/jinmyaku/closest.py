@@ -11,7 +11,8 @@ the tie store keeps the last one (:meth:`jinmyaku.ties.TieStore.closest`):
 * every row is ranked again once anyone has taken the tie arrays with leave
   to change weights since (``TieStore.arrays()``; a caller that only reads
   weights, or only makes and ends ties, says ``changes_weights=False``), or
-  when k changes;
+  when a wider k is asked for (the kept ranking is as wide as the widest k
+  asked for, at most the capacity, and a narrower k is its front);
 * otherwise only the rows where a tie was made or ended since are ranked
   again (``TieStore.changed``, set by ``create_new_tie`` and ``kill_tie``).
 
@@ -37,7 +38,8 @@ class Ranking:
     """The k strongest ties of every person, strongest first.
 
     ``weight[i, :m[i]]`` and ``other[i, :m[i]]`` are person i's ``m[i]`` = min(k,
-    degree) strongest ties' weights and the slots at their other ends.
+    degree) strongest ties' weights and the slots at their other ends (the
+    arrays are at most k wide: narrower when k exceeds the store's capacity).
     """
 
     k: int
@@ -50,6 +52,15 @@ class Ranking:
     def empty(cls, people: int, k: int) -> Ranking:
         return cls(k, np.zeros((people, k)), np.full((people, k), -1, dtype=np.int32),
                    np.zeros(people, dtype=np.int32))
+
+    def front(self, k: int) -> Ranking:
+        """The k strongest of this ranking (ranking the first k of a total order —
+        weight descending, then slot — gives the front of ranking more). ``k``
+        may exceed the width kept: a person never has more ties than that."""
+        if k >= self.k:
+            return Ranking(k, self.weight, self.other, self.m, self.version)
+        return Ranking(k, self.weight[:, :k], self.other[:, :k], np.minimum(self.m, k),
+                       self.version)
 
 
 @njit(cache=True)
@@ -113,9 +124,9 @@ def mean_stage(best_w, best_j, m, stage):
 
 
 @njit(cache=True, parallel=True)
-def person_ids(best_j, m, pid):
+def person_ids(best_j, m, pid, k: int):
     """(people, k) person ids of each person's ranked ties, strongest first; -1 pads."""
-    n, k = best_j.shape
+    n = m.size
     out = np.full((n, k), -1, dtype=np.int64)
     for i in prange(n):
         for x in range(m[i]):

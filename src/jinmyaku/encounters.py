@@ -64,7 +64,6 @@ def plan(deg, nbr, adj, members, ptr, group_of, n_enc, seek_known: float, p_new:
         for x in range(ptr[g], ptr[g + 1]):
             gx[x] = g
             pos_of[members[x]] = x - ptr[g]
-    biggest = max(1, np.max(np.diff(ptr))) if ptr.size > 1 else 1
     count = np.zeros(m_all + 1, dtype=np.int64)
     for x in prange(m_all):
         g = gx[x]
@@ -80,10 +79,14 @@ def plan(deg, nbr, adj, members, ptr, group_of, n_enc, seek_known: float, p_new:
     for c in prange((m_all + _CHUNK - 1) // _CHUNK):
         known = np.empty(cap, dtype=np.int32)  # ties to co-attendees, and where they are
         known_at = np.empty(cap, dtype=np.int32)
-        # the tie to the co-attendee at each position of the group (-1: none), set for
-        # one attendee at a time, so a partner's tie is found in one look
-        tie_at = np.full(biggest, -1, dtype=np.int32)
         end = min(m_all, (c + 1) * _CHUNK)
+        # the tie to the co-attendee at each position of the group (-1: none), set for
+        # one attendee at a time, so a partner's tie is found in one look; as long as
+        # the largest group among this task's attendees
+        biggest = 1
+        for x in range(c * _CHUNK, end):
+            biggest = max(biggest, ptr[gx[x] + 1] - ptr[gx[x]])
+        tie_at = np.full(biggest, -1, dtype=np.int32)
         for x in range(c * _CHUNK, end):
             if x + _ROW_AHEAD < end:  # the row of an attendee a few ahead (a hint)
                 i2 = members[x + _ROW_AHEAD]

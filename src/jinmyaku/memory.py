@@ -110,8 +110,10 @@ def _estimate(sc: Scenario, people: int, spill_rows) -> float:
     else:
         live, new = LIVE_SHARE * pop.max_ties, NEW_PER_PERSON_WEEK
     per_person = PER_PERSON + ADJACENCY_SLOT * pop.max_ties + live * RECORD
-    if "influence" in sc.schedule:  # the kept ranking of closest ties (jinmyaku.closest)
-        per_person += RANKED_TIE * max(5, sc.processes.influence.k) + 4
+    # the kept ranking of closest ties (jinmyaku.closest): the recorder's five, or
+    # influence's k if wider, never wider than the capacity
+    ranked = max(5, sc.processes.influence.k) if "influence" in sc.schedule else 5
+    per_person += RANKED_TIE * min(ranked, pop.max_ties) + 4
     if set(sc.schedule) <= set(KUMPULA_PROCESSES):  # local search's packed rows
         per_person += KUMPULA_ROW_SLOT * pop.max_ties + KUMPULA_PER_PERSON
     rows = (new * sc.steps + start) * people  # ties ever made, dead and living

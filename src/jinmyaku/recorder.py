@@ -53,7 +53,7 @@ class Recorder:
         # who each person's closest five were at the start (person ids, -1 pads), so that
         # the results can say how many of them are still among the closest five
         r = world.ties.closest(CLOSEST)
-        self.closest_start = person_ids(r.other, r.m, world.people.pid)
+        self.closest_start = person_ids(r.other, r.m, world.people.pid, CLOSEST)
         self.start_pid = world.people.pid.copy()  # everyone's stage at week 0
         self.start_stage = world.people.stage.copy()
         self._last_opp = world.people.opp_count.copy()

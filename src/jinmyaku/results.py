@@ -76,7 +76,7 @@ class Results:
             f"closest{CLOSEST}_stage": mean_stage(closest.weight, closest.other, closest.m,
                                                   p.stage),
             f"closest{CLOSEST}_kept": _kept(sim.recorder.closest_start,
-                                            person_ids(closest.other, closest.m, p.pid),
+                                            person_ids(closest.other, closest.m, p.pid, CLOSEST),
                                             p.joined),
             "knowledge": p.knowledge, "degree": T.deg.copy(),
             "workplace": p.workplace, "focus": p.focus, "meetup": p.meetup,

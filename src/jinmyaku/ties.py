@@ -373,20 +373,22 @@ class TieStore:
     def closest(self, k: int):
         """Everyone's k strongest ties, ranked (a ``jinmyaku.closest.Ranking``).
 
-        Kept between calls: every row is ranked again when weights may have
-        changed since (``arrays()`` was taken with leave to) or k changed,
-        else only the rows where ties were made or ended. The result is the
-        same as a fresh ranking.
+        Kept between calls, as wide as the widest k asked for (at most the
+        capacity): every row is ranked again when weights may have changed
+        since (``arrays()`` was taken with leave to) or a wider k is asked for,
+        else only the rows where ties were made or ended. A narrower k is the
+        front of the kept ranking. The result is the same as a fresh ranking.
         """
         from .closest import Ranking, rank
 
+        width = max(1, min(k, self.capacity))
         r = self._ranking
-        every = r is None or r.k != k or r.version != self.weights_version
-        if r is None or r.k != k:
-            r = self._ranking = Ranking.empty(self.deg.size, k)
-        rank(self.ws, self.nbr, self.deg, self.changed, every, k, r.weight, r.other, r.m)
+        every = r is None or r.k < width or r.version != self.weights_version
+        if r is None or r.k < width:
+            r = self._ranking = Ranking.empty(self.deg.size, width)
+        rank(self.ws, self.nbr, self.deg, self.changed, every, r.k, r.weight, r.other, r.m)
         r.version = self.weights_version
-        return r
+        return r.front(k)
 
     def flush(self) -> None:
         """Move graveyard records to the ledger and recycle them."""

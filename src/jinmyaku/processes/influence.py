@@ -26,7 +26,7 @@ def top_k_mean(T, stage, k: int) -> np.ndarray:
 def top_k_ids(T, pid, k: int) -> np.ndarray:
     """(people, k) person ids of each person's k strongest ties, strongest first; -1 pads."""
     r = _fresh(T, k)
-    return person_ids(r.other, r.m, pid)
+    return person_ids(r.other, r.m, pid, k)
 
 
 def _fresh(T, k: int) -> Ranking:

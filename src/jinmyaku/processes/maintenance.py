@@ -141,7 +141,11 @@ def _attend_part(T, flat, part: int, parts: int, alpha: float, step: int) -> int
     The ties are known in advance, so their records and weights are prefetched a
     few ties ahead (``ties.RECORD_AHEAD``): the cache misses of several ties overlap.
     """
-    own = np.empty(flat.size, dtype=np.int32)
+    n = 0
+    for e in range(flat.size):  # count first: each part holds only its own ties
+        t = flat[e]
+        n += t >= 0 and (t >> 1) % parts == part
+    own = np.empty(n, dtype=np.int32)
     n = 0
     for e in range(flat.size):
         t = flat[e]
