@@ -48,9 +48,9 @@ import pandas as pd
 from scipy import stats
 
 from . import claims
+from .closest import person_ids
 from .engine import Simulation
 from .errors import InputError
-from .processes.influence import top_k_ids
 from .recorder import CLOSEST
 from .results import Results
 from .scenario import Scenario, load
@@ -164,7 +164,8 @@ def run_world(sc: Scenario, shock_weeks: int, shock_size: float,
     shocked = gen.random(p.n) < shock_share
     delta = np.where(shocked, np.minimum(shock_size, 1.0 - p.stage), 0.0)
     p.stage += delta
-    closest = top_k_ids(w.ties.arrays(changes_weights=False), p.pid, CLOSEST)
+    r = w.ties.closest(CLOSEST)
+    closest = person_ids(r.other, r.m, p.pid, CLOSEST)
     pid_at_t0 = p.pid.copy()
     while twin.world.step < sc.steps:
         twin.step()

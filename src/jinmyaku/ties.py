@@ -33,6 +33,8 @@ from collections import namedtuple
 import numpy as np
 from numba import njit
 
+from .closest import Ranking, rank
+
 ORIGINS: tuple[str, ...] = (
     "family_school",
     "workplace",
@@ -370,7 +372,7 @@ class TieStore:
                     self.sa, self.sb, self.adj, self.nbr, self.ws, self.deg, self.free,
                     self.grave, self.counters, self.by_origin, self.changed)
 
-    def closest(self, k: int):
+    def closest(self, k: int) -> Ranking:
         """Everyone's k strongest ties, ranked (a ``jinmyaku.closest.Ranking``).
 
         Kept between calls, as wide as the widest k asked for (at most the
@@ -379,8 +381,6 @@ class TieStore:
         else only the rows where ties were made or ended. A narrower k is the
         front of the kept ranking. The result is the same as a fresh ranking.
         """
-        from .closest import Ranking, rank
-
         width = max(1, min(k, self.capacity))
         r = self._ranking
         every = r is None or r.k < width or r.version != self.weights_version
