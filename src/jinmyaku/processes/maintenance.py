@@ -174,14 +174,18 @@ def _decay_rows(ws, adj, a, deg, keep: float, drop_below: float):
     chunk = 256
     n_chunks = (n + chunk - 1) // chunk
     below = np.zeros(n_chunks + 1, dtype=np.int64)  # slots below, both ends counted
+    row_below = np.empty(n, dtype=np.bool_)  # so the second pass visits only these rows
     for c in prange(n_chunks):
         f = 0
         for i in range(c * chunk, min(n, (c + 1) * chunk)):
             d = deg[i]
             for s in range(d):  # a plain multiply loop: vectorised
                 ws[i, s] *= keep
+            r = 0
             for s in range(d):
-                f += ws[i, s] < drop_below
+                r += ws[i, s] < drop_below
+            row_below[i] = r > 0
+            f += r
         below[c + 1] = f
     start = np.cumsum(below)
     ids = np.empty(start[n_chunks], dtype=np.int64)
@@ -191,6 +195,8 @@ def _decay_rows(ws, adj, a, deg, keep: float, drop_below: float):
             continue
         f = start[c]
         for i in range(c * chunk, min(n, (c + 1) * chunk)):
+            if not row_below[i]:
+                continue
             for s in range(deg[i]):
                 if ws[i, s] < drop_below and a[adj[i, s]] == i:
                     ids[f] = adj[i, s]
