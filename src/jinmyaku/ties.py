@@ -190,18 +190,6 @@ def weakest_tie(T, i: int) -> int:
 
 
 @njit(cache=True)
-def _make_room(T, i: int, weight: float, step: int) -> bool:
-    """Free a slot of a full person i by dropping a weaker tie; False if none is weaker."""
-    if T.deg[i] < T.adj.shape[1]:
-        return True
-    s = weakest_slot(T.ws, T.deg, i)
-    if T.ws[i, s] >= weight:
-        return False
-    kill_tie(T, T.adj[i, s], step, DISPLACED)
-    return True
-
-
-@njit(cache=True)
 def create_tie(T, i: int, j: int, step: int, origin: int, weight: float, pid) -> int:
     """Create a tie between i and j, or return -1 if it cannot be made.
 
@@ -225,13 +213,18 @@ def create_new_tie(T, i: int, j: int, step: int, origin: int, weight: float, pid
         return -1  # no free record: the engine under-reserved; refuse before changing anything
     cap = T.adj.shape[1]
     if T.deg[i] >= cap or T.deg[j] >= cap:
-        # a person with a free slot never blocks the tie
-        wi = T.ws[i, weakest_slot(T.ws, T.deg, i)] if T.deg[i] >= cap else -np.inf
-        wj = T.ws[j, weakest_slot(T.ws, T.deg, j)] if T.deg[j] >= cap else -np.inf
-        if wi >= weight or wj >= weight:
+        # A full person makes room by dropping their weakest tie, but only when it is
+        # weaker than the newcomer (a person with a free slot never blocks the tie).
+        # Each full row is scanned once: dropping i's weakest tie (to some k ≠ j, as
+        # no tie i–j exists) leaves j's row, and so j's weakest slot, as it was.
+        si = weakest_slot(T.ws, T.deg, i) if T.deg[i] >= cap else -1
+        sj = weakest_slot(T.ws, T.deg, j) if T.deg[j] >= cap else -1
+        if (si >= 0 and T.ws[i, si] >= weight) or (sj >= 0 and T.ws[j, sj] >= weight):
             return -1
-        _make_room(T, i, weight, step)
-        _make_room(T, j, weight, step)
+        if si >= 0:
+            kill_tie(T, T.adj[i, si], step, DISPLACED)
+        if sj >= 0:
+            kill_tie(T, T.adj[j, sj], step, DISPLACED)
     n = T.counters[NFREE]
     tid = T.free[n - 1]
     T.counters[NFREE] = n - 1
