@@ -140,8 +140,18 @@ def apply(T, members, first, partner, tie, new, origin: int, weight: float, alph
     """Phase 2: carry out the planned encounters in order; returns the counts."""
     counts = np.zeros(3, dtype=np.int64)
     n = T.deg.size
-    made_tie = np.zeros(n, dtype=np.bool_)  # gained a tie during this event
     n_e = tie.size
+    # the ties each person made during this event, as linked lists: made[i] is the
+    # first entry of i's (-1: none yet); entry q holds a tie (made_id) and its other
+    # end (made_to), and made_next[q] the next entry
+    n_new = 0
+    for e in range(n_e):
+        n_new += new[e]
+    made = np.full(n, -1, dtype=np.int32)
+    made_next = np.empty(2 * n_new, dtype=np.int32)
+    made_to = np.empty(2 * n_new, dtype=np.int32)
+    made_id = np.empty(2 * n_new, dtype=np.int32)
+    n_made = 0
     ta, tb, tsa, tsb, ws = T.a, T.b, T.sa, T.sb, T.ws
     for x in range(members.size):
         i = members[x]
@@ -163,21 +173,43 @@ def apply(T, members, first, partner, tie, new, origin: int, weight: float, alph
                 reinforce(T, t, step, alpha)
                 continue
             j = partner[e]
-            if t >= 0 or (made_tie[i] and made_tie[j]):
-                # the planned tie ended, or a tie i–j may have been made since the start
+            if t >= 0:
+                # the sought face's tie ended: meet the partner drawn, perhaps tied to i
                 t = find_tie(T.nbr, T.adj, T.deg, i, j)
-                if t >= 0:
-                    counts[1] += 1
-                    reinforce(T, t, step, alpha)
-                    continue
+            elif made[i] >= 0 and made[j] >= 0:
+                # no tie i–j when the event began (else the plan had it), so a living
+                # one now was made at this event, and is on i's list
+                t = _made_since(made, made_next, made_to, made_id, T.death, i, j)
+            if t >= 0:
+                counts[1] += 1
+                reinforce(T, t, step, alpha)
+                continue
             if new[e]:
-                # no tie i–j: none when the event began (else the plan had it), and
-                # none made since (else made_tie, and find_tie, would have found it)
-                if create_new_tie(T, i, j, step, origin, weight, pid) >= 0:
+                # no tie i–j: none when the event began, none made since
+                t = create_new_tie(T, i, j, step, origin, weight, pid)
+                if t >= 0:
                     counts[2] += 1
-                    made_tie[i] = True
-                    made_tie[j] = True
+                    made_next[n_made] = made[i]
+                    made_to[n_made] = j
+                    made_id[n_made] = t
+                    made[i] = n_made
+                    made_next[n_made + 1] = made[j]
+                    made_to[n_made + 1] = i
+                    made_id[n_made + 1] = t
+                    made[j] = n_made + 1
+                    n_made += 2
     return counts
+
+
+@njit(cache=True, inline="always")
+def _made_since(made, made_next, made_to, made_id, death, i: int, j: int) -> int:
+    """The living tie i–j made at this event (on i's list), or -1: one displaced since is dead."""
+    q = made[i]
+    while q >= 0:
+        if made_to[q] == j and death[made_id[q]] < 0:
+            return made_id[q]
+        q = made_next[q]
+    return -1
 
 
 def group_encounters(T, members, ptr, group_of, n_enc, seek_known: float, p_new: float,
