@@ -222,6 +222,9 @@ def group_encounters(T, members, ptr, group_of, n_enc, seek_known: float, p_new:
     fraction is rounded stochastically). Returns counts
     ``[encounters, with_known_person, new_ties]``.
     """
+    # int32: the plan reads the group of every tie's far end, at random, so the
+    # narrower array stays in cache longer (and one compiled plan serves all processes)
+    group_of = np.asarray(group_of, dtype=np.int32)
     first, partner, tie, new = plan(T.deg, T.nbr, T.adj, members, ptr, group_of,
                                     np.asarray(n_enc, dtype=np.float64), seek_known, p_new,
                                     step, seed, stream, pid)

@@ -65,35 +65,37 @@ def choose(T, stage, aim, interactions: int, stage_scale: float, aim_bonus: floa
             if i + 1 < end:
                 for s in range(min(T.deg[i + 1], _OTHER_AHEAD)):
                     prefetch(other, T.nbr[i + 1, s], 0)
-            _choose_one(T, i, cum, target, order, chosen, other, interactions, aim_bonus,
-                        step, seed, pid)
+            _choose_one(T.deg, T.nbr, T.ws, T.adj, i, cum, target, order, chosen, other,
+                        interactions, aim_bonus, step, seed, pid)
     return chosen
 
 
 @njit(cache=True)
-def _choose_one(T, i, cum, target, order, chosen, other, interactions, aim_bonus, step,
-                seed, pid):
-    d = T.deg[i]
+def _choose_one(deg, nbr, ws, adj, i, cum, target, order, chosen, other, interactions,
+                aim_bonus, step, seed, pid):
+    # the arrays, not the Ties tuple: a call with the tuple costs a reference count
+    # per array, once per person
+    d = deg[i]
     if d == 0 or interactions == 0:
         return
     total = 0.0
     si, up_i, down_i, aim_i = other[i, 0], other[i, 1], other[i, 2], other[i, 3]
     for s in range(d):
         if s + _OTHER_AHEAD < d:  # the far end a few ties on (a hint)
-            prefetch(other, T.nbr[i, s + _OTHER_AHEAD], 0)
-        j = T.nbr[i, s]
+            prefetch(other, nbr[i, s + _OTHER_AHEAD], 0)
+        j = nbr[i, s]
         # both products, then a select: no unpredictable branch per tie
         closer = up_i * other[j, 2]
         farther = down_i * other[j, 1]
         a = closer if other[j, 0] >= si else farther
         a = a * aim_bonus if other[j, 3] == aim_i else a
-        total += T.ws[i, s] * a
+        total += ws[i, s] * a
         cum[s] = total
     k = rng.key(seed, rng.MAINTENANCE, step, pid[i])
     if interactions > 16:
         for r in range(interactions):
             s = np.searchsorted(cum[:d], rng.uniform(k, r) * total, side="right")
-            chosen[i, r] = T.adj[i, min(s, d - 1)]
+            chosen[i, r] = adj[i, min(s, d - 1)]
         return
     # the draws in ascending order, then one walk along the cumulative weights:
     # the same slots as a binary search per draw (first cum > target)
@@ -111,7 +113,7 @@ def _choose_one(T, i, cum, target, order, chosen, other, interactions, aim_bonus
         x = target[q]
         while s < d and cum[s] <= x:
             s += 1
-        chosen[i, order[q]] = T.adj[i, min(s, d - 1)]
+        chosen[i, order[q]] = adj[i, min(s, d - 1)]
 
 
 @njit(cache=True, parallel=True)
