@@ -175,6 +175,24 @@ def test_ledger_gives_every_row_once_sorted_by_uid(spill_rows, spill_root, monke
     assert list(spill_root.iterdir()) == []
 
 
+@pytest.mark.parametrize("uids", [np.arange(50), np.arange(0, 100, 2), np.arange(7, 57)])
+def test_in_memory_table_moves_each_row_with_its_uid(uids):
+    """Whether the uids are 0..U-1 (rows scattered to their uid) or not (sorted)."""
+    rng = np.random.default_rng(5)
+    shuffled = rng.permutation(uids)
+    led = ledger.TieLedger(None)
+    for chunk in np.array_split(shuffled[:40], 3):
+        led.append(random_rows(rng, chunk))
+    living = random_rows(rng, shuffled[40:])
+    pieces = [*led._chunks["uid"], living["uid"]]
+    order = np.argsort(np.concatenate(pieces))
+    table = led.table(living)
+    np.testing.assert_array_equal(table["uid"], uids)
+    for c in LEDGER_COLUMNS:
+        whole = np.concatenate([*led._chunks[c], living[c]])
+        np.testing.assert_array_equal(table[c], whole[order])
+
+
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_interrupted_spilled_run_leaves_no_folder_and_no_spill(signum, tmp_path, spill_root,
                                                               capsys, monkeypatch):

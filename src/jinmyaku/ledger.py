@@ -87,6 +87,13 @@ def _sort(pieces: list[Columns]) -> Columns:
     return out
 
 
+def _scatter(values: np.ndarray, to: np.ndarray) -> np.ndarray:
+    """``values`` rearranged so that ``values[k]`` lands at ``to[k]`` (a permutation)."""
+    out = np.empty_like(values)
+    out[to] = values
+    return out
+
+
 def _slice(cols: Columns, s: slice) -> Columns:
     return {c: v[s] for c, v in cols.items()}
 
@@ -240,7 +247,12 @@ class TieLedger:
             pieces = [*runs, {c: np.concatenate(v) for c, v in cols.items()}]
             return _sort(pieces)
         out = {c: np.concatenate(v) for c, v in cols.items()}
-        order = np.argsort(out["uid"], kind="stable")
+        uid = out["uid"]
+        if uid.size and uid.max() + 1 == uid.size:
+            # uids are unique, so here they are 0..U-1 in some order: each row goes to
+            # its uid, which is where sorting would put it, without the sort
+            return {c: _scatter(v, uid) for c, v in out.items()}
+        order = np.argsort(uid, kind="stable")
         return {c: v[order] for c, v in out.items()}
 
     def finish(self, alive_uid: np.ndarray, alive_rows: Callable[[slice], Columns],
