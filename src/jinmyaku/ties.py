@@ -295,46 +295,70 @@ class TieStore:
         self.ledger = TieLedger()  # dead ties: in memory, spilled to disk past a threshold
 
     def _alloc(self, pool: int) -> None:
+        """Make the pool ``pool`` records long, the new records free (handed out lowest
+        id first, after any still on the free stack).
+
+        The record groups and the stacks are prefixes of buffers with room to spare
+        (``_room``): growing within the room only lengthens the prefixes. Room that
+        is never used costs address space, not memory (the buffers are zeroed by the
+        system, page by page, when first touched), so growing no longer copies the
+        pool and holds the old one beside the new.
+        """
         n_old = 0 if getattr(self, "_hot", None) is None else self._hot.shape[0]
-        # one group at a time, so that only one old group is held beside the new ones
-        hot = _aligned_records(pool, HOT)  # the fields a reinforcement touches, together
-        hot["a"][n_old:] = -1  # a = -1: record free
-        if n_old:
-            hot[:n_old] = self._hot
-        self._hot = hot
-        for name in HOT.names:
-            setattr(self, name, hot[name])
-        rest = _aligned_records(pool, REST)  # the fields written when a tie is made
-        if n_old:
-            rest[:n_old] = self._rest
-        self._rest = rest
-        for name in REST.names:
-            setattr(self, name, rest[name])
-        free = np.empty(pool, dtype=np.int32)
+        if getattr(self, "_hot_buf", None) is None or pool > self._hot_buf.shape[0]:
+            room = self._room(pool)
+            # one group at a time, so that only one old group is held beside the new ones
+            hot = _aligned_records(room, HOT)  # the fields a reinforcement touches, together
+            if n_old:
+                hot[:n_old] = self._hot
+            self._hot_buf = hot
+            rest = _aligned_records(room, REST)  # the fields written when a tie is made
+            if n_old:
+                rest[:n_old] = self._rest
+            self._rest_buf = rest
+            free = np.empty(room, dtype=np.int32)
+            grave = np.empty(room, dtype=np.int32)
+            if n_old:
+                free[: self.counters[NFREE]] = self.free[: self.counters[NFREE]]
+                grave[: self.counters[NGRAVE]] = self.grave[: self.counters[NGRAVE]]
+            self._free_buf, self._grave_buf = free, grave
+        self._hot = self._hot_buf[:pool]
+        self._hot["a"][n_old:] = -1  # a = -1: record free (the rest of a new record is 0)
+        self._rest = self._rest_buf[:pool]
+        self._views()
+        self.free = self._free_buf[:pool]
+        self.grave = self._grave_buf[:pool]
         nfree = int(self.counters[NFREE])
-        if n_old:
-            free[:nfree] = self.free[:nfree]
         # new records are handed out lowest id first
         new_ids = np.arange(pool - 1, n_old - 1, -1, dtype=np.int32)
-        free[nfree:nfree + new_ids.size] = new_ids
-        self.free = free
+        self.free[nfree:nfree + new_ids.size] = new_ids
         self.counters[NFREE] = nfree + new_ids.size
-        grave = np.empty(pool, dtype=np.int32)
-        if n_old:
-            grave[: self.counters[NGRAVE]] = self.grave[: self.counters[NGRAVE]]
-        self.grave = grave
 
-    def __getstate__(self) -> dict:
-        """Pickle and deepcopy without the field views of the records (rebuilt on load)."""
-        return {k: v for k, v in self.__dict__.items()
-                if k not in HOT.names and k not in REST.names}
+    def _room(self, pool: int) -> int:
+        """Records to make room for when the pool must move: four times ``pool``, but
+        no more than every person's row full (each tie takes two slots) plus one
+        graveyard's worth, and never less than ``pool``."""
+        people, capacity = self.adj.shape
+        return max(pool, min(4 * pool, people * capacity // 2 + people))
 
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)
+    def _views(self) -> None:
+        """Each record field as an array of its own (a strided view of its group)."""
         for name in HOT.names:
             setattr(self, name, self._hot[name])
         for name in REST.names:
             setattr(self, name, self._rest[name])
+
+    def __getstate__(self) -> dict:
+        """Pickle and deepcopy without the field views of the records (rebuilt on load)
+        and without the room to spare (a copy grows by moving, the first time)."""
+        return {k: v for k, v in self.__dict__.items()
+                if k not in HOT.names and k not in REST.names and not k.endswith("_buf")}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._hot_buf, self._rest_buf = self._hot, self._rest
+        self._free_buf, self._grave_buf = self.free, self.grave
+        self._views()
 
     @property
     def pool(self) -> int:
