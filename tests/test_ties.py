@@ -22,6 +22,7 @@ from jinmyaku.ties import (
     DECAYED,
     DISPLACED,
     LEFT,
+    NFREE,
     ORIGINS,
     TieStore,
     create_tie,
@@ -343,6 +344,41 @@ def test_records_start_on_a_cache_line_and_keep_their_ties_when_the_pool_grows()
         assert (store.a[store.pool // 2:] == -1).all()  # new records are free
         store.reserve(store.pool + 100)  # grow
     check_structure(store)
+
+
+def test_growing_in_place_hands_out_the_records_moving_would(monkeypatch):
+    """A pool that grows within its room and one that moves to new buffers every time
+    (room = pool) go through the same ties, records, free stack and rows."""
+    people, cap = 40, 6
+    rng = np.random.default_rng(11)
+    pid = np.arange(people, dtype=np.int64)
+    ops = [(int(rng.integers(people)), int(rng.integers(people)), float(rng.random()))
+           for _ in range(600)]
+    stores = []
+    for moving in (False, True):
+        if moving:
+            monkeypatch.setattr(TieStore, "_room", lambda self, pool: pool)
+        store = TieStore(people, cap, pool=4)
+        for step, (i, j, w) in enumerate(ops):
+            store.reserve(1 + step % 3)
+            T = store.arrays()
+            tid = find_tie(T.nbr, T.adj, T.deg, i, j)
+            if tid >= 0 and w < 0.3:
+                kill_tie(T, tid, step, DECAYED)
+            else:
+                create_tie(T, i, j, step, step % 6, 0.1 + w, pid)
+            if step % 7 == 0:
+                store.flush()
+        store.flush()
+        stores.append(store)
+    in_place, moved = stores
+    assert in_place._hot_buf.shape[0] > in_place.pool  # it had room to spare
+    assert moved._hot_buf.shape[0] == moved.pool
+    assert in_place.pool == moved.pool
+    for name in ("_hot", "_rest", "adj", "nbr", "ws", "deg", "counters"):
+        np.testing.assert_array_equal(getattr(in_place, name), getattr(moved, name))
+    nfree = int(in_place.counters[NFREE])
+    np.testing.assert_array_equal(in_place.free[:nfree], moved.free[:nfree])
 
 
 @pytest.mark.parametrize("k", [5, 3, 7])
