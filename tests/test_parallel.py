@@ -58,3 +58,21 @@ def test_bad_options_are_refused():
     with pytest.raises(InputError, match="cannot reach a Dask scheduler"):
         with DaskCluster("tcp://127.0.0.1:9", workers=1, timeout=1):
             pass
+
+
+@pytest.mark.parametrize("given, expected", [(None, "300"), ("50000", "50000")])
+def test_parallel_threads_spin_briefly_unless_the_user_says(given, expected):
+    """Importing jinmyaku sets a short OpenMP spin (side-by-side runs share the cores)
+    before any parallel kernel loads libgomp, and keeps a value the user set."""
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "GOMP_SPINCOUNT"}
+    if given is not None:
+        env["GOMP_SPINCOUNT"] = given
+    code = ("import sys, jinmyaku, os; "
+            "assert not any('omppool' in m for m in sys.modules), 'libgomp loaded too early'; "
+            "print(os.environ['GOMP_SPINCOUNT'])")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, check=True)
+    assert out.stdout.strip() == expected

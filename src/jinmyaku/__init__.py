@@ -9,7 +9,16 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+import os  # noqa: E402
 from pathlib import Path  # noqa: E402
+
+# Numba's parallel loops run on OpenMP threads (libgomp), which by default spin for
+# about 300,000 turns at the end of every loop before they sleep. Two runs sharing the
+# cores then spend their time slices spinning: two default runs side by side took 147 s
+# each, against 9 s for one alone. A short spin keeps one run's speed and lets runs
+# share (16 s for the pair). Set before libgomp is loaded (by the first parallel
+# kernel); a value the user set is kept. See bench/README.md, "fifth pass".
+os.environ.setdefault("GOMP_SPINCOUNT", "300")
 
 from . import _kernel_cache  # noqa: E402
 
