@@ -65,14 +65,18 @@ def _stream(T):
             acc += T.adj[i, s] + T.nbr[i, s] + T.ws[i, s]
     return acc
 
+def _median_of_5(fn):
+    # call fn once (loading or compiling), then the median wall time of 5 calls
+    fn()
+    passes = []
+    for _ in range(5):
+        t = time.perf_counter()
+        fn()
+        passes.append(time.perf_counter() - t)
+    return sorted(passes)[2]
+
 Tarr = sim.world.ties.arrays()
-_stream(Tarr)
-passes = []
-for _ in range(5):
-    t = time.perf_counter()
-    _stream(Tarr)
-    passes.append(time.perf_counter() - t)
-floor_step = sorted(passes)[2]
+floor_step = _median_of_5(lambda: _stream(Tarr))
 # The update floor: the week's mean number of tie updates other than decay (each
 # reinforcement or creation), carried out as maintenance reinforcements (alpha 0:
 # weights unchanged) of living ties drawn at random, on all cores with the engine's
@@ -85,13 +89,7 @@ update_step = 0.0
 if per_week and alive.size:
     pick = np.random.default_rng(0).integers(0, alive.size, per_week)
     chosen = alive[pick].astype(np.int32).reshape(-1, 1)
-    attend(Tarr, chosen, 0.0, sc.steps, get_num_threads())
-    passes = []
-    for _ in range(5):
-        t = time.perf_counter()
-        attend(Tarr, chosen, 0.0, sc.steps, get_num_threads())
-        passes.append(time.perf_counter() - t)
-    update_step = sorted(passes)[2]
+    update_step = _median_of_5(lambda: attend(Tarr, chosen, 0.0, sc.steps, get_num_threads()))
 # The model floor: the least of a week that this model's own rules ask for, made by
 # the engine's own kernels on the same network — the update floor above, plus the
 # one pass that draws maintenance's partners (choose, with one interaction each: every
@@ -112,13 +110,7 @@ def _model_pass():
          kept.m)
 model_step = 0.0
 if "maintenance" in sc.schedule:
-    _model_pass()
-    passes = []
-    for _ in range(5):
-        t = time.perf_counter()
-        _model_pass()
-        passes.append(time.perf_counter() - t)
-    model_step = sorted(passes)[2] + update_step
+    model_step = _median_of_5(_model_pass) + update_step
 print(json.dumps({
     "import_s": t_import, "build_s": t_build, "steps_s": t_steps, "steps_cpu_s": cpu_steps,
     "wall_s": wall,
