@@ -24,11 +24,13 @@ from pathlib import Path
 
 CHILD = r"""
 import json, resource, sys, time
+sys.path.insert(0, sys.argv[1])  # the bench folder: its shared timer
+from timing import median_of_5
 t0 = time.perf_counter()
 import jinmyaku
 from jinmyaku.engine import Simulation
 t_import = time.perf_counter() - t0
-sc = jinmyaku.load(sys.argv[1], sys.argv[2:])
+sc = jinmyaku.load(sys.argv[2], sys.argv[3:])
 t1 = time.perf_counter()
 sim = Simulation(sc)
 t_build = time.perf_counter() - t1
@@ -65,18 +67,8 @@ def _stream(T):
             acc += T.adj[i, s] + T.nbr[i, s] + T.ws[i, s]
     return acc
 
-def _median_of_5(fn):
-    # call fn once (loading or compiling), then the median wall time of 5 calls
-    fn()
-    passes = []
-    for _ in range(5):
-        t = time.perf_counter()
-        fn()
-        passes.append(time.perf_counter() - t)
-    return sorted(passes)[2]
-
 Tarr = sim.world.ties.arrays()
-floor_step = _median_of_5(lambda: _stream(Tarr))
+floor_step = median_of_5(lambda: _stream(Tarr))
 # The update floor: the week's mean number of tie updates other than decay (each
 # reinforcement or creation), carried out as maintenance reinforcements (alpha 0:
 # weights unchanged) of living ties drawn at random, on all cores with the engine's
@@ -89,7 +81,7 @@ update_step = 0.0
 if per_week and alive.size:
     pick = np.random.default_rng(0).integers(0, alive.size, per_week)
     chosen = alive[pick].astype(np.int32).reshape(-1, 1)
-    update_step = _median_of_5(lambda: attend(Tarr, chosen, 0.0, sc.steps, get_num_threads()))
+    update_step = median_of_5(lambda: attend(Tarr, chosen, 0.0, sc.steps, get_num_threads()))
 # The model floor: the least of a week that this model's own rules ask for, made by
 # the engine's own kernels on the same network — the update floor above, plus the
 # one pass that draws maintenance's partners (choose, with one interaction each: every
@@ -110,7 +102,7 @@ def _model_pass():
          kept.m)
 model_step = 0.0
 if "maintenance" in sc.schedule:
-    model_step = _median_of_5(_model_pass) + update_step
+    model_step = median_of_5(_model_pass) + update_step
 print(json.dumps({
     "import_s": t_import, "build_s": t_build, "steps_s": t_steps, "steps_cpu_s": cpu_steps,
     "wall_s": wall,
@@ -129,7 +121,8 @@ print(json.dumps({
 
 
 def one_run(scenario: str, overrides: list[str]) -> dict:
-    out = subprocess.run([sys.executable, "-c", CHILD, scenario, *overrides],
+    out = subprocess.run([sys.executable, "-c", CHILD, str(Path(__file__).parent), scenario,
+                          *overrides],
                          capture_output=True, text=True)
     if out.returncode != 0:  # say why, not only that the child failed
         sys.exit(f"bench: the run {scenario} {' '.join(overrides)} failed:\n"

@@ -21,10 +21,10 @@ what a record-free update path could save at most.
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
 from numba import get_num_threads, njit, prange
+from timing import median_of_5
 
 import jinmyaku
 from jinmyaku.engine import Simulation
@@ -50,16 +50,6 @@ def _one_line(ws, rows, slots, parts: int) -> None:
             ws[r, s] = ws[r, s] + 0.0 * (1.0 - ws[r, s])
 
 
-def _median_ms(f) -> float:
-    f()
-    times = []
-    for _ in range(5):
-        t = time.perf_counter()
-        f()
-        times.append(time.perf_counter() - t)
-    return 1000 * float(np.median(times))
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--scenario", default="default")
@@ -82,8 +72,8 @@ def main() -> None:
     rows = np.where(end_a, T.a[ids], T.b[ids]).astype(np.int64)
     slots = np.where(end_a, T.sa[ids], T.sb[ids]).astype(np.int64)
     parts = get_num_threads()
-    three = _median_ms(lambda: attend(T, ids.reshape(-1, 1), 0.0, sc.steps, parts))
-    one = _median_ms(lambda: _one_line(T.ws, rows, slots, parts))
+    three = 1000 * median_of_5(lambda: attend(T, ids.reshape(-1, 1), 0.0, sc.steps, parts))
+    one = 1000 * median_of_5(lambda: _one_line(T.ws, rows, slots, parts))
     print(f"{sc.population.people:,} people, {alive.size:,} living ties, {per_week:,} updates "
           f"a week, {parts} threads: as the engine makes them {three:.1f} ms "
           f"({1e6 * three / per_week:.0f} ns each); one weight line {one:.1f} ms "
