@@ -17,7 +17,7 @@ import argparse
 import time
 
 import jinmyaku
-from jinmyaku.kumpula import measures
+from jinmyaku.analysis.kumpula import measures
 
 
 def main() -> None:

@@ -24,15 +24,15 @@ import sys
 CHILD = r"""
 import json, resource, sys, tempfile
 import jinmyaku
-from jinmyaku import memory
-from jinmyaku.engine import Simulation
-from jinmyaku.ledger import SpilledTies
-from jinmyaku.results import Results
+from jinmyaku.storage import memory
+from jinmyaku.studies.results import simulation
+from jinmyaku.storage.ledger import SpilledTies
+from jinmyaku.studies.results import Results
 
 arg = sys.argv[1]
 kw = {} if arg == "default" else {"spill_rows": None if arg == "none" else int(arg)}
 sc = jinmyaku.load(sys.argv[2], sys.argv[3:])
-sim = Simulation(sc, check_memory=False, **kw)
+sim = simulation(sc, check_memory=False, **kw)
 while sim.world.step < sc.steps:
     sim.step()
 steps_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

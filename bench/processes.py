@@ -33,11 +33,11 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     import jinmyaku
-    from jinmyaku.engine import Simulation
+    from jinmyaku.studies.results import simulation
 
     sc = jinmyaku.load(args.scenario, args.set)
     weeks = sc.steps if args.weeks is None else max(2, min(args.weeks, sc.steps))
-    sim = Simulation(sc, check_memory=False)
+    sim = simulation(sc, check_memory=False)
     sim.step()  # untimed: loads every kernel
     weeks -= 1
     spent: Counter[str] = Counter()

@@ -28,15 +28,16 @@ sys.path.insert(0, sys.argv[1])  # the bench folder: its shared timer
 from timing import median_of_5
 t0 = time.perf_counter()
 import jinmyaku
-from jinmyaku.engine import Simulation
+from jinmyaku.studies.results import simulation
+from jinmyaku.studies.results import Results
 t_import = time.perf_counter() - t0
 sc = jinmyaku.load(sys.argv[2], sys.argv[3:])
 t1 = time.perf_counter()
-sim = Simulation(sc)
+sim = simulation(sc)
 t_build = time.perf_counter() - t1
 t2 = time.perf_counter()
 c2 = time.process_time()
-res = sim.run()
+res = Results.from_simulation(sim.run())
 t_steps = time.perf_counter() - t2
 cpu_steps = time.process_time() - c2
 wall = time.perf_counter() - t0  # import, build and run: not the floor measured below
@@ -74,7 +75,7 @@ floor_step = median_of_5(lambda: _stream(Tarr))
 # weights unchanged) of living ties drawn at random, on all cores with the engine's
 # own kernel (records and weights prefetched). Decay is in the stream floor above.
 from numba import get_num_threads
-from jinmyaku.processes.maintenance import attend
+from jinmyaku.model.processes.maintenance import attend
 per_week = max(0, updates - int(ev["ties_alive"].iloc[1:].sum())) // max(1, sc.steps)
 alive = sim.world.ties.alive_ids()
 update_step = 0.0
@@ -90,8 +91,8 @@ if per_week and alive.size:
 # (influence's closest ties, after the week's reinforcements). Every other process
 # (the four events' encounters, introductions, opportunities, life events,
 # recording) and decay come on top. The kumpula2007 schedule has neither process.
-from jinmyaku.closest import Ranking, rank
-from jinmyaku.processes.maintenance import choose
+from jinmyaku.model.closest import Ranking, rank
+from jinmyaku.model.processes.maintenance import choose
 people = sim.world.people
 mq, iq = sc.processes.maintenance, sc.processes.influence
 kept = Ranking.empty(Tarr.deg.size, iq.k)

@@ -27,9 +27,9 @@ from numba import get_num_threads, njit, prange
 from timing import median_of_5
 
 import jinmyaku
-from jinmyaku.engine import Simulation
-from jinmyaku.prefetch import prefetch
-from jinmyaku.processes.maintenance import attend
+from jinmyaku.model.prefetch import prefetch
+from jinmyaku.model.processes.maintenance import attend
+from jinmyaku.studies.results import Results, simulation
 
 _AHEAD = 8  # prefetch distance, as maintenance's attend uses for weights
 
@@ -57,8 +57,8 @@ def main() -> None:
                     help="scenario override, as for `jinmyaku run --set`")
     args = ap.parse_args()
     sc = jinmyaku.load(args.scenario, args.set)
-    sim = Simulation(sc, check_memory=False)
-    res = sim.run()
+    sim = simulation(sc, check_memory=False)
+    res = Results.from_simulation(sim.run())
     ev = res.events
     cols = [c for c in ("interactions", "focus_encounters", "mixers_encounters",
                         "meetups_encounters", "work_encounters", "introductions",

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 import jinmyaku
-from jinmyaku.engine import Simulation
-from jinmyaku.ties import TieStore, create_tie
+from jinmyaku.model.engine import Simulation
+from jinmyaku.model.ties import TieStore, create_tie
+from jinmyaku.studies.results import Results
 
 # A world small enough for many tests, big enough for every process to act.
 SMALL = ["population.people=300", "population.years=0.5", "cohorts.size=20"]
@@ -45,5 +46,5 @@ def alive_pairs(store: TieStore) -> set[tuple[int, int]]:
 def small_run():
     """One run of SMALL with the full schedule: (simulation, results)."""
     sim = Simulation(scenario())
-    res = sim.run()
+    res = Results.from_simulation(sim.run())
     return sim, res

@@ -1,6 +1,6 @@
 """The plain encounter kernel: attendees strictly one after another.
 
-The engine's kernel (``jinmyaku.encounters``) plans everyone's encounters in
+The engine's kernel (``jinmyaku.model.encounters``) plans everyone's encounters in
 parallel from the ties at the start of the event and then applies them in
 order; here each attendee's turn sees every tie made by the turns before it,
 including when seeking a known face. Kept only to test that the two give the
@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from jinmyaku import rng
-from jinmyaku.ties import create_tie, reinforce
+from jinmyaku.model import rng
+from jinmyaku.model.ties import create_tie, reinforce
 
 
 @njit(cache=False)

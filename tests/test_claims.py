@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from conftest import scenario
 
-from jinmyaku import claims
-from jinmyaku.ties import CAUSES, ORIGINS
+from jinmyaku.model.vocabulary import CAUSES, ORIGINS
+from jinmyaku.studies.claims import outcomes as claims
 
 
 def ties_table(rows: list[tuple]) -> pd.DataFrame:

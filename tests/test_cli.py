@@ -1,4 +1,4 @@
-"""The command line, through ``jinmyaku.cli.main(argv)`` (returns the exit status)."""
+"""The command line, through ``jinmyaku.faces.cli.main(argv)`` (returns the exit status)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ import networkx as nx
 import pandas as pd
 import pytest
 
-from jinmyaku import __version__, cli
-from jinmyaku.io import sha256
-from jinmyaku.scenario import load
+from jinmyaku import __version__
+from jinmyaku.faces import cli
+from jinmyaku.model.scenario import load
+from jinmyaku.storage.files import sha256
 
 RUN = ["run", "small", "--years", "0.2", "-q"]
 PARQUET = ["series", "events", "ties", "opportunities", "people", "summary"]
@@ -140,24 +141,24 @@ def test_bad_input_exits_2_without_traceback(argv, words, tmp_path, capsys, monk
 
 
 def test_unwritable_out_is_refused_before_running(tmp_path, capsys, monkeypatch):
-    import jinmyaku.engine
+    import jinmyaku.model.engine
 
     def no_run(*args, **kwargs):
         raise AssertionError("the simulation ran before the folder was checked")
 
-    monkeypatch.setattr(jinmyaku.engine.Simulation, "__init__", no_run)
+    monkeypatch.setattr(jinmyaku.model.engine.Simulation, "__init__", no_run)
     code, _, err = main(capsys, *RUN, "--people", "100", "--set", "cohorts.size=5",
                         "--out", _file_under_a_file(tmp_path))
     assert code == 2 and "a-file" in err and "Traceback" not in err
 
 
 def test_interrupted_run_exits_130_and_writes_no_manifest(tmp_path, capsys, monkeypatch):
-    import jinmyaku.engine
+    import jinmyaku.model.engine
 
     def interrupted(self, progress=None):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(jinmyaku.engine.Simulation, "run", interrupted)
+    monkeypatch.setattr(jinmyaku.model.engine.Simulation, "run", interrupted)
     out = tmp_path / "r"
     code, _, err = main(capsys, *RUN, "--people", "100", "--set", "cohorts.size=5",
                         "--out", str(out))

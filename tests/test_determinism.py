@@ -9,13 +9,14 @@ import numpy as np
 import pandas as pd
 from conftest import scenario
 
-from jinmyaku.engine import Simulation
-from jinmyaku.io import sha256
+from jinmyaku.model.engine import Simulation
+from jinmyaku.storage.files import sha256
+from jinmyaku.studies.results import simulate
 
 
 def test_same_seed_gives_byte_identical_run_folders(tmp_path, small_run):
     sim, first = small_run
-    second = Simulation(scenario()).run()  # a fresh simulation of the same scenario
+    second = simulate(scenario())  # a fresh simulation of the same scenario
     files_a = first.write(tmp_path / "a", export_graph=True)
     files_b = second.write(tmp_path / "b", export_graph=True)
     assert files_a == files_b
@@ -29,7 +30,7 @@ def test_same_seed_gives_byte_identical_run_folders(tmp_path, small_run):
 
 def test_a_different_seed_gives_different_results(small_run):
     _, first = small_run
-    other = Simulation(scenario("seed=2")).run()
+    other = simulate(scenario("seed=2"))
     assert not first.ties.equals(other.ties)
     assert not np.array_equal(first.people["stage"], other.people["stage"])
     # ...but the same shape of world
@@ -81,7 +82,7 @@ def test_results_do_not_depend_on_the_number_of_threads(small_run):
     threads = numba.get_num_threads()
     numba.set_num_threads(1)
     try:
-        serial = Simulation(scenario()).run()
+        serial = simulate(scenario())
     finally:
         numba.set_num_threads(threads)
     pd.testing.assert_frame_equal(serial.ties, res.ties)

@@ -9,10 +9,10 @@ import pytest
 from conftest import scenario
 from scipy import stats
 
-from jinmyaku import experiment as ex
-from jinmyaku.cli import main
-from jinmyaku.engine import Simulation
-from jinmyaku.report import Figure, Heading, Para, Table, to_html, to_markdown
+from jinmyaku.faces.cli import main
+from jinmyaku.studies.claims import experiment as ex
+from jinmyaku.studies.claims.report import Figure, Heading, Para, Table, to_html, to_markdown
+from jinmyaku.studies.results import simulate
 
 # A design that runs in seconds: 2 replicates, 3 parameters × 2 trajectories.
 TINY = ex.design_with(ex.QUICK, replicates=2, people=400, years=1.5, cohort_size=30,
@@ -58,7 +58,7 @@ def test_shock_effects_by_hand():
 def test_unshocked_copy_changes_nothing():
     sc = scenario("population.years=1")
     res, shock = ex.run_world(sc, shock_weeks=20, shock_size=0.2, shock_share=0.0)
-    plain = Simulation(sc).run()
+    plain = simulate(sc)
     pd.testing.assert_frame_equal(res.ties, plain.ties)
     pd.testing.assert_frame_equal(res.people, plain.people)
     assert np.isnan(shock["shock.pass_through"])
@@ -192,7 +192,7 @@ def tiny_reports(tmp_path_factory):
     out = {}
     for workers in (0, 2):
         res = ex.run_claims(TINY, workers=workers)
-        from jinmyaku.report import write_report
+        from jinmyaku.studies.claims.report import write_report
 
         folder = tmp_path_factory.mktemp(f"claims-w{workers}")
         write_report(res, folder)

@@ -10,8 +10,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from jinmyaku import io
 from jinmyaku.errors import InputError
+from jinmyaku.storage import files as io
 
 
 class Boom(Exception):

@@ -18,13 +18,16 @@ import pytest
 from conftest import tie
 
 import jinmyaku
-from jinmyaku import cli, kumpula_kernels
-from jinmyaku.engine import Simulation
+from jinmyaku.analysis.kumpula import measures, overlap
 from jinmyaku.errors import InputError
-from jinmyaku.kumpula import measures, overlap
-from jinmyaku.processes.local_search import search
-from jinmyaku.scenario import DEFAULT_SCHEDULE
-from jinmyaku.ties import LEFT, MIXER, REFERRAL, find_tie
+from jinmyaku.faces import cli
+from jinmyaku.model.engine import Simulation
+from jinmyaku.model.processes import kumpula_kernels
+from jinmyaku.model.processes.local_search import search
+from jinmyaku.model.scenario import DEFAULT_SCHEDULE
+from jinmyaku.model.ties import find_tie
+from jinmyaku.model.vocabulary import LEFT, MIXER, REFERRAL
+from jinmyaku.studies.results import Results
 
 
 def kumpula(n: int, *overrides: str) -> jinmyaku.Scenario:
@@ -106,7 +109,7 @@ def test_global_attachment_rate_matches_p_r():
                              f"processes.kumpula.p_r={p_r}", "processes.kumpula.w0=1.5"))
     for i in range(0, n, 2):  # everyone starts with one tie, so only p_r attaches
         link(sim, i, i + 1)
-    res = sim.run()
+    res = Results.from_simulation(sim.run())
     made = int(res.events["global_attachments"].sum())
     # Binomial(n · steps, p_r): mean 1000, sd 31.5
     mean = n * steps * p_r
@@ -204,7 +207,7 @@ def run_sim(sc: jinmyaku.Scenario, fast: bool, check_every: int = 0):
         sim.step()
         if fast and check_every and sim.world.step % check_every == 0:
             kumpula_kernels.rows_for(sim.world.ties).check(sim.world.ties)
-    from jinmyaku.results import Results
+    from jinmyaku.studies.results import Results
 
     return Results.from_simulation(sim)
 

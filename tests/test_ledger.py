@@ -17,10 +17,13 @@ import pytest
 from conftest import scenario
 
 import jinmyaku
-from jinmyaku import cli, io, ledger, memory
-from jinmyaku.engine import Simulation
 from jinmyaku.errors import InputError
-from jinmyaku.ties import LEDGER_COLUMNS
+from jinmyaku.faces import cli
+from jinmyaku.model.engine import Simulation
+from jinmyaku.model.vocabulary import TIE_LEDGER_COLUMNS as LEDGER_COLUMNS
+from jinmyaku.storage import files as io
+from jinmyaku.storage import ledger, memory
+from jinmyaku.studies.results import Results, simulation
 
 GiB = 2**30
 
@@ -35,8 +38,8 @@ def spill_root(tmp_path, monkeypatch):
 
 
 def spilled_run(spill_rows: int = 5):
-    sim = Simulation(scenario(), spill_rows=spill_rows)
-    res = sim.run()
+    sim = simulation(scenario(), spill_rows=spill_rows)
+    res = Results.from_simulation(sim.run())
     return sim, res
 
 
@@ -114,15 +117,15 @@ def test_a_spilled_ledger_is_not_a_dataframe(spill_root):
     with pytest.raises(TypeError, match="cannot be pickled"):
         pickle.dumps(res.ties)
     # callers needing only the living ties work on it
-    from jinmyaku.validation import stats
+    from jinmyaku.analysis import network as stats
 
     e, nodes = stats.edges_from_ties(res.ties)
     assert e.m == len(res.ties.alive())
     # loading it whole is refused when it cannot fit
-    import jinmyaku.memory
+    import jinmyaku.storage.files
 
     with pytest.MonkeyPatch.context() as m:
-        m.setattr(jinmyaku.memory, "available", lambda: 1000)
+        m.setattr(jinmyaku.storage.files, "available_memory", lambda: 1000)
         with pytest.raises(InputError, match="DuckDB"):
             res.ties.to_pandas()
     res.close()

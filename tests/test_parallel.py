@@ -1,4 +1,4 @@
-"""jinmyaku.parallel: the evaluators behind run_tasks give every result once, whatever runs them."""
+"""jinmyaku.studies.parallel: every result once, whatever evaluator runs the tasks."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from jinmyaku import __version__
 from jinmyaku.errors import InputError
-from jinmyaku.parallel import DaskCluster, evaluator, run_tasks, worker_info
+from jinmyaku.studies.parallel import DaskCluster, evaluator, run_tasks, worker_info
 
 TASKS = {f"t{i}": i for i in range(12)}
 EXPECTED = {k: math.factorial(v) for k, v in TASKS.items()}

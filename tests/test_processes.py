@@ -16,12 +16,13 @@ from conftest import alive_pairs, bare, scenario, tie
 
 import jinmyaku
 import jinmyaku.errors
-import jinmyaku.world
-from jinmyaku import rng
-from jinmyaku.engine import Simulation
-from jinmyaku.processes.maintenance import choose
-from jinmyaku.ties import CAUSES, DECAYED, LEFT, MIXER, ORIGINS, REFERRAL
-from jinmyaku.world import BACKGROUND
+import jinmyaku.model.world
+from jinmyaku.model import rng
+from jinmyaku.model.engine import Simulation
+from jinmyaku.model.processes.maintenance import choose
+from jinmyaku.model.vocabulary import CAUSES, DECAYED, LEFT, MIXER, ORIGINS, REFERRAL
+from jinmyaku.model.world import BACKGROUND
+from jinmyaku.studies.results import Results, simulate
 
 # ----------------------------------------------------------------- maintenance
 
@@ -109,7 +110,7 @@ def test_attend_split_among_threads_gives_the_plain_loops_result():
     the same map however many times it is chosen, so any split gives the serial result."""
     import copy
 
-    from jinmyaku.processes.maintenance import attend
+    from jinmyaku.model.processes.maintenance import attend
 
     sim = Simulation(scenario())
     for _ in range(20):
@@ -307,7 +308,7 @@ def opportunities_run():
                   "processes.opportunities.max_hops=2")
     sim = Simulation(sc)
     stage0 = sim.world.people.stage.copy()
-    return sc, sim, sim.run(), stage0
+    return sc, sim, Results.from_simulation(sim.run()), stage0
 
 
 def test_opportunities_reach_only_fitting_people_within_max_hops(opportunities_run):
@@ -372,7 +373,7 @@ def test_opportunity_topic_is_holders_aim_when_own_aim_is_one():
                   "processes.opportunities.rate=1", "processes.opportunities.own_aim=1",
                   "processes.opportunities.own_field=0",
                   "processes.opportunities.trust_half=0.05")
-    res = Simulation(sc).run()
+    res = simulate(sc)
     ppl = res.people.set_index("pid")
     assert len(res.opportunities) > 50
     np.testing.assert_array_equal(res.opportunities["topic"],
@@ -538,12 +539,12 @@ def test_world_building_resumes_inside_a_big_group():
                                  f"population.school_group={n}",
                                  f"population.school_ties={mean_ties}",
                                  "population.workplace_ties=0", "population.max_ties=200"])
-    world = jinmyaku.world.build(sc)
+    world = jinmyaku.model.world.build(sc)
     pairs = n * (n - 1) / 2
     p = mean_ties / (n - 1)
     made = world.ties.n_alive
     assert abs(made - pairs * p) < 4 * math.sqrt(pairs * p * (1 - p))
-    again = jinmyaku.world.build(sc)
+    again = jinmyaku.model.world.build(sc)
     assert alive_pairs(world.ties) == alive_pairs(again.ties)
 
 

@@ -7,15 +7,16 @@ import pandas as pd
 import pytest
 from conftest import scenario
 
-from jinmyaku.engine import Simulation
-from jinmyaku.ties import ORIGINS
+from jinmyaku.model.engine import Simulation
+from jinmyaku.model.vocabulary import ORIGINS
+from jinmyaku.studies.results import Results
 
 
 @pytest.fixture(scope="module")
 def no_leaving():
     """A full-schedule run in which nobody leaves, so every receipt stays countable."""
     sim = Simulation(scenario("processes.life_events.leave=0", "seed=5"))
-    return sim, sim.run()
+    return sim, Results.from_simulation(sim.run())
 
 
 def test_tie_ledger_is_well_formed(small_run):

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from jinmyaku import rng
+from jinmyaku.model import rng
 
 N = 20_000
 

@@ -8,7 +8,7 @@ import pytest
 
 import jinmyaku
 from jinmyaku.errors import InputError
-from jinmyaku.scenario import (
+from jinmyaku.model.scenario import (
     DEFAULT_SCHEDULE,
     KUMPULA_PROCESSES,
     Scenario,
@@ -207,17 +207,17 @@ def test_a_boolean_is_not_a_number(override):
 
 def test_a_run_that_cannot_fit_in_memory_is_refused_before_it_starts(monkeypatch):
     """The estimate is checked before the world is built; the message names the largest fit."""
-    from jinmyaku import memory
-    from jinmyaku.engine import Simulation
     from jinmyaku.errors import InputError
+    from jinmyaku.storage import memory
+    from jinmyaku.studies.results import simulation
 
     sc = jinmyaku.load("small")
     need = memory.estimate(sc)
     monkeypatch.setattr(memory, "available", lambda: need - 1)
     built = []
-    monkeypatch.setattr("jinmyaku.world.build", lambda s: built.append(s))
+    monkeypatch.setattr("jinmyaku.model.world.build", lambda s, **kw: built.append(s))
     with pytest.raises(InputError) as err:
-        Simulation(sc)
+        simulation(sc)
     assert not built  # refused before any work
     msg = str(err.value)
     largest = int(msg.split("--people ")[1].split(")")[0])
@@ -227,7 +227,7 @@ def test_a_run_that_cannot_fit_in_memory_is_refused_before_it_starts(monkeypatch
 
 
 def test_memory_estimate_grows_with_people_and_years():
-    from jinmyaku import memory
+    from jinmyaku.storage import memory
 
     base = memory.estimate(jinmyaku.load("small"))
     more_people = memory.estimate(jinmyaku.load("small", ["population.people=2000"]))

@@ -20,9 +20,9 @@ from conftest import scenario
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jinmyaku import encounters
-from jinmyaku.engine import Simulation
-from jinmyaku.processes import action, mixers, work
+from jinmyaku.model import encounters
+from jinmyaku.model.processes import action, mixers, work
+from jinmyaku.studies.results import simulate
 
 SEEDS = range(1, 7)
 WORLD = ["population.people=600", "population.years=1", "cohorts.size=30"]
@@ -45,7 +45,7 @@ def _measures(res) -> dict[str, float]:
 def _runs(monkeypatch, kernel) -> dict[str, np.ndarray]:
     for mod in (action, mixers, work):
         monkeypatch.setattr(mod, "group_encounters", kernel)
-    rows = [_measures(Simulation(scenario(f"seed={s}", base=WORLD)).run()) for s in SEEDS]
+    rows = [_measures(simulate(scenario(f"seed={s}", base=WORLD))) for s in SEEDS]
     return {k: np.array([r[k] for r in rows]) for k in rows[0]}
 
 

@@ -18,11 +18,19 @@ import pytest
 from rich.console import Console
 from SALib.test_functions import Ishigami
 
-from jinmyaku import cli
 from jinmyaku.errors import InputError
-from jinmyaku.sweep import SweepResult, analysis, design, load_spec, plan, run_seed, run_sweep
-from jinmyaku.sweep.report import show
-from jinmyaku.sweep.store import SERIES, series_name
+from jinmyaku.faces import cli
+from jinmyaku.studies.sweep import (
+    SweepResult,
+    analysis,
+    design,
+    load_spec,
+    plan,
+    run_seed,
+    run_sweep,
+)
+from jinmyaku.studies.sweep.report import show
+from jinmyaku.studies.sweep.store import SERIES, series_name
 
 TINY = ["population.people=300", "population.years=0.25", "cohorts.size=20"]
 OUTCOMES = ["h4.stage_gain.grow_minus_passive", "origin.mixer.ties", "strategy.mixer.stage_gain"]
@@ -335,7 +343,7 @@ def test_results_do_not_depend_on_the_executor(baseline, tmp_path, workers, dask
 def test_resume_after_a_real_kill(baseline, tmp_path):
     spec, base_out, _ = baseline
     out = tmp_path / "killed"
-    cmd = [sys.executable, "-c", "import sys; from jinmyaku.cli import main; "
+    cmd = [sys.executable, "-c", "import sys; from jinmyaku.faces.cli import main; "
            "sys.exit(main(sys.argv[1:]))", "sweep", str(spec), "--out", str(out),
            "--workers", "1", "-q"]
     proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.DEVNULL,

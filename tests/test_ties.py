@@ -15,15 +15,10 @@ from conftest import scenario
 from hypothesis import Phase, example, given, settings
 from hypothesis import strategies as st
 
-from jinmyaku.engine import Simulation
-from jinmyaku.processes.maintenance import decay
-from jinmyaku.ties import (
-    ALIVE,
-    DECAYED,
-    DISPLACED,
-    LEFT,
+from jinmyaku.model.engine import Simulation
+from jinmyaku.model.processes.maintenance import decay
+from jinmyaku.model.ties import (
     NFREE,
-    ORIGINS,
     TieStore,
     create_tie,
     find_tie,
@@ -32,6 +27,7 @@ from jinmyaku.ties import (
     weakest_tie,
     weight,
 )
+from jinmyaku.model.vocabulary import ALIVE, DECAYED, DISPLACED, LEFT, ORIGINS
 
 N = 5  # people
 CAP = 2  # ties a person can hold: small so the capacity rule is exercised often

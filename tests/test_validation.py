@@ -7,12 +7,13 @@ import pandas as pd
 import pytest
 
 import jinmyaku
-from jinmyaku.cli import main
+from jinmyaku.analysis import network as S
 from jinmyaku.errors import InputError
-from jinmyaku.validation import calibrate as cal
-from jinmyaku.validation import checks
-from jinmyaku.validation import observed as O
-from jinmyaku.validation import stats as S
+from jinmyaku.faces.cli import main
+from jinmyaku.studies.results import Results
+from jinmyaku.studies.validation import calibrate as cal
+from jinmyaku.studies.validation import checks
+from jinmyaku.studies.validation import observed as O
 
 # ------------------------------------------------------------------ statistics
 
@@ -155,7 +156,7 @@ def test_grouped_world_uses_observed_groups():
     assert (p.workplace[10:] == group[10:]).all()
     assert np.unique(p.workplace[:10]).size == 10 and (p.workplace[:10] >= 6).all()
     # starting workplace ties lie inside the observed groups
-    res = sim.run()
+    res = Results.from_simulation(sim.run())
     t = res.ties[(res.ties["origin"] == "workplace") & (res.ties["birth"] == 0)]
     assert len(t) > 0
     assert (group[t["a"].to_numpy()] == group[t["b"].to_numpy()]).all()

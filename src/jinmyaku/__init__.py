@@ -7,10 +7,10 @@
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+import os
+from pathlib import Path
 
-import os  # noqa: E402
-from pathlib import Path  # noqa: E402
+from jinmyaku._version import __version__
 
 # Numba's parallel loops run on OpenMP threads (libgomp), which by default spin for
 # about 300,000 turns at the end of every loop before they sleep. Two runs sharing the
@@ -20,11 +20,11 @@ from pathlib import Path  # noqa: E402
 # kernel); a value the user set is kept. See bench/README.md, "fifth pass".
 os.environ.setdefault("GOMP_SPINCOUNT", "300")
 
-from . import _kernel_cache  # noqa: E402
+from jinmyaku import _kernel_cache  # noqa: E402
 
 _kernel_cache.configure()  # before any kernel module is imported
 
-from .scenario import Scenario, load  # noqa: E402
+from jinmyaku.model.scenario import Scenario, load  # noqa: E402
 
 
 def run(scenario: str | Path | Scenario = "default", *, seed: int | None = None,
@@ -35,7 +35,8 @@ def run(scenario: str | Path | Scenario = "default", *, seed: int | None = None,
     ``seed``, ``people`` and ``years`` override the scenario's values, as do
     ``overrides`` of the form ``"processes.mixers.encounters=4"``.
     """
-    from .engine import Simulation
+    from jinmyaku.model.scenario import apply_overrides
+    from jinmyaku.studies.results import simulate
 
     sets = list(overrides or [])
     if seed is not None:
@@ -45,12 +46,10 @@ def run(scenario: str | Path | Scenario = "default", *, seed: int | None = None,
     if years is not None:
         sets.append(f"population.years={years}")
     if isinstance(scenario, Scenario):
-        from .scenario import apply_overrides
-
         scenario = Scenario.model_validate(apply_overrides(scenario.model_dump(), sets))
     else:
         scenario = load(scenario, sets)
-    return Simulation(scenario).run(progress=progress)
+    return simulate(scenario, progress=progress)
 
 
 __all__ = ["Scenario", "__version__", "load", "run"]

@@ -1,0 +1,28 @@
+"""10. Influence: stage moves toward the weighted mean of one's K closest ties.
+
+stage_i ← stage_i + rate · (Σ_top-K w_ij·stage_j / Σ_top-K w_ij − stage_i),
+computed for everyone from the stages at the start of this process
+(synchronous update; they include this week's growth from action). Ties of
+equal weight are ranked by their slot order.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from jinmyaku.model.closest import mean_stage
+from jinmyaku.model.processes.base import Process
+from jinmyaku.model.scenario import Influence as Params
+
+
+class Influence(Process):
+    name = "influence"
+    params: Params
+
+    def step(self, world) -> dict[str, float]:
+        q, p = self.params, world.people
+        r = world.ties.closest(q.k)
+        target = mean_stage(r.weight, r.other, r.m, p.stage)
+        has = ~np.isnan(target)
+        p.stage[has] += q.rate * (target[has] - p.stage[has])
+        return {}

@@ -1,0 +1,410 @@
+"""Scenarios: validated, complete descriptions of a simulated world.
+
+A scenario is a TOML file checked by the pydantic models below. Unknown keys,
+wrong types and out-of-range values are refused with the file, the key path
+and what is allowed. Every parameter has a default, a unit and a range; the
+source of each default is in ``docs/model.md``.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import tomli_w
+from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, model_validator
+
+from jinmyaku.errors import InputError
+
+# Strict numbers: a TOML boolean is not taken for 1 or 0 (an int is still a valid float).
+Int = Annotated[int, Strict()]
+Float = Annotated[float, Strict()]
+Share = Annotated[float, Strict(), Field(ge=0.0, le=1.0)]
+Prob = Annotated[float, Strict(), Field(ge=0.0, le=1.0)]
+Rate = Annotated[float, Strict(), Field(ge=0.0, le=1.0)]
+Weight = Annotated[float, Strict(), Field(gt=0.0, le=1.0)]
+
+ACTIVITIES = ("input", "action", "mixer", "meetup", "social")
+# The jinmyaku processes, in the default weekly order.
+DEFAULT_SCHEDULE = (
+    "budget", "input", "action", "mixers", "meetups", "work", "maintenance",
+    "introductions", "opportunities", "influence", "life_events",
+)
+# The Kumpula et al. (2007) weighted network model (scenario ``kumpula2007``); its
+# weights grow without bound, so it never shares a schedule with the processes above.
+KUMPULA_PROCESSES = ("local_search", "global_attachment", "node_deletion")
+PROCESS_NAMES = DEFAULT_SCHEDULE + KUMPULA_PROCESSES
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Population(Model):
+    """Who lives in the world at the start."""
+
+    people: Int = Field(10_000, ge=10, le=5_000_000, description="population size (persons)")
+    years: Float = Field(5.0, gt=0.0, le=50.0, description="horizon (years of 52 weeks)")
+    steps: Int = Field(0, ge=0, le=10_000_000,
+                       description="steps to run if > 0, overriding years (a step is a week; "
+                                   "a sweep over all nodes in kumpula2007)")
+    fields: Int = Field(20, ge=1, le=1000, description="industries = topics (count)")
+    aim_is_field: Prob = Field(0.7, description="chance a person's aim is their own field")
+    stage_beta: tuple[Annotated[Float, Field(gt=0)], Annotated[Float, Field(gt=0)]] = Field(
+        (2.0, 5.0), description="Beta(a, b) of the initial stage")
+    propensity_beta: tuple[Annotated[Float, Field(gt=0)], Annotated[Float, Field(gt=0)]] = Field(
+        (2.0, 2.0), description="Beta(a, b) of input and action propensities")
+    discretionary_hours: Float = Field(5.0, ge=0.0, le=60.0,
+                                       description="free hours a week, equal for everyone (h)")
+    max_ties: Int = Field(150, ge=2, le=2000, description="most ties a person holds (Dunbar)")
+    school_group: Int = Field(40, ge=2, le=10_000,
+                              description="size of a family/school circle (persons)")
+    school_ties: Float = Field(10.0, ge=0.0, le=500.0,
+                               description="mean family/school ties per person at start")
+    workplace_size: Float = Field(25.0, ge=2.0, le=100_000.0,
+                                  description="mean workplace size (persons)")
+    workplace_ties: Float = Field(6.0, ge=0.0, le=500.0,
+                                  description="mean workplace ties per person at start")
+    initial_weight: tuple[Weight, Weight] = Field((0.2, 0.8),
+                                                  description="U(lo, hi) weight of starting ties")
+
+
+class Strategy(Model):
+    """Shares of the discretionary hours given to each activity (sum ≤ 1)."""
+
+    input: Share = 0.0
+    action: Share = 0.0
+    mixer: Share = 0.0
+    meetup: Share = 0.0
+    social: Share = 0.0
+
+    @model_validator(mode="after")
+    def _sum(self) -> Strategy:
+        total = sum(getattr(self, a) for a in ACTIVITIES)
+        if total > 1.0 + 1e-9:
+            raise ValueError(f"activity shares add up to {total:.3g}; they may add up to at most 1")
+        return self
+
+
+def _default_strategies() -> dict[str, Strategy]:
+    return {
+        "passive": Strategy(social=1.0),
+        "mixer": Strategy(mixer=0.75, social=0.25),
+        "meetup": Strategy(meetup=0.75, social=0.25),
+        "grow": Strategy(input=0.375, action=0.375, social=0.25),
+        "grow+meetup": Strategy(input=0.25, action=0.25, meetup=0.25, social=0.25),
+    }
+
+
+class Cohorts(Model):
+    """Focal cohorts: typical people, drawn at random, told to follow one strategy."""
+
+    size: Int = Field(500, ge=0, le=1_000_000, description="persons per focal strategy")
+    strategies: list[str] = Field(
+        default_factory=lambda: ["passive", "mixer", "meetup", "grow", "grow+meetup"])
+
+
+class Budget(Model):
+    mixer_hours: Float = Field(3.0, gt=0.0, le=24.0, description="hours one mixer takes (h)")
+    meetup_hours: Float = Field(3.0, gt=0.0, le=24.0, description="hours one meetup takes (h)")
+
+
+class Input(Model):
+    rate: Float = Field(0.1, ge=0.0, le=10.0,
+                        description="knowledge per study hour at propensity 1 (units/h)")
+    forgetting: Rate = Field(0.01, description="share of knowledge lost per week")
+
+
+class Action(Model):
+    conversion: Float = Field(0.1, ge=0.0, le=10.0,
+                              description="knowledge put to use per action hour (units/h)")
+    practice: Float = Field(0.01, ge=0.0, le=10.0,
+                            description="stage growth fuel per action hour without knowledge")
+    growth: Float = Field(0.05, ge=0.0, le=10.0,
+                          description="stage gained per unit of fuel at stage 0")
+    reflection: Float = Field(0.02, ge=0.0, le=10.0,
+                              description="knowledge learnt per action hour (units/h)")
+    stage_bands: Int = Field(5, ge=1, le=100, description="stage bands that split foci")
+    focus_size: Int = Field(40, ge=2, le=100_000, description="target members per focus")
+    base_attendance: Prob = Field(0.1, description="weekly chance of a focus session w/o action")
+    session_hours: Float = Field(2.0, gt=0.0, le=24.0, description="hours of one focus session")
+    encounters: Int = Field(3, ge=0, le=100, description="co-members met per session")
+    seek_known: Prob = Field(0.5, description="chance an encounter seeks a known co-member")
+    new_tie: Prob = Field(0.4, description="chance a first encounter becomes a tie")
+    initial_weight: Weight = 0.1
+    alpha: Rate = Field(0.1, description="reinforcement per encounter")
+    refocus: Prob = Field(0.05, description="weekly chance an actor outside their band moves")
+
+
+class Events(Model):
+    """Encounter rules shared by mixers and meetups (equal defaults on purpose).
+
+    With equal rules, what separates a mixer from a meetup is structure
+    alone: a new random crowd from every field each week, or a recurring
+    group of one topic.
+    """
+
+    encounters: Int = Field(6, ge=0, le=100, description="people talked to per event")
+    seek_known: Prob = Field(0.5, description="chance an encounter seeks a known attendee")
+    new_tie: Prob = Field(0.3, description="chance a first encounter becomes a tie")
+    initial_weight: Weight = Field(0.05, description="weight of a new tie")
+    alpha: Rate = Field(0.05, description="reinforcement per encounter")
+
+
+class Mixers(Events):
+    event_size: Int = Field(40, ge=2, le=100_000,
+                            description="attendees per mixer event (events are drawn anew weekly)")
+
+
+class Meetups(Events):
+    catchment: Int = Field(500, ge=2, le=10_000_000,
+                           description="persons per meetup group of a topic")
+
+
+class Work(Model):
+    encounters: Float = Field(3.0, ge=0.0, le=100.0, description="coworkers met per week")
+    social_per_hour: Float = Field(1.0, ge=0.0, le=100.0,
+                                   description="extra coworker encounters per social hour")
+    seek_known: Prob = 0.7
+    new_tie: Prob = 0.3
+    initial_weight: Weight = 0.1
+    alpha: Rate = 0.05
+
+
+class Maintenance(Model):
+    interactions: Int = Field(8, ge=0, le=1000, description="interactions a person starts/week")
+    stage_scale: Float = Field(0.15, ge=0.01, le=10.0,
+                               description="affinity falls as exp(-|Δstage|/scale)")
+    aim_bonus: Float = Field(2.0, ge=1.0, le=100.0, description="affinity factor for shared aim")
+    alpha: Rate = 0.1
+    decay: Rate = Field(0.03, description="share of weight lost per week")
+    drop_below: Weight = Field(0.02, description="ties weaker than this die")
+
+
+class Introductions(Model):
+    share_after_action: Prob = Field(0.3, description="weekly chance an actor shares progress")
+    share_base: Prob = Field(0.02, description="weekly chance anyone else shares news")
+    introduce: Prob = Field(0.5, description="chance of an introduction, times the tie weight")
+    candidates: Int = Field(10, ge=1, le=1000, description="contacts the introducer considers")
+    stage_scale: Float = Field(0.15, gt=0.0, le=10.0,
+                               description="acceptance falls as exp(-|Δstage|/scale)")
+    initial_weight: Weight = 0.1
+    alpha: Rate = Field(0.05, description="reinforcement of the introducer's tie")
+
+
+class Opportunities(Model):
+    rate: Float = Field(0.02, ge=0.0, le=5.0,
+                        description="opportunities per person-week at mean stage power")
+    stage_power: Float = Field(2.0, ge=0.0, le=10.0, description="γ in rate ∝ stage**γ")
+    own_aim: Prob = Field(0.5, description="chance the topic is the holder's aim")
+    own_field: Prob = Field(0.3, description="chance the topic is the holder's field")
+    max_hops: Int = Field(3, ge=1, le=20)
+    trust_half: Float = Field(0.2, gt=0.0, le=10.0,
+                              description="weight at which an offer is made half the time")
+    forward: Prob = Field(0.5, description="chance an unfitting holder forwards it on")
+    alpha: Rate = Field(0.1, description="reinforcement of a tie that delivers value")
+
+
+class Influence(Model):
+    k: Int = Field(5, ge=1, le=1000, description="closest ties that pull on stage")
+    rate: Rate = Field(0.02, description="share of the gap closed per week")
+
+
+class LifeEvents(Model):
+    job_change: Rate = Field(0.0048, description="weekly chance of a new workplace (~4 years)")
+    same_field: Prob = Field(0.8, description="chance a new job stays in the field")
+    leave: Rate = Field(0.001, description="weekly chance of leaving (replaced by a newcomer)")
+
+
+class Kumpula(Model):
+    """The Kumpula et al. (2007) model: one step is one sweep over every node.
+
+    Weights are kept raw (start at ``w0``, grow by ``delta`` per reinforcement,
+    unbounded), as in the paper; see docs/model.md, "The kumpula2007 scenario".
+    """
+
+    delta: Float = Field(0.5, ge=0.0, le=100.0,
+                         description="weight added per reinforcement in local search (paper 0-1)")
+    p_delta: Prob = Field(0.05, description="chance local search closes an open triangle")
+    p_r: Prob = Field(0.0005, description="chance per step of a global attachment")
+    p_d: Prob = Field(0.001, description="chance per step a node loses all ties (replaced)")
+    w0: Float = Field(1.0, gt=0.0, le=1000.0, description="weight of a new tie")
+
+
+class Processes(Model):
+    budget: Budget = Budget()
+    input: Input = Input()
+    action: Action = Action()
+    mixers: Mixers = Mixers()
+    meetups: Meetups = Meetups()
+    work: Work = Work()
+    maintenance: Maintenance = Maintenance()
+    introductions: Introductions = Introductions()
+    opportunities: Opportunities = Opportunities()
+    influence: Influence = Influence()
+    life_events: LifeEvents = LifeEvents()
+    kumpula: Kumpula = Kumpula()
+
+
+class Scenario(Model):
+    """A complete, validated scenario."""
+
+    name: str = "unnamed"
+    description: str = ""
+    seed: Int = Field(1, ge=0, le=2**63 - 1)
+    population: Population = Population()
+    strategies: dict[str, Strategy] = Field(default_factory=_default_strategies)
+    background: dict[str, Share] = Field(
+        default_factory=lambda: {"passive": 0.6, "mixer": 0.1, "meetup": 0.1, "grow": 0.1,
+                                 "grow+meetup": 0.1},
+        description="strategy shares of everyone outside the focal cohorts (sum 1)")
+    cohorts: Cohorts = Cohorts()
+    schedule: list[Literal[PROCESS_NAMES]] = Field(default_factory=lambda: list(DEFAULT_SCHEDULE))
+    processes: Processes = Processes()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Scenario:
+        known = set(self.strategies)
+        if "background" in known:
+            raise ValueError("strategies.background: 'background' is reserved for people "
+                             "outside the focal cohorts; give the strategy another name")
+        for where, names in (("background", list(self.background)),
+                             ("cohorts.strategies", list(self.cohorts.strategies))):
+            for name in names:
+                if name not in known:
+                    raise ValueError(f"{where}: strategy {name!r} is not defined in "
+                                     f"[strategies]; defined: {', '.join(sorted(known))}")
+        total = sum(self.background.values())
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"background shares add up to {total:.6g}; they must add up to 1")
+        if len(set(self.cohorts.strategies)) != len(self.cohorts.strategies):
+            raise ValueError("cohorts.strategies names a strategy twice")
+        lo, hi = self.population.initial_weight
+        if lo > hi:
+            raise ValueError(f"population.initial_weight: lo {lo} is above hi {hi}")
+        opp = self.processes.opportunities
+        if opp.own_aim + opp.own_field > 1.0 + 1e-9:
+            raise ValueError(f"processes.opportunities: own_aim + own_field = "
+                             f"{opp.own_aim + opp.own_field:.3g}; they may add up to at most 1")
+        if len(set(self.schedule)) != len(self.schedule):
+            raise ValueError("schedule names a process twice")
+        kumpula = [p for p in self.schedule if p in KUMPULA_PROCESSES]
+        if kumpula and len(kumpula) != len(self.schedule):
+            raise ValueError(f"schedule mixes the Kumpula processes ({', '.join(kumpula)}), "
+                             f"whose tie weights grow beyond 1, with processes that assume "
+                             f"weights in (0, 1]; use one kind or the other")
+        n_focal = self.cohorts.size * len(self.cohorts.strategies)
+        if n_focal > self.population.people:
+            k = len(self.cohorts.strategies)
+            raise ValueError(f"the focal cohorts need {n_focal} people ({k} strategies × "
+                             f"cohorts.size {self.cohorts.size}) but the population has "
+                             f"{self.population.people}; lower cohorts.size, e.g. "
+                             f"--set cohorts.size={max(1, self.population.people // (2 * k))}")
+        return self
+
+    @property
+    def steps(self) -> int:
+        """Number of steps: ``population.steps`` if > 0, else 52 a year (at least 1)."""
+        if self.population.steps > 0:
+            return self.population.steps
+        return max(1, round(self.population.years * 52))
+
+    def to_toml(self) -> str:
+        return tomli_w.dumps(self.model_dump(mode="json"))
+
+
+# ---------------------------------------------------------------- loading
+
+def builtin_names() -> list[str]:
+    """Names of the scenarios shipped with the package."""
+    folder = resources.files("jinmyaku.model") / "scenarios"
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml"))
+
+
+def builtin_text(name: str) -> str:
+    return (resources.files("jinmyaku.model") / "scenarios" / f"{name}.toml").read_text("utf-8")
+
+
+def _format_errors(source: str, err: ValidationError) -> str:
+    lines = []
+    for e in err.errors():
+        path = ".".join(str(p) for p in e["loc"])
+        msg = e["msg"]
+        if e["type"] == "extra_forbidden":
+            msg = "unknown key (check the spelling; `jinmyaku scenarios show default` lists keys)"
+        elif e["type"] == "value_error":
+            msg = msg.removeprefix("Value error, ")
+        elif e["type"] == "literal_error":
+            msg = f"not allowed; {msg.lower()}"
+        lines.append(f"{path}: {msg}" if path else msg)
+    return f"{source}: invalid scenario: " + "; ".join(lines) + "."
+
+
+def parse_value(text: str) -> Any:
+    """Read a ``--set`` value as a TOML literal (number, bool, array, string)."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def apply_overrides(raw: dict, overrides: list[str]) -> dict:
+    """Apply ``key.path=value`` overrides to a raw scenario mapping."""
+    for item in overrides:
+        if "=" not in item:
+            raise InputError(f"--set {item!r}: expected KEY=VALUE, e.g. "
+                             f"--set processes.mixers.encounters=4.")
+        key, text = item.split("=", 1)
+        parts = [p for p in key.strip().split(".") if p]
+        if not parts:
+            raise InputError(f"--set {item!r}: the key is empty.")
+        node = raw
+        for p in parts[:-1]:
+            nxt = node.get(p)
+            if nxt is None:
+                nxt = node[p] = {}
+            if not isinstance(nxt, dict):
+                raise InputError(f"--set {item!r}: {p!r} is not a table of parameters.")
+            node = nxt
+        node[parts[-1]] = parse_value(text.strip())
+    return raw
+
+
+def load(source: str | Path, overrides: list[str] | None = None) -> Scenario:
+    """Load a scenario by built-in name or TOML path, apply overrides, validate."""
+    src = str(source)
+    path = Path(src)
+    if src in builtin_names():
+        label, text = f"built-in scenario {src!r}", builtin_text(src)
+    elif path.suffix == ".toml" or path.exists():
+        label = str(path)
+        try:
+            text = path.read_text("utf-8")
+        except FileNotFoundError:
+            raise InputError(f"{path}: no such scenario file. Built-in scenarios: "
+                             f"{', '.join(builtin_names())}.") from None
+        except (OSError, UnicodeDecodeError) as e:
+            raise InputError(f"{path}: cannot read the scenario file ({e}).") from None
+    else:
+        raise InputError(f"{src!r} is neither a built-in scenario ({', '.join(builtin_names())}) "
+                         f"nor a .toml file.")
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise InputError(f"{label}: not valid TOML ({e}).") from None
+    if overrides:
+        # Override the resolved scenario (defaults filled in), so that e.g.
+        # --set strategies.mixer.mixer=0.5 changes one share and keeps the other
+        # strategies; if the file alone is not valid, let the overrides mend it.
+        try:
+            raw = Scenario.model_validate(raw).model_dump(mode="json")
+        except ValidationError:
+            pass
+        raw = apply_overrides(raw, overrides)
+    try:
+        return Scenario.model_validate(raw)
+    except ValidationError as e:
+        where = label + (" with --set overrides" if overrides else "")
+        raise InputError(_format_errors(where, e)) from None

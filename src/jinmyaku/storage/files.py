@@ -1,0 +1,102 @@
+"""Writing results safely: every file appears whole or not at all.
+
+Each file is written to a temporary name in the same folder, flushed to disk,
+then renamed over its final name (an atomic step on POSIX file systems). A
+run folder is complete when its ``manifest.json`` exists: it is removed
+before a run writes anything and written last.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from jinmyaku.errors import InputError
+
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+
+def prepare_folder(out: Path) -> None:
+    """Create ``out`` if needed and check it can be written; InputError if not."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = tempfile.NamedTemporaryFile(dir=out, prefix=".probe-", delete=True)
+        probe.close()
+    except OSError as e:
+        raise InputError(f"{out}: cannot write results there ({e.strerror or e}). "
+                         f"Choose a writable folder with --out.") from None
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """Call ``write(tmp)`` then move tmp over ``path`` in one step."""
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o666 & ~_UMASK)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def write_text(path: Path, text: str) -> None:
+    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+# Parquet settings of every results file: equal tables give equal bytes.
+PARQUET = {"compression": "zstd", "use_dictionary": True, "write_statistics": True}
+ROW_GROUP = 1 << 20  # rows per row group (pyarrow's default, fixed here)
+
+
+def write_parquet(path: Path, table: pa.Table) -> None:
+    """Parquet with fixed settings, so equal tables give equal bytes."""
+    atomic_write(path, lambda tmp: pq.write_table(table, tmp, row_group_size=ROW_GROUP,
+                                                  **PARQUET))
+
+
+def parquet_writer(path: Path, schema: pa.Schema) -> pq.ParquetWriter:
+    """A writer with the settings of :func:`write_parquet`: row groups of ``ROW_GROUP``
+    rows written one by one give the bytes ``write_parquet`` gives for the whole table."""
+    return pq.ParquetWriter(path, schema, **PARQUET)
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def write_manifest(out: Path, files: list[str], extra: dict) -> None:
+    manifest = {**extra, "files": {name: sha256(out / name) for name in files}}
+    write_text(out / "manifest.json", json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+
+
+def available_memory() -> int | None:
+    """Memory the run may use now (bytes): MemAvailable on Linux; None if unknown."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None

@@ -1,0 +1,470 @@
+"""The claims report: figures (PNG and SVG), Markdown, and one self-contained HTML page.
+
+The page and the Markdown are rendered from the same list of blocks
+(headings, paragraphs, tables, figures), so they always say the same thing.
+The HTML embeds its figures as data URIs and loads nothing from the
+network. Every file is written atomically; ``manifest.json`` comes last.
+Equal inputs give equal bytes (SVG dates and ids are fixed).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pyarrow as pa  # noqa: E402
+
+from jinmyaku._version import __version__  # noqa: E402
+from jinmyaku.errors import InputError  # noqa: E402
+from jinmyaku.model.vocabulary import ORIGINS  # noqa: E402
+from jinmyaku.storage import files as io
+from jinmyaku.studies.claims.experiment import CLAIM_TEXT, HEADLINE, ClaimsResult, t_interval  # noqa: E402
+
+plt.rcParams["svg.hashsalt"] = "jinmyaku"
+ORIGIN_COLOURS = dict(zip(ORIGINS, ("#7f7f7f", "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e",
+                                    "#9467bd"), strict=True))
+VERDICT_MARK = {"supported": "✅ supported", "not supported": "❌ not supported",
+                "depends": "⚖️ depends"}
+
+
+# ---------------------------------------------------------------- blocks
+
+@dataclass
+class Heading:
+    level: int
+    text: str
+
+
+@dataclass
+class Para:
+    text: str
+
+
+@dataclass
+class Table:
+    frame: pd.DataFrame
+
+
+@dataclass
+class Figure:
+    name: str
+    caption: str
+
+
+def to_markdown(blocks: list) -> str:
+    out = []
+    for b in blocks:
+        if isinstance(b, Heading):
+            out.append("#" * b.level + " " + b.text)
+        elif isinstance(b, Para):
+            out.append(b.text)
+        elif isinstance(b, Table):
+            cols = list(b.frame.columns)
+            lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+            for row in b.frame.itertuples(index=False):
+                lines.append("| " + " | ".join(str(v).replace("|", "\\|") for v in row) + " |")
+            out.append("\n".join(lines))
+        elif isinstance(b, Figure):
+            out.append(f"![{b.caption}](figures/{b.name}.png)\n\n*{b.caption}* "
+                       f"([SVG](figures/{b.name}.svg))")
+    return "\n\n".join(out) + "\n"
+
+
+def to_html(blocks: list, figures: Path, title: str) -> str:
+    body = []
+    for b in blocks:
+        if isinstance(b, Heading):
+            body.append(f"<h{b.level}>{html.escape(b.text)}</h{b.level}>")
+        elif isinstance(b, Para):
+            body.append(f"<p>{_inline(b.text)}</p>")
+        elif isinstance(b, Table):
+            head = "".join(f"<th>{html.escape(str(c))}</th>" for c in b.frame.columns)
+            rows = "".join("<tr>" + "".join(f"<td>{_inline(str(v))}</td>" for v in row) + "</tr>"
+                           for row in b.frame.itertuples(index=False))
+            body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
+        elif isinstance(b, Figure):
+            data = base64.b64encode((figures / f"{b.name}.png").read_bytes()).decode()
+            body.append(f'<figure><img alt="{html.escape(b.caption)}" '
+                        f'src="data:image/png;base64,{data}"><figcaption>'
+                        f"{html.escape(b.caption)}</figcaption></figure>")
+    style = ("body{font-family:system-ui,sans-serif;max-width:62rem;margin:2rem auto;"
+             "padding:0 1rem;line-height:1.5;color:#222}table{border-collapse:collapse;"
+             "margin:1rem 0;font-size:.9rem}td,th{border:1px solid #ccc;padding:.25rem .5rem;"
+             "text-align:left;vertical-align:top}th{background:#f4f4f4}img{max-width:100%}"
+             "figcaption{font-size:.9rem;color:#555}code{background:#f4f4f4;padding:0 .2rem}")
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            f"<title>{html.escape(title)}</title><style>{style}</style></head><body>\n"
+            + "\n".join(body) + "\n</body></html>\n")
+
+
+def _inline(text: str) -> str:
+    """Escape, then render `code` and **bold** as in the Markdown."""
+    parts = html.escape(text).split("`")
+    for i in range(1, len(parts), 2):
+        parts[i] = f"<code>{parts[i]}</code>"
+    text = "".join(parts)
+    bits = text.split("**")
+    for i in range(1, len(bits), 2):
+        bits[i] = f"<strong>{bits[i]}</strong>"
+    return "".join(bits)
+
+
+# ---------------------------------------------------------------- numbers
+
+def fmt(x: float, digits: int = 3) -> str:
+    return "–" if x is None or not np.isfinite(x) else f"{x:.{digits}g}"
+
+
+def ci_text(row) -> str:
+    if not np.isfinite(row["lo"]):
+        return fmt(row["mean"])
+    return f"{fmt(row['mean'])} [{fmt(row['lo'])}, {fmt(row['hi'])}]"
+
+
+# ---------------------------------------------------------------- figures
+
+def _save(fig, folder: Path, name: str) -> None:
+    for ext, meta in (("png", {"Software": None}), ("svg", {"Date": None})):
+        io.atomic_write(folder / f"{name}.{ext}",
+                        lambda tmp, ext=ext, meta=meta: fig.savefig(tmp, format=ext, dpi=110,
+                                                                    metadata=meta,
+                                                                    bbox_inches="tight"))
+    plt.close(fig)
+
+
+def _band(ax, x, runs: np.ndarray, colour: str, label: str) -> None:
+    """Mean over replicates with its pointwise 95% t-interval as a band."""
+    cis = [t_interval(runs[:, k]) for k in range(runs.shape[1])]
+    mean = np.array([c["mean"] for c in cis])
+    lo = np.array([c["lo"] for c in cis])
+    hi = np.array([c["hi"] for c in cis])
+    ax.plot(x, mean, color=colour, label=label, lw=1.8)
+    ax.fill_between(x, lo, hi, color=colour, alpha=0.2, lw=0)
+
+
+def fig_survival(res: ClaimsResult, folder: Path) -> None:
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    for o in ORIGINS:
+        curves = [r["survival"][o] for r in res.replicates if o in r["survival"]]
+        if not curves:
+            continue
+        n = min(len(c) for c in curves)
+        runs = np.array([c[:n] for c in curves])
+        _band(ax, np.arange(n) / 52, runs, ORIGIN_COLOURS[o], o)
+    ax.set(xlabel="years since the tie was made", ylabel="share of ties still alive",
+           ylim=(0, 1.02), title="How long ties last, by how they began (Kaplan–Meier)")
+    ax.legend(frameon=False, fontsize=9)
+    ax.grid(alpha=0.3)
+    _save(fig, folder, "survival")
+
+
+def fig_stage(res: ClaimsResult, folder: Path) -> None:
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    series = [r["series"] for r in res.replicates]
+    strategies = list(dict.fromkeys(series[0]["cohort"]))
+    colours = plt.get_cmap("tab10")
+    for k, s in enumerate(strategies):
+        runs = np.array([df.loc[df["cohort"] == s, "stage"].to_numpy() for df in series])
+        steps = series[0].loc[series[0]["cohort"] == s, "step"].to_numpy()
+        _band(ax, steps / 52, runs, colours(k), s)
+    ax.set(xlabel="years", ylabel="mean stage of the cohort",
+           title="Stage over time, by strategy (equal free hours)")
+    ax.legend(frameon=False, fontsize=9)
+    ax.grid(alpha=0.3)
+    _save(fig, folder, "stage")
+
+
+def fig_value(res: ClaimsResult, folder: Path) -> None:
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    for ax, col, label in ((axes[0], "value_per_tie_year", "opportunity value per tie-year"),
+                           (axes[1], "survival_1y", "share alive after one year")):
+        cis = [t_interval([r["origin"].loc[o, col] for r in res.replicates]) for o in ORIGINS]
+        mean = np.array([c["mean"] for c in cis])
+        err = np.array([[c["mean"] - c["lo"] for c in cis], [c["hi"] - c["mean"] for c in cis]])
+        ax.bar(range(len(ORIGINS)), mean, color=[ORIGIN_COLOURS[o] for o in ORIGINS],
+               yerr=np.nan_to_num(err), capsize=3)
+        ax.set_xticks(range(len(ORIGINS)), ORIGINS, rotation=30, ha="right")
+        ax.set(ylabel=label)
+        ax.grid(alpha=0.3, axis="y")
+    fig.suptitle("What ties bring and how long they last, by origin (95% intervals)")
+    _save(fig, folder, "value_by_origin")
+
+
+def fig_starting_ties(res: ClaimsResult, folder: Path) -> None:
+    tables = [r["starting_ties"] for r in res.replicates]
+    strategies = list(dict.fromkeys(tables[0]["strategy"]))
+    bins = list(dict.fromkeys(tables[0]["alter_stage"]))
+    fig, ax = plt.subplots(figsize=(8, 4))
+    width = 0.8 / len(strategies)
+    colours = plt.get_cmap("tab10")
+    for k, s in enumerate(strategies):
+        cis = [t_interval([t.loc[(t["strategy"] == s) & (t["alter_stage"] == b), "lost"].iloc[0]
+                           for t in tables]) for b in bins]
+        mean = np.array([c["mean"] for c in cis])
+        err = np.array([[c["mean"] - c["lo"] for c in cis], [c["hi"] - c["mean"] for c in cis]])
+        ax.bar(np.arange(len(bins)) + k * width, mean, width, label=s, color=colours(k),
+               yerr=np.nan_to_num(err), capsize=2)
+    ax.set_xticks(np.arange(len(bins)) + 0.4 - width / 2,
+                  [f"alter's stage {b} the ego's" if b != "same" else "alter at the ego's stage"
+                   for b in bins])
+    ax.set(ylabel="share of starting ties faded by the end",
+           title="Starting ties lost, by the alter's stage relative to the ego's")
+    ax.legend(frameon=False, fontsize=8, ncol=3)
+    ax.grid(alpha=0.3, axis="y")
+    _save(fig, folder, "starting_ties")
+
+
+def fig_ego(res: ClaimsResult, folder: Path) -> bool:
+    """Ego network at the start and the end: closer to the centre = stronger tie."""
+    ego = next((r["ego"] for r in res.replicates if r.get("ego")), None)
+    if not ego:
+        return False
+    me = ego["ego"]
+    stages = {"start": dict(zip(ego["people"]["pid"], ego["people"]["stage_start"], strict=True)),
+              "end": dict(zip(ego["people"]["pid"], ego["people"]["stage"], strict=True))}
+    fig, axes = plt.subplots(1, 2, figsize=(11, 5.6))
+    art = None
+    for ax, name in zip(axes, ("start", "end"), strict=True):
+        t = pd.DataFrame(ego["ties"][name])
+        mine = t[(t["a"] == me) | (t["b"] == me)].copy()
+        mine["alter"] = np.where(mine["a"] == me, mine["b"], mine["a"])
+        mine["rank"] = mine["origin"].map({o: k for k, o in enumerate(ORIGINS)})
+        mine = mine.sort_values(["rank", "alter"]).reset_index(drop=True)
+        angle = 2 * np.pi * np.arange(len(mine)) / max(1, len(mine))
+        radius = 0.15 + 0.85 * (1 - mine["weight"].to_numpy())
+        pos = {a: (r * np.cos(q), r * np.sin(q))
+               for a, r, q in zip(mine["alter"], radius, angle, strict=True)}
+        pos[me] = (0.0, 0.0)
+        among = t[t["a"].isin(pos) & t["b"].isin(pos) & (t["a"] != me) & (t["b"] != me)]
+        for a, b in zip(among["a"], among["b"], strict=True):
+            ax.plot(*zip(pos[a], pos[b], strict=True), color="#cccccc", lw=0.3, zorder=1)
+        for a, o, w in zip(mine["alter"], mine["origin"], mine["weight"], strict=True):
+            ax.plot(*zip(pos[me], pos[a], strict=True), color=ORIGIN_COLOURS[o],
+                    lw=0.5 + 2.5 * w, zorder=2)
+        xy = np.array([pos[a] for a in mine["alter"]]).reshape(-1, 2)
+        grey_bad = matplotlib.colormaps["viridis"].with_extremes(bad="#bbbbbb")
+        art = ax.scatter(xy[:, 0], xy[:, 1],
+                         c=[stages[name].get(a, np.nan) for a in mine["alter"]],
+                         cmap=grey_bad, vmin=0, vmax=1, s=30, zorder=3, edgecolors="white",
+                         linewidths=0.4, plotnonfinite=True)  # grey: left the world since
+        ax.scatter([0], [0], c=[stages[name][me]], cmap="viridis", vmin=0, vmax=1, s=220,
+                   zorder=4, edgecolors="black")
+        for r in (0.25, 0.5, 0.75, 1.0):
+            ax.add_patch(plt.Circle((0, 0), r, fill=False, color="#eeeeee", lw=0.8, zorder=0))
+        when = "at the start" if name == "start" else f"after {ego['weeks'] / 52:g} years"
+        ax.set_title(f"{when}: {len(mine)} ties, own stage {stages[name][me]:.2f}")
+        ax.set_aspect("equal")
+        ax.set(xlim=(-1.05, 1.05), ylim=(-1.05, 1.05))
+        ax.axis("off")
+    fig.colorbar(art, ax=axes, shrink=0.6, label="stage")
+    handles = [plt.Line2D([], [], color=c, lw=2, label=o) for o, c in ORIGIN_COLOURS.items()]
+    axes[1].legend(handles=handles, frameon=False, fontsize=8, loc="lower right",
+                   bbox_to_anchor=(1.12, -0.05))
+    fig.suptitle(f"One grow-cohort member's ties (median stage gain; person {me})\nthe closer "
+                 f"to the centre, the stronger the tie; thin grey lines: ties among their "
+                 f"contacts; grey dots: people who later left")
+    _save(fig, folder, "ego_network")
+    return True
+
+
+def fig_sensitivity(res: ClaimsResult, folder: Path) -> bool:
+    if res.sensitivity is None:
+        return False
+    fig, axes = plt.subplots(2, 3, figsize=(12, 6.5))
+    for ax, (c, key) in zip(axes.ravel(), HEADLINE.items(), strict=True):
+        s = res.sensitivity[res.sensitivity["claim"] == c].sort_values("mu_star",
+                                                                       ascending=False)
+        param = (s.loc[s["hold_range"].idxmax(), "parameter"] if s["hold_range"].max() > 0
+                 else s.iloc[0]["parameter"])
+        x = res.sensitivity_points[param].to_numpy(dtype=float)
+        y = res.sensitivity_points[key].to_numpy(dtype=float)
+        ax.scatter(x, y, s=14, c=np.where(y > 0, "#2ca02c", "#d62728"))
+        ax.axhline(0, color="k", lw=0.8)
+        ax.set(title=f"{c.upper()}: {key.split('.', 1)[1]}", xlabel=param.removeprefix(
+            "processes."), ylabel="effect (> 0 supports)")
+        ax.title.set_fontsize(8.5)
+        ax.grid(alpha=0.3)
+    fig.suptitle("Where each claim flips: its headline effect against the parameter along "
+                 "which it flips most (green holds, red flips)")
+    fig.tight_layout()
+    _save(fig, folder, "sensitivity")
+    return True
+
+
+# ---------------------------------------------------------------- the report
+
+def blocks_for(res: ClaimsResult, figures: dict[str, bool]) -> list:
+    d = res.design
+    ver = res.verdicts
+    b: list = [Heading(1, "Does the post hold? The six claims, tested"),
+               Para(f"`jinmyaku experiment claims{' --quick' if d.name == 'quick' else ''}` "
+                    f"(jinmyaku {__version__}): {d.replicates} replicate worlds of "
+                    f"{d.people:,} people over {d.years:g} years (scenario `{d.scenario}`, "
+                    f"seeds {d.seed}–{d.seed + d.replicates - 1}), focal cohorts of "
+                    f"{d.cohort_size} per strategy; intervals are 95% Student-t intervals over "
+                    f"replicates. Each effect is signed so that a positive value is what the "
+                    f"claim predicts."),
+               Table(pd.DataFrame({
+                   "claim": [c.upper() for c in ver["claim"]],
+                   "what the post says": ver["text"],
+                   "verdict": [VERDICT_MARK[v] for v in ver["verdict"]],
+                   "headline effect [95% CI]": [f"`{h}` " + ci_text(r) for h, r in
+                                                zip(ver["headline"], ver.to_dict("records"),
+                                                    strict=True)],
+                   "holds in sensitivity points": [
+                       "–" if not np.isfinite(x) else f"{100 * x:.0f}%"
+                       for x in ver["holds_share"]]}))]
+    b.append(Para("How verdicts are reached: an effect is *supported* when its interval lies "
+                  "above 0 and *contradicted* when it lies below. A claim is **supported** when "
+                  "its headline effect is supported, holds in at least 80% of the sensitivity "
+                  "points and no supporting effect is contradicted; **not supported** when its "
+                  "headline is not supported and holds in at most 20% of them; **depends** "
+                  "otherwise (the note says why). Without a sensitivity analysis the verdict "
+                  "rests on the default parameters alone. A verdict tests a direction, not the "
+                  "post's adjectives (\"far more\", \"rarely\"): the numbers say how large. "
+                  "These are verdicts about the model, whose assumptions are listed in "
+                  "`docs/model.md` (Known limitations); they are evidence about the world only "
+                  "as far as the model is."))
+    eff = res.effects
+    for c in HEADLINE:
+        v = ver[ver["claim"] == c].iloc[0]
+        b.append(Heading(2, f"{c.upper()}: {CLAIM_TEXT[c]}"))
+        note = f" Note: {v['note']}." if v["note"] else ""
+        b.append(Para(f"**Verdict: {v['verdict']}.** Headline `{v['headline']}` = "
+                      f"{ci_text(v)} ({v['status']}).{note}"))
+        rows = eff[eff["claim"] == c]
+        b.append(Table(pd.DataFrame({
+            "effect": [f"`{e}`" for e in rows["effect"]], "meaning": rows["meaning"],
+            "mean [95% CI]": [ci_text(r) for r in rows.to_dict("records")],
+            "status": rows["status"].replace("", "context")})))
+        b.append(Para(f"**Where it flips.** {v['flips']}"))
+        if c == "h1":
+            b.append(Para("The pass-through is causal: the shocked copy of the world shares "
+                          "every random number with the original, so the difference is the "
+                          "shock's doing; the net pass-through subtracts the spill-over that "
+                          "reaches people none of whose closest five was shocked (placebo). "
+                          "Only people with at least five ties count, so that 1/5 is the "
+                          "literal benchmark. The correlation of one's stage with the closest "
+                          "five mixes influence with selection (people keep up ties with people "
+                          "like them), so it overstates influence."))
+            if figures.get("stage"):
+                b.append(Figure("stage", "Mean stage of each focal cohort over time, with 95% "
+                                         "bands over replicates."))
+        if c == "h2" and figures.get("survival"):
+            b.append(Figure("survival", "Kaplan–Meier survival of ties by origin (ties ended by "
+                                        "a person leaving are censored); bands: 95% over "
+                                        "replicates."))
+            b.append(Figure("value_by_origin", "Value per tie-year and one-year survival by "
+                                               "origin."))
+        if c == "h4":
+            if figures.get("starting_ties"):
+                b.append(Figure("starting_ties", "Share of each cohort's starting ties that "
+                                                 "faded, by the alter's start stage relative to "
+                                                 "the ego's (±0.1)."))
+            if figures.get("ego_network"):
+                b.append(Figure("ego_network", "A grow-cohort member's ego network at the start "
+                                               "and at the end (edges coloured by origin, "
+                                               "nodes by stage)."))
+    if figures.get("sensitivity"):
+        p = res.design
+        b.append(Heading(2, "Sensitivity analysis"))
+        b.append(Para(f"Morris elementary effects (SALib): {p.sens_trajectories} trajectories "
+                      f"over {p.sens_parameters} parameters = {p.sens_runs} runs of "
+                      f"{p.sens_people:,} people over {p.sens_years:g} years, all with seed "
+                      f"{p.seed} (common random numbers), the H1 shock applied "
+                      f"{min(p.shock_weeks, int(p.sens_years * 52) // 2)} weeks before the end."
+                      f" μ* is the mean absolute elementary effect (in the effect's units over "
+                      f"the parameter's whole range)."))
+        s = res.sensitivity.sort_values(["claim", "mu_star"], ascending=[True, False])
+        top = s.groupby("claim", sort=False).head(3)
+        b.append(Table(pd.DataFrame({
+            "claim": [c.upper() for c in top["claim"]],
+            "parameter": [f"`{p}`" for p in top["parameter"]],
+            "range": [f"{lo:g}–{hi:g}" for lo, hi in zip(top["low"], top["high"], strict=True)],
+            "μ* [95% CI half-width]": [f"{fmt(m)} ± {fmt(h)}" for m, h in
+                                       zip(top["mu_star"], top["mu_star_conf"], strict=True)],
+            "levels": top["levels"],
+            "holds at each level": top["holds"], "points": top["counts"]})))
+        b.append(Figure("sensitivity", "Each claim's headline effect across the sensitivity "
+                                       "design, against the parameter along which the share "
+                                       "of points that hold changes most (else the one with "
+                                       "the largest μ*)."))
+    b.append(Heading(2, "Assumptions that lean on a claim"))
+    b.append(Para("Some of the model's assumptions favour a claim by construction; each is a "
+                  "parameter, and the sensitivity analysis varies it (the quick design leaves "
+                  "out those marked (full design)):"))
+    b.append(Table(pd.DataFrame({
+        "assumption": ["ties made by doing things together start stronger than ties from a "
+                       "conversation at an event (activity 0.1, mixer 0.05)",
+                       "activity ties are reinforced faster (α 0.1 against 0.05)",
+                       "opportunities arise in proportion to stage^γ, γ = 2",
+                       "the grow strategy turns hours into stage growth",
+                       "stage moves 2% a week towards the closest five"],
+        "leans towards": ["H3 over H2 and H5", "H3", "H4, H5 and every strategy that grows",
+                          "H4's stage gain (so H4's headline is the network effect instead)",
+                          "H1"],
+        "varied as": ["`processes.action.initial_weight`, `processes.mixers.initial_weight`",
+                      "`processes.action.alpha` (full design)",
+                      "`processes.opportunities.stage_power` (0–4)",
+                      "`processes.action.growth`", "`processes.influence.rate` (full design)"]})))
+    b.append(Heading(2, "Reproduce"))
+    b.append(Para(f"`jinmyaku experiment claims{' --quick' if d.name == 'quick' else ''} "
+                  f"--seed {d.seed}` gives the same numbers, byte for byte, whatever the number "
+                  f"of workers. The tables behind this page are in `effects.csv`, "
+                  f"`verdicts.csv`, `sensitivity.csv`, `sensitivity_points.parquet` and "
+                  f"`replicates.parquet` beside it."))
+    return b
+
+
+def fmt_pct(x: float) -> str:
+    return "–" if not np.isfinite(x) else f"{100 * x:.0f}%"
+
+
+def write_report(res: ClaimsResult, out: Path) -> list[str]:
+    """Write the report folder; returns the files written (manifest last)."""
+    io.prepare_folder(out)
+    fig_dir = out / "figures"
+    try:
+        manifest = out / "manifest.json"
+        if manifest.exists():
+            manifest.unlink()
+        fig_dir.mkdir(exist_ok=True)
+        # fig_ego and fig_sensitivity return False when there is nothing to draw
+        figures = {name: draw(res, fig_dir) is not False for name, draw in (
+            ("survival", fig_survival), ("value_by_origin", fig_value), ("stage", fig_stage),
+            ("starting_ties", fig_starting_ties), ("ego_network", fig_ego),
+            ("sensitivity", fig_sensitivity))}
+        blocks = blocks_for(res, figures)
+        io.write_text(out / "report.md", to_markdown(blocks))
+        io.write_text(out / "report.html",
+                      to_html(blocks, fig_dir, "jinmyaku: the six claims, tested"))
+        files = ["report.md", "report.html"]
+        files += [f"figures/{n}.{e}" for n, ok in figures.items() if ok for e in ("png", "svg")]
+        for name, df in (("effects", res.effects), ("verdicts", res.verdicts),
+                         ("sensitivity", res.sensitivity)):
+            if df is not None:
+                io.write_text(out / f"{name}.csv", df.to_csv(index=False, float_format="%.6g"))
+                files.append(f"{name}.csv")
+        reps = pd.DataFrame([r["outcomes"] | {"seed": r["seed"]} for r in res.replicates])
+        io.write_parquet(out / "replicates.parquet", pa.Table.from_pandas(reps,
+                                                                          preserve_index=False))
+        files.append("replicates.parquet")
+        if res.sensitivity_points is not None:
+            io.write_parquet(out / "sensitivity_points.parquet",
+                             pa.Table.from_pandas(res.sensitivity_points, preserve_index=False))
+            files.append("sensitivity_points.parquet")
+        io.write_manifest(out, files, {"jinmyaku": __version__, "experiment": "claims",
+                                       "design": json.loads(json.dumps(res.design_dict()))})
+    except OSError as e:
+        raise InputError(f"{out}: writing the report failed ({e.strerror or e}); files "
+                         f"already there were left as they were.") from None
+    return files

@@ -1,0 +1,283 @@
+"""Run many independent tasks on local worker processes or a Dask cluster.
+
+The model is kept apart from where it runs (as in the EMA Workbench): a task
+is ``fn(arg)`` with ``fn`` a top-level, picklable function, and an *evaluator*
+decides where it runs. Three evaluators share one interface
+(:class:`Evaluator`: a context manager with ``imap_unordered``):
+
+* :class:`InProcess` (``workers=0``): in this process, one task after another;
+  for debugging and for functions that cannot be pickled.
+* :class:`LocalProcesses` (the default): a
+  :class:`concurrent.futures.ProcessPoolExecutor` of ``workers`` processes
+  started with ``spawn`` (default ``os.cpu_count()``), nothing to start first.
+* :class:`DaskCluster` (``dask="local"`` or ``dask="tcp://HOST:8786"``): a Dask
+  distributed ``LocalCluster`` of ``workers`` single-threaded worker processes,
+  or the scheduler of a cluster started with ``dask scheduler`` and
+  ``dask worker ADDRESS`` (every worker needs the same jinmyaku installed).
+
+:func:`run_tasks` picks one and yields ``(key, result)`` as tasks complete.
+Every task limits Numba to one thread in its process (several tasks at once on
+one machine would otherwise oversubscribe the cores); jinmyaku's results are
+byte-identical whatever the thread count, so this changes speed only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import sys
+import uuid
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from typing import Any, Protocol
+
+from jinmyaku.errors import InputError
+
+Task = tuple[Hashable, Any]
+
+
+def _one_numba_thread() -> None:
+    """Limit Numba in this process (and thread) to one thread."""
+    if "numba" not in sys.modules:
+        os.environ["NUMBA_NUM_THREADS"] = "1"
+        return
+    import numba
+
+    numba.set_num_threads(1)
+
+
+def _init_local_worker() -> None:
+    """A local worker: one Numba thread; Ctrl-C is left to the parent, which cancels the rest."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _one_numba_thread()
+
+
+def call(fn: Callable[[Any], Any], arg: Any) -> Any:
+    """Run one task where it lands: one Numba thread, then ``fn(arg)``."""
+    _one_numba_thread()
+    return fn(arg)
+
+
+def worker_info(_: object = None) -> dict[str, Any]:
+    """Where a task ran: host, pid, Python, jinmyaku version, Numba threads in use.
+
+    Useful to check a cluster: ``run_tasks(worker_info, {0: None}, dask=ADDRESS)``.
+    """
+    import platform
+
+    import numba
+
+    from jinmyaku._version import __version__
+
+    return {"host": platform.node(), "pid": os.getpid(), "python": platform.python_version(),
+            "jinmyaku": __version__, "numba_threads": numba.get_num_threads()}
+
+
+class Evaluator(Protocol):
+    """Where tasks run. Use as a context manager; ``imap_unordered`` yields as tasks finish."""
+
+    def __enter__(self) -> Evaluator: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+    def imap_unordered(self, fn: Callable[[Any], Any],
+                       tasks: Iterable[Task]) -> Iterator[tuple[Hashable, Any]]: ...
+
+
+def _with_key(e: BaseException, key: Hashable) -> BaseException:
+    with contextlib.suppress(AttributeError):
+        e.add_note(f"(in task {key!r})")
+    return e
+
+
+class InProcess:
+    """Tasks run one after another in this process (``workers=0``)."""
+
+    def __enter__(self) -> InProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def imap_unordered(self, fn, tasks):
+        for key, arg in tasks:
+            try:
+                result = fn(arg)
+            except Exception as e:
+                raise _with_key(e, key) from None
+            yield key, result
+
+
+class LocalProcesses:
+    """A pool of ``workers`` spawned processes on this machine.
+
+    Workers ignore Ctrl-C: the parent stops, cancels the queued tasks and
+    terminates the workers (their tasks in flight are lost).
+
+    At most ``2 × workers`` tasks are queued at a time, so the tasks iterable
+    is consumed lazily and little is lost when the caller stops early.
+    """
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = max(1, workers or os.cpu_count() or 1)
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> LocalProcesses:
+        self._pool = ProcessPoolExecutor(self.workers,
+                                         mp_context=multiprocessing.get_context("spawn"),
+                                         initializer=_init_local_worker)
+        return self
+
+    def __exit__(self, exc_type, *exc: object) -> None:
+        if self._pool is None:
+            return
+        if exc_type is None:
+            self._pool.shutdown(wait=True)
+        else:
+            # An error or interrupt: drop queued tasks and stop the running ones now
+            # (their results would be thrown away), rather than wait for them.
+            workers = list((getattr(self._pool, "_processes", None) or {}).values())
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            for proc in workers:
+                with contextlib.suppress(Exception):
+                    proc.terminate()
+        self._pool = None
+
+    def imap_unordered(self, fn, tasks):
+        assert self._pool is not None, "use LocalProcesses as a context manager"
+        pending: dict = {}
+        it = iter(tasks)
+        exhausted = False
+        while True:
+            while not exhausted and len(pending) < 2 * self.workers:
+                try:
+                    key, arg = next(it)
+                except StopIteration:
+                    exhausted = True
+                    break
+                pending[self._pool.submit(call, fn, arg)] = key
+            if not pending:
+                return
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in sorted(done, key=lambda f: str(pending[f])):
+                key = pending.pop(fut)
+                try:
+                    result = fut.result()
+                except Exception as e:
+                    raise _with_key(e, key) from None
+                yield key, result
+
+
+class DaskCluster:
+    """A Dask distributed cluster: ``"local"`` starts a LocalCluster, else a scheduler address.
+
+    A LocalCluster has ``workers`` worker processes (default ``os.cpu_count()``)
+    of one thread each; with ``processes=False`` they are threads of this
+    process instead (quicker to start, for tests). ``timeout``: seconds to wait
+    for a remote scheduler. Tasks are submitted all at once; the scheduler
+    balances them over the workers.
+    """
+
+    def __init__(self, address: str, workers: int | None = None,
+                 processes: bool = True, timeout: float = 20.0) -> None:
+        self.address = address
+        self.timeout = timeout
+        self.workers = max(1, workers or os.cpu_count() or 1)
+        self.processes = processes
+        self._cluster = None
+        self._client = None
+
+    def __enter__(self) -> DaskCluster:
+        from distributed import Client, LocalCluster
+
+        try:
+            if self.address == "local":
+                self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1,
+                                             processes=self.processes, dashboard_address=None)
+                self._client = Client(self._cluster)
+            else:
+                self._client = Client(self.address, timeout=f"{self.timeout}s")
+        except OSError as e:
+            self.__exit__(None)
+            raise InputError(f"--dask {self.address}: cannot reach a Dask scheduler there ({e}). "
+                             f"Start one with `dask scheduler` and workers with "
+                             f"`dask worker {self.address}`, or use --dask local.") from None
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for obj in (self._client, self._cluster):
+            if obj is not None:
+                with contextlib.suppress(Exception):
+                    obj.close()
+        self._client = self._cluster = None
+
+    @property
+    def client(self):
+        """The ``distributed.Client`` (inside the ``with`` block)."""
+        return self._client
+
+    def imap_unordered(self, fn, tasks):
+        from distributed import as_completed
+
+        assert self._client is not None, "use DaskCluster as a context manager"
+        tag = uuid.uuid4().hex[:8]
+        keys = {}
+        futures = []
+        for i, (key, arg) in enumerate(tasks):
+            fut = self._client.submit(call, fn, arg, key=f"jinmyaku-{tag}-{i}", pure=False)
+            keys[fut.key] = key
+            futures.append(fut)
+        try:
+            for fut in as_completed(futures):
+                key = keys[fut.key]
+                try:
+                    result = fut.result()
+                except Exception as e:
+                    raise _with_key(e, key) from None
+                fut.release()
+                yield key, result
+        finally:
+            self._client.cancel([f for f in futures if not f.done()])
+
+
+def evaluator(workers: int | None = None, dask: str | None = None) -> Evaluator:
+    """The evaluator for these options: InProcess (workers=0), DaskCluster or LocalProcesses."""
+    if workers is not None and workers < 0:
+        raise InputError(f"--workers {workers}: give 0 (in this process) or more workers.")
+    if dask:
+        return DaskCluster(dask, workers)
+    if workers == 0:
+        return InProcess()
+    return LocalProcesses(workers)
+
+
+def run_tasks(fn: Callable[[Any], Any], tasks: Mapping[Hashable, Any] | Iterable[Task], *,
+              workers: int | None = None, dask: str | None = None,
+              progress: Callable[[int, int], None] | None = None,
+              ) -> Iterator[tuple[Hashable, Any]]:
+    """Run ``fn(arg)`` for every task; yield ``(key, result)`` in order of completion.
+
+    ``tasks``: a mapping key → arg, or an iterable of ``(key, arg)`` pairs.
+    ``fn`` must be a top-level (picklable) function unless ``workers=0``.
+    ``workers``: processes on this machine (default ``os.cpu_count()``; 0 runs
+    tasks in this process), or Dask workers of a LocalCluster. ``dask``:
+    ``"local"`` for a LocalCluster, or a scheduler address such as
+    ``"tcp://10.0.0.5:8786"``. ``progress(done, total)`` is called after each
+    task (``total`` is 0 if ``tasks`` has no length).
+
+    A task's exception is raised here, with a note naming its key; stopping
+    the iteration early (``break``, an exception, Ctrl-C) cancels the tasks
+    not started yet (local worker processes are terminated, Dask tasks cancelled).
+    """
+    items = tasks.items() if isinstance(tasks, Mapping) else tasks
+    total = len(items) if hasattr(items, "__len__") else 0
+    done = 0
+    with evaluator(workers, dask) as ev:
+        for key, result in ev.imap_unordered(fn, items):
+            done += 1
+            if progress is not None:
+                progress(done, total)
+            yield key, result

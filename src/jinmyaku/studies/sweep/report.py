@@ -1,0 +1,122 @@
+"""What ``jinmyaku sweep`` prints: a progress bar over runs, then the indices and CRN figure."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Callable, Iterator
+
+import numpy as np
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from jinmyaku.studies.sweep import SweepResult
+
+MAX_ROWS = 12
+
+
+@contextlib.contextmanager
+def progress_bar(console: Console, label: str,
+                 quiet: bool = False) -> Iterator[Callable[[int, int], None]]:
+    """A rich bar over runs (stored / total, elapsed, time left); yields ``update(done, total)``."""
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("runs"), TimeElapsedColumn(), TextColumn("left"),
+                  TimeRemainingColumn(), console=console, disable=quiet,
+                  transient=True) as bar:
+        task = bar.add_task(label, total=None)
+        first: list[int] = []
+
+        def update(done: int, total: int) -> None:
+            if not first:
+                # Runs stored before this start do not count towards the speed estimate.
+                first.append(done)
+                bar.reset(task, total=total - done)
+                bar.update(task, description=f"{label} ({done} stored before)" if done
+                           else label)
+            bar.update(task, completed=done - first[0])
+
+        yield update
+
+
+def _cell(value: float, conf: float) -> str:
+    if not math.isfinite(value):
+        return "–"
+    if not math.isfinite(conf):
+        return f"{value:.2g}"
+    return f"{value:.2g}[dim]±{conf:.2g}[/]"
+
+
+def _short_names(paths: list[str]) -> list[str]:
+    """The shortest dotted suffixes that tell the parameters apart (e.g. mixers.new_tie)."""
+    for n in range(1, max(len(p.split(".")) for p in paths) + 1):
+        short = [".".join(p.split(".")[-n:]) for p in paths]
+        if len(set(short)) == len(short) and (n > 1 or len(paths) == 1):
+            return short
+    return paths
+
+
+def show(result: SweepResult, console: Console) -> None:
+    """Print the indices table (Sobol' ST and S1, or Morris mu* and sigma), the CRN figure,
+    and where the results went."""
+    sw = result.sweep
+    spec = sw.spec
+    n_runs = len(result.design) * spec.replicates
+    ind = result.indices
+    if spec.design in ("sobol", "morris") and len(ind):
+        main, other = ("ST", "S1") if spec.design == "sobol" else ("mu_star", "sigma")
+        label = {"ST": "ST", "S1": "S1", "mu_star": "mu*", "sigma": "sigma"}
+        title = ("Sobol' indices: total order ST and first order S1, ± 95% half-width"
+                 if spec.design == "sobol" else
+                 "Morris mu* and sigma ± 95% half-width, per unit of each parameter's range")
+        t = Table(title=title, title_justify="left")
+        t.add_column("outcome / parameter", overflow="fold")
+        t.add_column(label[main], justify="right")
+        t.add_column(label[other], justify="right")
+        short = dict(zip(sw.names, _short_names(sw.names), strict=True))
+        cells = {(r.outcome, r.parameter, r.index): (r.value, r.conf)
+                 for r in ind.itertuples(index=False)}
+        outcomes = list(dict.fromkeys(ind["outcome"]))
+        for o in outcomes[:MAX_ROWS]:
+            t.add_row(f"[bold]{o}[/]", "", "")
+            ranked = sorted(sw.names, key=lambda n, o=o: -np.nan_to_num(
+                cells.get((o, n, main), (np.nan,))[0], nan=-np.inf))
+            for n in ranked:
+                t.add_row(f"  {short[n]}", _cell(*cells.get((o, n, main), (np.nan, np.nan))),
+                          _cell(*cells.get((o, n, other), (np.nan, np.nan))))
+        console.print(t)
+        if len(outcomes) > MAX_ROWS:
+            console.print(f"{len(outcomes) - MAX_ROWS} more outcomes in table indices.",
+                          style="dim")
+        left_out = len(sw.outcomes) - len(outcomes)
+        if left_out:
+            console.print(f"{left_out} outcome(s) not analysed: not finite at every point, or "
+                          f"constant.", style="dim")
+    ratio = result.crn_ratio
+    n_out = int(np.isfinite(result.crn["ratio"]).sum())
+    if math.isfinite(ratio) and spec.crn:
+        console.print(
+            f"Common random numbers: the variance of a difference between two design points "
+            f"is [bold]{ratio:.2f}[/] of what independent seeds would give (median over "
+            f"{n_out} outcomes; table crn)"
+            + (f", as precise as {1 / ratio:.1f}× the replicates." if ratio > 0 else "."))
+    elif math.isfinite(ratio):
+        console.print(
+            f"Independent seeds (crn = false): the variance of a difference between two design "
+            f"points is [bold]{ratio:.2f}[/] times the sum of their variances (median over "
+            f"{n_out} outcomes; table crn); about 1 is expected, and less with crn = true.")
+    else:
+        console.print("No variance-reduction figure: it needs at least 2 replicates and "
+                      "2 design points.", style="dim")
+    console.print(f"{result.ran} runs done now, {result.skipped} stored before, {n_runs} in all "
+                  f"({len(result.design)} points × {spec.replicates} replicates), in "
+                  f"{result.seconds:.1f} s. Results in [bold]{result.out / 'sweep.duckdb'}[/] "
+                  f"(tables runs, points, indices, crn, meta)"
+                  + (f" and {result.out / 'series'}/." if spec.series else "."))
