@@ -8,14 +8,13 @@ with the line numbers at fault (:class:`~jinmyaku.errors.InputError`).
 Simulating "the same world": the scenario is run with as many people as the
 observed network has nodes, and the observed groups become the model's
 workplaces — the focus everyone meets every week (Feld's foci). This is done
-by a world-building hook used only here (:func:`grouped_simulation`): the
-world is built as usual but without starting workplace ties, then each
+by the engine's seed network (:func:`grouped_simulation`,
+:class:`~jinmyaku.model.world.SeedNetwork`): the world is built as usual, but each
 person's workplace is set to their observed group (people without a group get
 a workplace of their own), their field to the block of workplaces that holds
 it (an aim that was the old field follows it, and the focus and meetup group
 follow the aim), and the starting workplace ties are drawn within the
-observed groups with the scenario's ``population.workplace_ties``. Nothing
-in the engine changes.
+observed groups with the scenario's ``population.workplace_ties``.
 """
 
 from __future__ import annotations
@@ -197,9 +196,7 @@ def grouped_simulation(sc: scenario_mod.Scenario, group: np.ndarray) -> Simulati
     if group.size != n:
         raise ValueError(f"{group.size} group codes for {n} people")
     memory.check(sc, spill_rows=None)
-    sim = Simulation(sc, seed_network=SeedNetwork(group=group))  # the ledger in memory
-    sim.observed_groups = int(group.max()) + 1 if (group >= 0).any() else 0
-    return sim  # workplaces below observed_groups are the observed groups
+    return Simulation(sc, seed_network=SeedNetwork(group=group))  # the ledger in memory
 
 
 def simulated_network(res: Results, n_groups: int) -> tuple[S.Edges, np.ndarray]:
@@ -217,9 +214,9 @@ def simulate_like(e: S.Edges, group: np.ndarray | None, sc: scenario_mod.Scenari
     g = np.full(sc.population.people, -1) if group is None else np.asarray(group)
     if g.size < sc.population.people:
         g = np.concatenate([g, np.full(sc.population.people - g.size, -1)])
-    sim = grouped_simulation(sc, g)
-    res = Results.from_simulation(sim.run())
-    return simulated_network(res, sim.observed_groups)
+    res = Results.from_simulation(grouped_simulation(sc, g).run())
+    n_groups = int(g.max()) + 1 if (g >= 0).any() else 0  # workplaces below: observed groups
+    return simulated_network(res, n_groups)
 
 
 STAT_LABELS = {
