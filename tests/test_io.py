@@ -90,7 +90,10 @@ def _raise(error):
 
 
 @pytest.mark.parametrize("error", [OSError(28, "No space left on device"), KeyboardInterrupt()])
-def test_interrupted_results_write_leaves_no_manifest(tmp_path, small_run, monkeypatch, error):
+def test_interrupted_results_write_keeps_the_old_run_whole(tmp_path, small_run, monkeypatch,
+                                                           error):
+    """A write that fails part-way over a complete run leaves that run as it was (its
+    manifest and every file), and no staging folder or lock beside it."""
     _, res = small_run
     out = tmp_path / "run"
     res.write(out)  # a complete earlier run in the same folder
@@ -104,11 +107,8 @@ def test_interrupted_results_write_leaves_no_manifest(tmp_path, small_run, monke
         with pytest.raises(KeyboardInterrupt):
             res.write(out)
     assert len(calls) == 3
-    names = {p.name for p in out.iterdir()}
-    assert "manifest.json" not in names  # the folder is no longer marked complete
-    assert names == set(before) - {"manifest.json"}  # no temporary files left
-    # the file being written when it failed still holds its earlier, whole content
-    assert (out / calls[-1]).read_bytes() == before[calls[-1]]
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert [p.name for p in tmp_path.iterdir()] == ["run"]  # no staging folder, no lock
     # a later complete write marks the folder complete again, with matching digests
     monkeypatch.undo()
     res.write(out)

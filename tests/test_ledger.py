@@ -222,13 +222,13 @@ def test_interrupted_spilled_run_leaves_no_folder_and_no_spill(signum, tmp_path,
     assert code == 128 + signum
     if signum == signal.SIGTERM:
         assert "terminated: no complete run folder" in capsys.readouterr().err
-    assert list(out.iterdir()) == []
+    assert not out.exists() and not list(tmp_path.glob(".run*"))  # no folder, lock, staging
     assert list(spill_root.iterdir()) == []
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # main() put it back
 
 
-def test_a_failed_write_of_a_spilled_ledger_leaves_the_folder_unmarked(tmp_path, spill_root,
-                                                                       monkeypatch):
+def test_a_failed_write_of_a_spilled_ledger_leaves_no_folder(tmp_path, spill_root,
+                                                             monkeypatch):
     _, res = spilled_run()
     out = tmp_path / "run"
 
@@ -239,9 +239,8 @@ def test_a_failed_write_of_a_spilled_ledger_leaves_the_folder_unmarked(tmp_path,
     monkeypatch.setattr(ledger.SpilledTies, "copy_to", full_disk)
     with pytest.raises(InputError, match="writing results failed"):
         res.write(out)
-    names = {p.name for p in out.iterdir()}
-    assert "manifest.json" not in names and "ties.parquet" not in names
-    assert not any(n.startswith(".") for n in names)  # no temporary file left
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["tmp"]  # no staging folder or lock left
     monkeypatch.undo()
     res.write(out)
     assert (out / "manifest.json").exists()

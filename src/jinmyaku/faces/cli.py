@@ -60,7 +60,7 @@ def run(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Run a scenario and show what each strategy did for the people who followed it."""
-    from jinmyaku.storage.files import prepare_folder
+    from jinmyaku.storage.folders import OutputFolder
     from jinmyaku.studies.results import Results, simulation
 
     sets = list(set_ or [])
@@ -71,7 +71,8 @@ def run(
     sc = scenario_mod.load(scenario, sets)
     memory.check(sc)  # before anything is written
     out = out or Path("runs") / f"{sc.name}-seed{sc.seed}"
-    prepare_folder(out)
+    folder = OutputFolder(out, "run folder")
+    folder.claim()  # one writer per folder, checked before the run; released below
 
     started = time.perf_counter()
     sim = simulation(sc, check_memory=False)
@@ -85,12 +86,13 @@ def run(
         sim.close()
         elapsed = time.perf_counter() - started
         try:
-            files = results.write(out, export_graph=export_graph)
+            files = results.write(folder, export_graph=export_graph)
             show_summary(results)
         finally:
             results.close()
     finally:
         sim.close()
+        folder.release()
     person_weeks = sc.population.people * sc.steps
     console.print(f"\n{person_weeks:,} person-weeks in {elapsed:.1f} s "
                   f"({person_weeks / elapsed:,.0f} person-weeks/s). "

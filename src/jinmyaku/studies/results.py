@@ -18,6 +18,7 @@ from jinmyaku.model.scenario import Scenario
 from jinmyaku.model.vocabulary import BACKGROUND, CLOSEST, ORIGINS
 from jinmyaku.storage import files as io
 from jinmyaku.storage import ledger, memory
+from jinmyaku.storage.folders import OutputFolder
 from jinmyaku.storage.ledger import SpilledTies
 
 Z95 = 1.959963984540054
@@ -153,41 +154,47 @@ class Results:
                        birth=int(row.birth), value=float(row.value))
         return g
 
-    def write(self, out: str | Path, export_graph: bool = False) -> list[str]:
-        """Write the run folder (see README, "Where results go"); returns the file names."""
-        out = Path(out)
-        io.prepare_folder(out)
-        manifest = out / "manifest.json"
-        try:
-            if manifest.exists():
-                manifest.unlink()
-            files = []
-            header = (f"# jinmyaku {__version__}: the resolved scenario of this run "
-                      f"(seed {self.scenario.seed}).\n")
-            io.write_text(out / "scenario.toml", header + self.scenario.to_toml())
-            files.append("scenario.toml")
-            for name, df in (("series", self.series), ("events", self.events),
-                             ("ties", self.ties), ("opportunities", self.opportunities),
-                             ("people", self.people), ("summary", self.summary())):
-                if isinstance(df, SpilledTies):  # already the file's bytes
-                    io.atomic_write(out / f"{name}.parquet", df.copy_to)
-                else:
-                    io.write_parquet(out / f"{name}.parquet",
-                                     pa.Table.from_pandas(df, preserve_index=False))
-                files.append(f"{name}.parquet")
-            if export_graph:
-                import networkx as nx
+    def write(self, out: str | Path | OutputFolder, export_graph: bool = False) -> list[str]:
+        """Write the run folder (see README, "Where results go"); returns the file names.
 
-                io.atomic_write(out / "network.graphml",
-                                lambda tmp: nx.write_graphml(self.graph(), tmp))
-                files.append("network.graphml")
-            io.write_manifest(out, files, {"jinmyaku": __version__,
-                                           "scenario": self.scenario.name,
-                                           "seed": self.scenario.seed,
-                                           "steps": self.scenario.steps})
+        The folder is written whole or not at all (:mod:`jinmyaku.storage.folders`):
+        a run already there is replaced only once the new one is complete. ``out``
+        may be an :class:`OutputFolder` claimed before the run started.
+        """
+        if not isinstance(out, OutputFolder):
+            with OutputFolder(out, "run folder") as folder:
+                return self.write(folder, export_graph)
+        try:
+            return out.write(lambda staging: self._write_files(staging, export_graph))
         except OSError as e:
-            raise InputError(f"{out}: writing results failed ({e.strerror or e}); files "
-                             f"already there were left as they were.") from None
+            raise InputError(f"{out.out}: writing results failed ({e.strerror or e}); the "
+                             f"folder was left as it was.") from None
+
+    def _write_files(self, out: Path, export_graph: bool) -> list[str]:
+        files = []
+        header = (f"# jinmyaku {__version__}: the resolved scenario of this run "
+                  f"(seed {self.scenario.seed}).\n")
+        io.write_text(out / "scenario.toml", header + self.scenario.to_toml())
+        files.append("scenario.toml")
+        for name, df in (("series", self.series), ("events", self.events),
+                         ("ties", self.ties), ("opportunities", self.opportunities),
+                         ("people", self.people), ("summary", self.summary())):
+            if isinstance(df, SpilledTies):  # already the file's bytes
+                io.atomic_write(out / f"{name}.parquet", df.copy_to)
+            else:
+                io.write_parquet(out / f"{name}.parquet",
+                                 pa.Table.from_pandas(df, preserve_index=False))
+            files.append(f"{name}.parquet")
+        if export_graph:
+            import networkx as nx
+
+            io.atomic_write(out / "network.graphml",
+                            lambda tmp: nx.write_graphml(self.graph(), tmp))
+            files.append("network.graphml")
+        io.write_manifest(out, files, {"jinmyaku": __version__,
+                                       "scenario": self.scenario.name,
+                                       "seed": self.scenario.seed,
+                                       "steps": self.scenario.steps})
         return files
 
     def close(self) -> None:

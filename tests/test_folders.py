@@ -1,0 +1,160 @@
+"""Output folders: written whole or not at all, one writer at a time, others' files left alone."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from jinmyaku.errors import InputError
+from jinmyaku.storage import folders
+from jinmyaku.storage.folders import MARKER, OutputFolder
+
+
+def fill_with(content: str, fail_after: int | None = None, error: BaseException | None = None):
+    def fill(staging: Path) -> list[str]:
+        names = ["a.txt", "b.txt", "c.txt"]
+        for k, name in enumerate(names):
+            if fail_after is not None and k == fail_after:
+                raise error
+            (staging / name).write_text(f"{content} {name}")
+        (staging / MARKER).write_text(content)
+        return names
+    return fill
+
+
+def contents(folder: Path) -> dict[str, str]:
+    return {p.name: p.read_text() for p in folder.iterdir()}
+
+
+def beside(out: Path) -> list[str]:
+    return sorted(p.name for p in out.parent.iterdir() if p.name != out.name)
+
+
+def test_a_new_folder_is_written_and_a_second_write_replaces_it(tmp_path):
+    out = tmp_path / "run"
+    with OutputFolder(out) as f:
+        assert f.write(fill_with("one")) == ["a.txt", "b.txt", "c.txt"]
+    assert contents(out)["a.txt"] == "one a.txt"
+    with OutputFolder(out) as f:
+        f.write(fill_with("two"))
+    assert set(contents(out).values()) == {"two", "two a.txt", "two b.txt", "two c.txt"}
+    assert beside(out) == []  # no lock, staging or old folder left
+
+
+@pytest.mark.parametrize("error", [OSError(28, "No space left on device"), KeyboardInterrupt()])
+def test_a_failed_write_leaves_the_old_folder_as_it_was(tmp_path, error):
+    out = tmp_path / "run"
+    with OutputFolder(out) as f:
+        f.write(fill_with("old"))
+    before = contents(out)
+    with pytest.raises(type(error)), OutputFolder(out) as f:
+        f.write(fill_with("new", fail_after=2, error=error))
+    assert contents(out) == before
+    assert beside(out) == []
+
+
+@pytest.mark.parametrize("exchange", [True, False])
+def test_both_ways_of_swapping_give_the_new_folder(tmp_path, monkeypatch, exchange):
+    if not exchange:  # a system without renameat2: two renames
+        monkeypatch.setattr(folders, "_exchange", lambda a, b: False)
+    out = tmp_path / "run"
+    for word in ("old", "new"):
+        with OutputFolder(out) as f:
+            f.write(fill_with(word))
+    assert contents(out)[MARKER] == "new" and beside(out) == []
+
+
+def test_a_second_writer_is_refused_while_the_first_holds_the_folder(tmp_path):
+    out = tmp_path / "run"
+    with OutputFolder(out):
+        with pytest.raises(InputError, match=rf"another jinmyaku process \(pid {os.getpid()}\)"):
+            OutputFolder(out).claim()
+    with OutputFolder(out) as f:  # free again once the first let go
+        f.write(fill_with("x"))
+
+
+def test_a_second_writer_in_another_process_is_refused(tmp_path):
+    out = tmp_path / "run"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time\n"
+         "from jinmyaku.storage.folders import OutputFolder\n"
+         f"f = OutputFolder({str(out)!r}); f.claim(); print('held', flush=True); time.sleep(60)"],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(InputError, match=rf"pid {holder.pid}\)"):
+            OutputFolder(out).claim()
+    finally:
+        holder.kill()
+        holder.wait()
+    with OutputFolder(out) as f:  # a killed holder's lock went with it
+        f.write(fill_with("after"))
+    assert contents(out)[MARKER] == "after"
+
+
+def test_a_folder_of_someone_elses_files_is_refused_and_left_alone(tmp_path):
+    out = tmp_path / "photos"
+    out.mkdir()
+    (out / "holiday.jpg").write_bytes(b"\xff\xd8")
+    with pytest.raises(InputError, match="not a jinmyaku run folder"):
+        OutputFolder(out, "run folder").claim()
+    assert [p.name for p in out.iterdir()] == ["holiday.jpg"]
+    assert (out / "holiday.jpg").read_bytes() == b"\xff\xd8"
+    assert beside(out) == []
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with OutputFolder(empty) as f:  # an empty folder is fine
+        f.write(fill_with("e"))
+
+
+def test_what_a_killed_writer_left_is_cleaned_or_restored(tmp_path):
+    out = tmp_path / "run"
+    # killed between the two renames of a swap: the old run aside, no folder
+    old = tmp_path / ".run.old-99999"
+    old.mkdir()
+    (old / MARKER).write_text("old")
+    stale = tmp_path / ".run.new-99998"
+    stale.mkdir()
+    (stale / "a.txt").write_text("half")
+    with OutputFolder(out):
+        assert contents(out) == {MARKER: "old"}
+    assert beside(out) == []
+
+
+def test_sigkill_during_the_write_loses_nothing(tmp_path):
+    """A writer killed at random moments while writing over a complete folder: the
+    folder is always the old one or the new one, whole."""
+    out = tmp_path / "run"
+    with OutputFolder(out) as f:
+        f.write(fill_with("old"))
+    script = ("import time, sys\n"
+              "from jinmyaku.storage.folders import OutputFolder\n"
+              "def fill(s):\n"
+              "    for k in range(200):\n"
+              "        (s / f'f{k}.txt').write_text('new')\n"
+              "        time.sleep(0.001)\n"
+              "    (s / 'manifest.json').write_text('new')\n"
+              "    return []\n"
+              f"with OutputFolder({str(out)!r}) as f:\n"
+              "    print('go', flush=True)\n"
+              "    f.write(fill)\n")
+    seen = set()
+    for delay in (0.0, 0.05, 0.1, 0.2, 0.3, 0.5):
+        p = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+        p.stdout.readline()
+        time.sleep(delay)
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+        with OutputFolder(out):  # the next writer cleans up after the killed one
+            state = (out / MARKER).read_text()
+            seen.add(state)
+            files = contents(out)
+            assert (state == "old" and len(files) == 4) or (state == "new" and len(files) == 201)
+        assert beside(out) == []
+    assert "old" in seen
