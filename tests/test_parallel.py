@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+from pathlib import Path
 
 import pytest
 
@@ -76,3 +77,49 @@ def test_parallel_threads_spin_briefly_unless_the_user_says(given, expected):
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                          text=True, check=True)
     assert out.stdout.strip() == expected
+
+
+def _sleep(seconds: float) -> int:
+    import time
+
+    time.sleep(seconds)
+    return os.getpid()
+
+
+def test_workers_end_when_their_parent_is_killed(tmp_path):
+    """kill -9 of the process running a pool: its workers do not outlive it."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    here = str(Path(__file__).parent)
+    script = ("import os, sys\n"
+              f"sys.path.insert(0, {here!r})\n"
+              "from concurrent.futures import wait\n"
+              "from jinmyaku.studies.parallel import LocalProcesses, call\n"
+              "from test_parallel import _sleep\n"
+              "with LocalProcesses(2) as ev:\n"
+              "    futs = [ev._pool.submit(call, _sleep, 60) for _ in range(2)]\n"
+              "    print(' '.join(str(p) for p in ev._pool._processes), flush=True)\n"
+              "    wait(futs)\n")
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    workers = [int(x) for x in parent.stdout.readline().split()]
+    assert len(workers) == 2
+    time.sleep(1.0)  # the workers have run their initializer
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    deadline = time.time() + 10
+    alive = workers
+    while alive and time.time() < deadline:
+        time.sleep(0.2)
+        alive = [w for w in workers if _alive(w)]
+    assert alive == []
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split()[2] != "Z"  # a zombie has exited
+    except FileNotFoundError:
+        return False

@@ -24,6 +24,7 @@ byte-identical whatever the thread count, so this changes speed only.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import multiprocessing
 import os
 import sys
@@ -47,10 +48,39 @@ def _one_numba_thread() -> None:
     numba.set_num_threads(1)
 
 
-def _init_local_worker() -> None:
-    """A local worker: one Numba thread; Ctrl-C is left to the parent, which cancels the rest."""
+def _die_with_parent(parent: int) -> None:
+    """End this process when ``parent`` dies, even by SIGKILL (which no parent can catch).
+
+    Linux: the kernel sends SIGKILL on the parent's death (``prctl(PR_SET_PDEATHSIG)``);
+    elsewhere a daemon thread checks the parent once a second. A worker whose
+    parent died before this ran exits at once.
+    """
+    import signal
+    import threading
+    import time
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(1, int(signal.SIGKILL), 0, 0, 0) != 0:  # 1: PR_SET_PDEATHSIG
+            raise OSError(ctypes.get_errno(), "prctl")
+    except (OSError, AttributeError):
+        def watch() -> None:
+            while os.getppid() == parent:
+                time.sleep(1.0)
+            os._exit(1)
+
+        threading.Thread(target=watch, daemon=True, name="jinmyaku-parent-watch").start()
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _init_local_worker(parent: int | None = None) -> None:
+    """A local worker: ends with its parent; one Numba thread; Ctrl-C is left to the
+    parent, which cancels the rest."""
     import signal
 
+    if parent is not None:
+        _die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _one_numba_thread()
 
@@ -115,7 +145,9 @@ class LocalProcesses:
     """A pool of ``workers`` spawned processes on this machine.
 
     Workers ignore Ctrl-C: the parent stops, cancels the queued tasks and
-    terminates the workers (their tasks in flight are lost).
+    terminates the workers (their tasks in flight are lost). Workers end when the
+    parent dies, however it dies (``kill -9`` included), so none is left holding
+    memory or the parent's output.
 
     At most ``2 × workers`` tasks are queued at a time, so the tasks iterable
     is consumed lazily and little is lost when the caller stops early.
@@ -128,7 +160,8 @@ class LocalProcesses:
     def __enter__(self) -> LocalProcesses:
         self._pool = ProcessPoolExecutor(self.workers,
                                          mp_context=multiprocessing.get_context("spawn"),
-                                         initializer=_init_local_worker)
+                                         initializer=_init_local_worker,
+                                         initargs=(os.getpid(),))
         return self
 
     def __exit__(self, exc_type, *exc: object) -> None:
