@@ -373,3 +373,74 @@ def test_resume_after_a_real_kill(baseline, tmp_path):
     assert list(runs["run"]) == list(range(8))  # every run once (run is the primary key)
     pd.testing.assert_frame_equal(runs, frame(base_out))
     assert series_bytes(out) == series_bytes(base_out)  # no partial or stray files
+
+
+# ----------------------------------------------------------------- designs too big to plan
+
+FOUR = """
+    [[parameters]]
+    path = "processes.mixers.new_tie"
+    low = 0.1
+    high = 0.5
+
+    [[parameters]]
+    path = "processes.meetups.new_tie"
+    low = 0.1
+    high = 0.5
+
+    [[parameters]]
+    path = "processes.maintenance.decay"
+    low = 0.01
+    high = 0.06
+
+    [[parameters]]
+    path = "processes.influence.rate"
+    low = 0.0
+    high = 0.2
+"""
+
+
+@pytest.mark.parametrize(("design_", "extra", "advice"), [
+    ("grid", "levels = 1000\n", "levels = "),
+    ("random", "samples = 1000000\n", "samples = "),
+    ("morris", "samples = 1000000\nlevels = 4\n", "samples = "),
+    ("sobol", "samples = 524288\n", "samples = "),
+])
+def test_a_design_too_big_to_plan_is_refused_at_once(tmp_path, design_, extra, advice):
+    """1,000 levels over 4 parameters (10¹² points) once took 15 GB in 50 s with no
+    message; now it is refused before the design is drawn, naming what fits."""
+    path = write(tmp_path, spec_text(design_, extra, FOUR).replace("replicates = 2",
+                                                                   "replicates = 100000"))
+    started = time.perf_counter()
+    with pytest.raises(InputError) as err:
+        run_sweep(path, tmp_path / "out", workers=0)
+    assert time.perf_counter() - started < 5
+    msg = " ".join(str(err.value).split())
+    assert str(path) in msg and "runs" in msg and advice in msg
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_suggested_design_fits_and_one_more_step_does_not(tmp_path):
+    from jinmyaku.studies import sweep as sweep_mod
+
+    path = write(tmp_path, spec_text("random", "samples = 5000\n", FOUR))
+    sw = load_spec(path)
+    limit = 50 * 2**20  # 50 MiB
+    with pytest.raises(InputError) as err:
+        sweep_mod.check_size(sw, limit=limit)
+    s = int(str(err.value).split("samples = ")[1].split(".")[0])
+    assert 0 < s < 5000
+    fitting = load_spec(write(tmp_path, spec_text("random", f"samples = {s}\n", FOUR), "a.toml"))
+    sweep_mod.check_size(fitting, limit=limit)
+    over = load_spec(write(tmp_path, spec_text("random", f"samples = {s + 1}\n", FOUR), "b.toml"))
+    with pytest.raises(InputError):
+        sweep_mod.check_size(over, limit=limit)
+    assert design.points(fitting) == len(design.make(fitting))
+
+
+@pytest.mark.parametrize(("design_", "extra"), [
+    ("grid", "levels = 3\n"), ("random", "samples = 7\n"), ("morris", "samples = 3\n"),
+    ("sobol", "samples = 8\n")])
+def test_the_size_of_a_design_is_known_before_it_is_drawn(tmp_path, design_, extra):
+    sw = load_spec(write(tmp_path, spec_text(design_, extra, FOUR)))
+    assert design.points(sw) == len(design.make(sw))

@@ -63,6 +63,30 @@ def _grid_values(sweep: Sweep) -> list[list[float]]:
     return out
 
 
+def points(sweep: Sweep, samples: int | None = None, levels: int | None = None) -> int:
+    """How many points the design of ``sweep`` has, without drawing it (``samples`` and
+    ``levels`` replace the spec's, to size an alternative)."""
+    spec = sweep.spec
+    samples = spec.samples if samples is None else samples
+    levels = spec.levels if levels is None else levels
+    d = len(spec.parameters)
+    if spec.design == "grid":
+        n = 1
+        for p, kind in zip(spec.parameters, sweep.kinds, strict=True):
+            if p.values is not None:
+                n *= len(p.values)
+            elif kind is int:
+                n *= min(levels, int(p.high) - int(p.low) + 1)
+            else:
+                n *= levels
+        return n
+    if spec.design == "random":
+        return samples
+    if spec.design == "sobol":
+        return samples * (d + 2)
+    return samples * (d + 1)  # morris
+
+
 def make(sweep: Sweep) -> Design:
     """Draw the design of ``sweep`` (deterministic for a given spec)."""
     spec = sweep.spec
