@@ -114,3 +114,46 @@ def test_interrupted_results_write_keeps_the_old_run_whole(tmp_path, small_run, 
     res.write(out)
     manifest = json.loads((out / "manifest.json").read_text())
     assert all(io.sha256(out / n) == d for n, d in manifest["files"].items())
+
+
+# ------------------------------------------------------------ memory under a cgroup limit
+
+def _cgroup(tmp_path, version: int, limit: str, used: int, cache: int = 0):
+    root = tmp_path / "cgroup"
+    if version == 2:
+        folder = root / "jobs" / "one"
+        folder.mkdir(parents=True)
+        (root / "cgroup.controllers").write_text("memory cpu\n")
+        (folder / "memory.max").write_text(limit + "\n")
+        (folder / "memory.current").write_text(f"{used}\n")
+        (folder / "memory.stat").write_text(f"anon 5\ninactive_file {cache}\n")
+        member = "0::/jobs/one\n"
+    else:
+        folder = root / "memory" / "jobs" / "one"
+        folder.mkdir(parents=True)
+        (folder / "memory.limit_in_bytes").write_text(limit + "\n")
+        (folder / "memory.usage_in_bytes").write_text(f"{used}\n")
+        (folder / "memory.stat").write_text(f"cache 9\ntotal_inactive_file {cache}\n")
+        member = "5:devices:/\n4:memory:/jobs/one\n"
+    (tmp_path / "membership").write_text(member)
+    return root, tmp_path / "membership"
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_the_room_under_a_cgroup_limit_is_read(tmp_path, version):
+    root, member = _cgroup(tmp_path, version, str(4 * 2**30), 3 * 2**30, cache=2**28)
+    assert io.cgroup_room(root, member) == 2**30 + 2**28
+
+
+@pytest.mark.parametrize(("version", "limit"), [(1, str(9223372036854771712)), (2, "max")])
+def test_no_cgroup_limit_means_no_cap(tmp_path, version, limit):
+    root, member = _cgroup(tmp_path, version, limit, 2**30)
+    assert io.cgroup_room(root, member) is None
+    assert io.cgroup_room(tmp_path / "nowhere", member) is None
+
+
+def test_the_memory_guard_takes_the_smaller_of_the_system_and_the_cgroup(monkeypatch):
+    monkeypatch.setattr(io, "cgroup_room", lambda: 123)
+    assert io.available_memory() == 123
+    monkeypatch.setattr(io, "cgroup_room", lambda: None)
+    assert io.available_memory() > 2**20

@@ -88,15 +88,82 @@ def write_manifest(out: Path, files: list[str], extra: dict) -> None:
 
 
 def available_memory() -> int | None:
-    """Memory the run may use now (bytes): MemAvailable on Linux; None if unknown."""
+    """Memory a run may use now (bytes), or None if unknown: the system's
+    ``MemAvailable`` (Linux; else free physical pages), capped by the room left
+    under this process's cgroup memory limit when there is one (a container's
+    limit, which ``MemAvailable`` does not see)."""
+    system = None
     try:
         with open("/proc/meminfo") as f:
             for line in f:
                 if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
+                    system = int(line.split()[1]) * 1024
+                    break
     except OSError:
         pass
+    if system is None:
+        try:
+            system = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        except (ValueError, OSError, AttributeError):
+            system = None
+    room = cgroup_room()
+    if room is None:
+        return system
+    return room if system is None else min(system, room)
+
+
+NO_LIMIT = 1 << 60  # cgroup v1 writes "no limit" as a huge number
+
+
+def _read_int(path: Path) -> int | None:
     try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
+        text = path.read_text().strip()
+    except (OSError, UnicodeDecodeError):
         return None
+    if text == "max":
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        return None
+
+
+def _stat_value(path: Path, key: str) -> int:
+    try:
+        for line in path.read_text().splitlines():
+            name, _, value = line.partition(" ")
+            if name == key:
+                return int(value)
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def cgroup_room(root: Path = Path("/sys/fs/cgroup"),
+                membership: Path = Path("/proc/self/cgroup")) -> int | None:
+    """Bytes left under this process's cgroup memory limit (limit − usage + reclaimable
+    file cache), or None when there is no limit or no cgroup to read (v1 or v2)."""
+    try:
+        lines = membership.read_text().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        _, controllers, path = (line.split(":", 2) + ["", ""])[:3]
+        rel = path.lstrip("/")
+        if controllers == "" and (root / "cgroup.controllers").exists():  # v2
+            for folder in (root / rel, root):
+                limit = _read_int(folder / "memory.max")
+                used = _read_int(folder / "memory.current")
+                if limit is not None and used is not None:
+                    cache = _stat_value(folder / "memory.stat", "inactive_file")
+                    return max(0, limit - used + cache)
+        elif "memory" in controllers.split(","):  # v1
+            for folder in (root / "memory" / rel, root / "memory"):
+                limit = _read_int(folder / "memory.limit_in_bytes")
+                used = _read_int(folder / "memory.usage_in_bytes")
+                if limit is not None and used is not None:
+                    if limit >= NO_LIMIT:
+                        return None
+                    cache = _stat_value(folder / "memory.stat", "total_inactive_file")
+                    return max(0, limit - used + cache)
+    return None
