@@ -123,3 +123,18 @@ def _alive(pid: int) -> bool:
             return f.read().split()[2] != "Z"  # a zombie has exited
     except FileNotFoundError:
         return False
+
+
+@pytest.mark.parametrize("address", ["localhost", "tcp://host:abc", "tcp://:8786",
+                                     "tcp://host:0", "host:8786", "tcp://host:99999"])
+def test_a_bad_dask_address_is_a_clear_error(address):
+    with pytest.raises(InputError, match="not a scheduler address"):
+        evaluator(dask=address)
+
+
+def test_good_dask_addresses_pass_the_check():
+    from jinmyaku.studies.parallel import check_address
+
+    for address in ("local", "tcp://10.0.0.5:8786", "tls://sched.example:8786",
+                    "tcp://[::1]:8786"):
+        check_address(address)

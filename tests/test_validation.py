@@ -246,3 +246,14 @@ def test_checks_on_a_tiny_world():
     assert md.count("\n| ") == len(rows) + 1
     import json
     assert len(json.loads(checks.to_json(rows, {"seed": 1}))["rows"]) == len(rows)
+
+
+def test_a_node_table_of_another_network_is_refused(tmp_path):
+    """A node table sharing no node with the edge list once doubled the network with
+    isolated nodes; now it is refused with its path."""
+    names = ["a", "b", "c"]
+    path = write(tmp_path, "other.csv", "node,group\nx,1\ny,1\nz,2\n")
+    with pytest.raises(InputError, match=r"other\.csv: no node of the node table"):
+        O.read_groups(path, names)
+    codes, _, extra = O.read_groups(write(tmp_path, "some.csv", "node,group\na,1\nz,2\n"), names)
+    assert extra == ["z"]  # one node in common is enough

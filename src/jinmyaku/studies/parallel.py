@@ -233,8 +233,11 @@ class DaskCluster:
                 self._client = Client(self._cluster)
             else:
                 self._client = Client(self.address, timeout=f"{self.timeout}s")
-        except OSError as e:
+        except (OSError, ValueError, TypeError) as e:
             self.__exit__(None)
+            if not isinstance(e, OSError):
+                raise InputError(f"--dask {self.address}: not a scheduler address ({e}). Give "
+                                 f"one such as tcp://HOST:8786, or local.") from None
             raise InputError(f"--dask {self.address}: cannot reach a Dask scheduler there ({e}). "
                              f"Start one with `dask scheduler` and workers with "
                              f"`dask worker {self.address}`, or use --dask local.") from None
@@ -276,11 +279,25 @@ class DaskCluster:
             self._client.cancel([f for f in futures if not f.done()])
 
 
+def check_address(dask: str) -> None:
+    """Refuse (InputError) a ``--dask`` value that is neither ``local`` nor
+    ``SCHEME://HOST:PORT`` with a port number."""
+    if dask == "local":
+        return
+    scheme, sep, rest = dask.partition("://")
+    host, colon, port = rest.rpartition(":")
+    if not sep or not scheme.isalpha() or not colon or not host or not port.isdigit() or not (
+            0 < int(port) < 65536):
+        raise InputError(f"--dask {dask}: not a scheduler address; give one such as "
+                         f"tcp://HOST:8786 (scheme, host and port), or local.")
+
+
 def evaluator(workers: int | None = None, dask: str | None = None) -> Evaluator:
     """The evaluator for these options: InProcess (workers=0), DaskCluster or LocalProcesses."""
     if workers is not None and workers < 0:
         raise InputError(f"--workers {workers}: give 0 (in this process) or more workers.")
     if dask:
+        check_address(dask)
         return DaskCluster(dask, workers)
     if workers == 0:
         return InProcess()

@@ -146,6 +146,10 @@ def read_groups(path: str | Path, names: list[str]) -> tuple[np.ndarray, list[st
         _raise(path, problems)
     known = set(names)
     extra = sorted(n for n in seen if n not in known)
+    if seen and len(extra) == len(seen):
+        some = ", ".join(repr(n) for n in list(seen)[:3])
+        raise InputError(f"{path}: no node of the node table is in the edge list (e.g. {some}); "
+                         f"is it the node table of this network?")
     all_names = names + extra
     labels = sorted(set(label.values()))
     index = {g: i for i, g in enumerate(labels)}
