@@ -257,3 +257,9 @@ def test_a_node_table_of_another_network_is_refused(tmp_path):
         O.read_groups(path, names)
     codes, _, extra = O.read_groups(write(tmp_path, "some.csv", "node,group\na,1\nz,2\n"), names)
     assert extra == ["z"]  # one node in common is enough
+
+
+def test_line_numbers_stay_true_after_a_quoted_field_spanning_lines(tmp_path):
+    text = 'source,target\n"a\nb",c\nd\ne,f\n'  # the bad row "d" is on line 4
+    with pytest.raises(InputError, match=r"line 4: 1 fields"):
+        O.read_edges(write(tmp_path, "q.csv", text))

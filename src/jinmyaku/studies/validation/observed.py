@@ -20,6 +20,7 @@ observed groups with the scenario's ``population.workplace_ties``.
 from __future__ import annotations
 
 import csv
+import io
 import math
 from dataclasses import replace
 from pathlib import Path
@@ -38,14 +39,24 @@ from jinmyaku.studies.results import Results
 MAX_REPORTED = 5  # malformed lines named in one error message
 
 
-def _open_rows(path: Path, what: str):
+def _open_rows(path: Path, what: str) -> tuple[list[list[str]], list[int]]:
+    """The file's CSV rows and the line each starts on (a quoted field may span lines)."""
     try:
         text = path.read_text("utf-8-sig")
     except FileNotFoundError:
         raise InputError(f"{path}: no such {what} file.") from None
     except (OSError, UnicodeDecodeError) as e:
         raise InputError(f"{path}: cannot read the {what} file ({e}).") from None
-    return list(csv.reader(text.splitlines()))
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows, starts, end = [], [], 0
+    try:
+        for row in reader:
+            rows.append(row)
+            starts.append(end + 1)
+            end = reader.line_num
+    except csv.Error as e:
+        raise InputError(f"{path}: line {reader.line_num}: not readable as CSV ({e}).") from None
+    return rows, starts
 
 
 def _header(path: Path, rows: list[list[str]], allowed: list[list[str]]) -> list[str]:
@@ -74,10 +85,10 @@ def read_edges(path: str | Path) -> tuple[S.Edges, list[str]]:
     a finite number > 0; also a file without ties.
     """
     path = Path(path)
-    rows = _open_rows(path, "edge list")
+    rows, starts = _open_rows(path, "edge list")
     head = _header(path, rows, [["source", "target"], ["source", "target", "weight"]])
     src, dst, wts, problems = [], [], [], []
-    for line, row in enumerate(rows[1:], start=2):
+    for line, row in zip(starts[1:], rows[1:], strict=True):
         if not row or all(not c.strip() for c in row):
             continue
         if len(row) != len(head):
@@ -121,12 +132,12 @@ def read_groups(path: str | Path, names: list[str]) -> tuple[np.ndarray, list[st
     listed twice or an empty node name is refused with its line numbers.
     """
     path = Path(path)
-    rows = _open_rows(path, "node table")
+    rows, starts = _open_rows(path, "node table")
     _header(path, rows, [["node", "group"]])
     seen: dict[str, int] = {}
     label: dict[str, str] = {}
     problems = []
-    for line, row in enumerate(rows[1:], start=2):
+    for line, row in zip(starts[1:], rows[1:], strict=True):
         if not row or all(not c.strip() for c in row):
             continue
         if len(row) != 2:
