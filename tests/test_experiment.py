@@ -242,3 +242,8 @@ def test_cli_runs_and_refuses_bad_input(tmp_path, capsys):
     blocker.write_text("x")
     assert main(["experiment", "claims", "--quick", "--out", str(blocker / "sub")]) == 2
     assert "cannot write" in capsys.readouterr().err
+    # a network-only scenario (once a KeyError after the runs had started)
+    assert main(["experiment", "claims", "--quick", "--scenario", "kumpula2007", "--out",
+                 str(tmp_path / "k")]) == 2
+    err = capsys.readouterr().err
+    assert "Kumpula" in err and "Traceback" not in err and not (tmp_path / "k").exists()

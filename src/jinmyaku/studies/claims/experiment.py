@@ -50,7 +50,7 @@ from jinmyaku.errors import InputError
 from jinmyaku.model import rng
 from jinmyaku.model.closest import person_ids
 from jinmyaku.model.engine import Intervention, Simulation
-from jinmyaku.model.scenario import Scenario, load
+from jinmyaku.model.scenario import KUMPULA_PROCESSES, Scenario, load
 from jinmyaku.model.vocabulary import CLOSEST
 from jinmyaku.studies.claims import outcomes as claims
 from jinmyaku.studies.results import Results
@@ -561,6 +561,11 @@ def check(design: Design, workers: int | None = None, dask: str | None = None) -
     for r in range(design.replicates):
         sc = scenario_for(design, design.seed + r, design.people, design.years,
                           design.cohort_size)
+    if set(sc.schedule) <= set(KUMPULA_PROCESSES):
+        raise InputError(f"scenario {design.scenario!r}: its schedule ({', '.join(sc.schedule)}) "
+                         f"runs only the Kumpula et al. network processes, which give people "
+                         f"no stage, strategy or opportunities; the claims experiment needs a "
+                         f"scenario with the people's weekly processes, such as default.")
     needed = {"passive", "mixer", "meetup", "grow"}
     missing = needed - set(sc.cohorts.strategies)
     if missing:
