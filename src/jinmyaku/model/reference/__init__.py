@@ -1,0 +1,41 @@
+"""The weekly rules written plainly, beside the tuned kernels the engine runs.
+
+Each module here states one rule of docs/model.md the way the specification
+reads: plain Python and NumPy, one person (or tie) after another, no
+prefetching, no threads, no Numba of their own (they call the counter-based
+draws of :mod:`jinmyaku.model.rng` and the tie store's bookkeeping, which are
+callable from Python). They are slow and meant for readers and tests; the
+engine never imports them. ``tests/test_reference.py`` checks each against
+its tuned kernel.
+
+=================  ==================  ===========================================  =========
+rule (model.md)    reference           tuned kernel                                 agreement
+=================  ==================  ===========================================  =========
+§7.0 encounters    ``encounters``      ``encounters.group_encounters``              exact with
+                                                                                    seek_known
+                                                                                    = 0, else in
+                                                                                    distribution
+§7.7 maintenance   ``maintenance``     ``processes.maintenance`` choose/attend/decay  exact
+§7.10 influence,   ``closest``         ``closest.rank``, ``closest.mean_stage``     exact
+closest ties
+kumpula rule 1     ``local_search``    ``processes.kumpula_kernels`` (rows) and     exact
+                                       ``processes.local_search.search``
+=================  ==================  ===========================================  =========
+
+Weight rules shared by the references (§2.2) are in ``ties``.
+
+Kernels that are already the plain rule (one sequential loop in a fixed
+order, no prefetching, no thread partitioning) are their own reference and
+are not written twice; their docstrings say so:
+
+* §7.1 budget: ``processes.budget.spend``;
+* §7.8 introductions: ``processes.introductions.introduce``;
+* §7.9 opportunities: ``processes.opportunities.route``;
+* §7.11 life events: ``processes.life_events`` (NumPy, and ``end_all_ties``);
+* kumpula rule 2, global attachment: ``processes.global_attachment.attach``;
+* kumpula rule 3, node deletion: ``processes.node_deletion.delete``.
+
+§7.2 input, the growth and refocus parts of §7.3 action, and §7.4–7.6
+(who meets where) are vectorised NumPy in their process modules, already as
+the specification writes them.
+"""
