@@ -8,19 +8,17 @@ callable from Python). They are slow and meant for readers and tests; the
 engine never imports them. ``tests/test_reference.py`` checks each against
 its tuned kernel.
 
-=================  ==================  ===========================================  =========
-rule (model.md)    reference           tuned kernel                                 agreement
-=================  ==================  ===========================================  =========
-§7.0 encounters    ``encounters``      ``encounters.group_encounters``              exact with
-                                                                                    seek_known
-                                                                                    = 0, else in
-                                                                                    distribution
-§7.7 maintenance   ``maintenance``     ``processes.maintenance`` choose/attend/decay  exact
-§7.10 influence,   ``closest``         ``closest.rank``, ``closest.mean_stage``     exact
-closest ties
-kumpula rule 1     ``local_search``    ``processes.kumpula_kernels`` (rows) and     exact
-                                       ``processes.local_search.search``
-=================  ==================  ===========================================  =========
+Rule (docs/model.md) → reference module → tuned kernel (agreement):
+
+* §7.0 group encounters → ``encounters`` → ``model.encounters.group_encounters``
+  (exact with seek_known = 0; otherwise in distribution, tests/test_scheduling.py);
+* §7.7 maintenance → ``maintenance`` → ``processes.maintenance`` choose, attend,
+  decay (exact);
+* §2.2 closest ties, §7.10 influence → ``closest`` → ``model.closest.rank`` and
+  ``mean_stage`` (exact);
+* kumpula rule 1, local search → ``local_search`` → ``processes.kumpula_kernels``
+  and ``processes.local_search.search`` (exact where weights are binary fractions);
+* §7.12 random numbers → ``rng`` → ``model.rng`` (the same numbers).
 
 Weight rules shared by the references (§2.2) are in ``ties``.
 
