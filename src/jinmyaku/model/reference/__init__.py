@@ -2,9 +2,12 @@
 
 Each module here states one rule of docs/model.md the way the specification
 reads: plain Python and NumPy, one person (or tie) after another, no
-prefetching, no threads, no Numba of their own (they call the counter-based
-draws of :mod:`jinmyaku.model.rng` and the tie store's bookkeeping, which are
-callable from Python). They are slow and meant for readers and tests; the
+prefetching, no threads, no Numba of their own. Maintenance and local search
+draw through the plain-Python ``rng`` here; encounters, written so that a test
+can compile it with Numba, through :mod:`jinmyaku.model.rng` (the same
+numbers). Making and ending ties is the tie store's bookkeeping
+(``ties.create_tie``, ``ties.kill_tie``, callable from Python), used as it is.
+They are slow and meant for readers and tests; the
 engine never imports them. ``tests/test_reference.py`` checks each against
 its tuned kernel.
 
