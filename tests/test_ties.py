@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from jinmyaku.model.engine import Simulation
 from jinmyaku.model.processes.maintenance import decay
+from jinmyaku.model.reference.closest import ranking as plain_ranking
 from jinmyaku.model.ties import (
     NFREE,
     TieStore,
@@ -50,12 +51,6 @@ def _op(code, i, j, w, pick, alpha, rate, cause):
 ops = st.builds(_op, st.integers(0, 9), people, people, weights, st.integers(0, 100),
                 st.one_of(st.sampled_from([0.0, 1.0]), st.floats(0.0, 1.0)),
                 st.floats(0.0, 0.3), st.sampled_from([DECAYED, LEFT]))
-
-
-def plain_ranking(ws, nbr, d: int, k: int) -> tuple[list, list]:
-    """The definition: a row's slots by weight descending, then slot ascending; first k."""
-    order = sorted(range(d), key=lambda s: (-ws[s], s))[:k]
-    return [ws[s] for s in order], [nbr[s] for s in order]
 
 
 def check_ranking(store: TieStore, k: int = 1) -> None:

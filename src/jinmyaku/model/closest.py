@@ -90,6 +90,7 @@ def rank(ws, nbr, deg, changed, every_row: bool, k: int, best_w, best_j, m) -> N
     """Rank every row (``every_row``) or the rows with ``changed`` set; clears those flags.
 
     ``best_w``, ``best_j`` (people, k) and ``m`` (people,) receive the ranking.
+    Reference: :func:`jinmyaku.model.reference.closest.ranking`.
     """
     n = deg.size
     for c in prange((n + _CHUNK - 1) // _CHUNK):
@@ -107,7 +108,10 @@ def rank(ws, nbr, deg, changed, every_row: bool, k: int, best_w, best_j, m) -> N
 
 @njit(cache=True, parallel=True)
 def mean_stage(best_w, best_j, m, stage):
-    """Weighted mean stage of each person's ranked ties (NaN for a person without ties)."""
+    """Weighted mean stage of each person's ranked ties (NaN for a person without ties).
+
+    Reference: :func:`jinmyaku.model.reference.closest.closest_mean_stage`.
+    """
     n = m.size
     out = np.empty(n)
     for i in prange(n):

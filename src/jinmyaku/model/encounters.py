@@ -221,6 +221,9 @@ def group_encounters(T, members, ptr, group_of, n_enc, seek_known: float, p_new:
     i's group this week or -1; ``n_enc[i]`` is i's expected encounters (a
     fraction is rounded stochastically). Returns counts
     ``[encounters, with_known_person, new_ties]``.
+
+    Reference (attendees strictly one after another):
+    :func:`jinmyaku.model.reference.encounters.group_encounters`.
     """
     # int32: the plan reads the group of every tie's far end, at random, so the
     # narrower array stays in cache longer (and one compiled plan serves all processes)

@@ -30,7 +30,11 @@ def _settle(credit, i: int, col: int, length: float, attends: bool) -> float:
 @njit(cache=True)
 def spend(credit, shares, strategy, hours, mixer_hours: float, meetup_hours: float,
           hours_input, hours_action, hours_social, attend_mixer, attend_meetup) -> None:
-    """One week's hours for everyone (module docstring); writes the hours and flags."""
+    """One week's hours for everyone (module docstring); writes the hours and flags.
+
+    It is the plain rule (one sequential loop in a fixed order, no prefetching, no
+    threads), so it is its own reference (see ``jinmyaku.model.reference``).
+    """
     for i in range(credit.shape[0]):
         for col in range(credit.shape[1]):
             credit[i, col] += shares[strategy[i], col] * hours[i]

@@ -28,6 +28,9 @@ def attach(T, order, p_r: float, w0: float, step: int, seed: int, pid):
 
     Draws of i (key (seed, GLOBAL_ATTACHMENT, step, pid_i)): 0 decides,
     1, 2, … pick the partner (one per try).
+
+    It is the plain rule (one sequential loop in a fixed order, no prefetching, no
+    threads), so it is its own reference (see ``jinmyaku.model.reference``).
     """
     counts = np.zeros(2, dtype=np.int64)
     n = T.deg.size

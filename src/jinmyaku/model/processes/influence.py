@@ -4,6 +4,8 @@ stage_i ← stage_i + rate · (Σ_top-K w_ij·stage_j / Σ_top-K w_ij − stage_
 computed for everyone from the stages at the start of this process
 (synchronous update; they include this week's growth from action). Ties of
 equal weight are ranked by their slot order.
+
+Plain reference: :func:`jinmyaku.model.reference.closest.influence`.
 """
 
 from __future__ import annotations

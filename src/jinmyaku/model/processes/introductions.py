@@ -27,7 +27,11 @@ from jinmyaku.model.vocabulary import REFERRAL
 def introduce(T, stage, aim, field, acted, intros_made, share_after_action: float,
               share_base: float, p_introduce: float, candidates: int, stage_scale: float,
               weight: float, alpha: float, step: int, seed: int, pid):
-    """Run everyone's introductions for the week; returns [shared, introduced]."""
+    """Run everyone's introductions for the week; returns [shared, introduced].
+
+    It is the plain rule (one sequential loop in a fixed order, no prefetching, no
+    threads), so it is its own reference (see ``jinmyaku.model.reference``).
+    """
     counts = np.zeros(2, dtype=np.int64)
     for i in range(T.deg.size):
         d = T.deg[i]

@@ -24,6 +24,11 @@ from jinmyaku.model.world import BACKGROUND, draw_people
 
 @njit(cache=True)
 def end_all_ties(T, slots, step: int) -> int:
+    """End every tie of the people in ``slots`` (cause ``left``); returns how many.
+
+    It is the plain rule (one sequential loop in a fixed order, no prefetching, no
+    threads), so it is its own reference (see ``jinmyaku.model.reference``).
+    """
     ended = 0
     for i in slots:
         while T.deg[i] > 0:

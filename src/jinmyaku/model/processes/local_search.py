@@ -57,7 +57,8 @@ def search(T, order, delta: float, p_delta: float, w0: float, step: int, seed: i
     Draws of i (key (seed, LOCAL_SEARCH, step, pid_i)): 0 picks j, 1 picks k,
     2 decides the closure. Strengths are computed once at the start of the
     sweep and kept up to date through it, so a pick scans a row only until
-    the cumulative weight passes the target.
+    the cumulative weight passes the target. A plain loop (``LocalSearch.fast = False``);
+    the rule in plain Python, sums taken afresh: ``jinmyaku.model.reference.local_search``.
     """
     counts = np.zeros(4, dtype=np.int64)
     ws, adj, nbr, deg = T.ws, T.adj, T.nbr, T.deg

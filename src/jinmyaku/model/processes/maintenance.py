@@ -1,12 +1,35 @@
-"""7. Maintenance: attention to existing ties, then decay.
+"""7. Maintenance: attention to existing ties, then decay (docs/model.md §7.7).
 
-Each person starts ``interactions`` interactions a week, each with a tie
-drawn (from the weights at the start of this process, after the week's
-encounters) with probability
-∝ weight × affinity, where
-affinity = exp(−|Δstage| / stage_scale) × (aim_bonus if aims match else 1).
-A chosen tie is reinforced (w ← w + alpha·(1 − w)). Then every tie decays
-(w ← w·(1 − decay)), and ties below ``drop_below`` die.
+The rule (the whole of it; everything else in this module is speed):
+
+    for each person i with ties, from the weights and stages at the start:
+        pull(i, j)   = w_ij · exp(−|stage_i − stage_j| / stage_scale)
+                            · (aim_bonus if aim_i = aim_j else 1)
+        draw ``interactions`` ties with replacement, P(tie ij) ∝ pull(i, j)
+        (draw r inverts the cumulative pulls at U_MAINTENANCE(r))
+    every draw reinforces its tie once:  w ← w + alpha·(1 − w)
+    every living tie decays:             w ← w·(1 − decay)
+    ties with w < drop_below die (``decayed``), in ascending record order.
+
+Plain reference: :mod:`jinmyaku.model.reference.maintenance` (``choose``,
+``attend``, ``decay``, ``week``), the rule above line by line;
+``tests/test_reference.py`` checks that one week of each gives the same ties
+bit for bit.
+
+How this module is faster than the reference, without changing a result:
+
+* ``choose``: people in parallel chunks (choices read only the start-of-process
+  weights); the exponential factored into two per person instead of one per
+  tie; a tie's far end read from one packed row (``other``); the rows of the
+  people ahead prefetched (``_ROW_AHEAD``, ``_OTHER_AHEAD``); the draws sorted
+  and inverted in one walk (``_choose_one``).
+* ``attend``: chosen ties split among threads by id (``_attend_part``), each
+  thread reinforcing its own ties in the order chosen, with records and
+  weights prefetched a few ties ahead.
+* ``decay``: rows multiplied in parallel (``_decay_rows``); the ties below the
+  threshold gathered in id order and killed serially (``_drop``).
+
+Prefetches are hints: they change no result.
 """
 
 from __future__ import annotations
@@ -21,17 +44,22 @@ from jinmyaku.model.scenario import Maintenance as Params
 from jinmyaku.model.ties import RECORD_AHEAD, WEIGHT_AHEAD, kill_tie, reinforce
 from jinmyaku.model.vocabulary import DECAYED
 
+# speed only: how far ahead the prefetch hints look
 _ROW_AHEAD = 2  # choose prefetches the rows of the person this many places on
 _OTHER_AHEAD = 8  # ... and the far end of the tie this many slots on
+
+
+# ----------------------------------------------------------------- 1. choose
 
 
 @njit(cache=True, parallel=True)
 def choose(T, stage, aim, interactions: int, stage_scale: float, aim_bonus: float,
            step: int, seed: int, pid):
-    """Everyone's interaction partners for the week, as tie ids (-1: none).
+    """Everyone's interaction partners for the week, (people, interactions) tie ids (-1: none).
 
     Choices are made from the weights at the start of the process (a
     synchronous update), so people can be handled in parallel.
+    Reference: :func:`jinmyaku.model.reference.maintenance.choose`.
     """
     n = T.deg.size
     cap = T.adj.shape[1]
@@ -74,6 +102,7 @@ def choose(T, stage, aim, interactions: int, stage_scale: float, aim_bonus: floa
 @njit(cache=True)
 def _choose_one(deg, nbr, ws, adj, i, cum, target, order, chosen, other, interactions,
                 aim_bonus, step, seed, pid):
+    """Person i's draws (the rule of ``choose``), into ``chosen[i]``; the rest is scratch."""
     # the arrays, not the Ties tuple: a call with the tuple costs a reference count
     # per array, once per person
     d = deg[i]
@@ -117,6 +146,9 @@ def _choose_one(deg, nbr, ws, adj, i, cum, target, order, chosen, other, interac
         chosen[i, order[q]] = adj[i, min(s, d - 1)]
 
 
+# ----------------------------------------------------------------- 2. attend
+
+
 @njit(cache=True, parallel=True)
 def attend(T, chosen, alpha: float, step: int, parts: int = 1) -> int:
     """Reinforce the chosen ties; returns the interactions made.
@@ -128,7 +160,7 @@ def attend(T, chosen, alpha: float, step: int, parts: int = 1) -> int:
     records that share a cache line go to the same thread), and each thread
     reinforces its own ties in the order they were chosen: the result is that
     of the plain loop, whatever the number of threads or ``parts`` (≥ 1; one
-    per thread is best).
+    per thread is best). Reference: :func:`jinmyaku.model.reference.maintenance.attend`.
     """
     flat = chosen.ravel()
     made = np.zeros(parts, dtype=np.int64)
@@ -167,6 +199,9 @@ def _attend_part(T, flat, part: int, parts: int, alpha: float, step: int) -> int
             prefetch(ws, b[t], sb[t])
         reinforce(T, own[e], step, alpha)
     return n
+
+
+# ----------------------------------------------------------------- 3. decay
 
 
 @njit(cache=True, parallel=True)
@@ -220,9 +255,10 @@ def _drop(T, ids, step: int) -> None:
 
 
 def decay(T, rate: float, drop_below: float, step: int) -> int:
-    """Decay every tie once; kill those below the threshold (in tie-id order).
+    """Decay every tie once (``rate`` in [0, 1]); kill those below ``drop_below`` (in
+    tie-id order). Returns the ties dropped.
 
-    Returns the ties dropped.
+    Reference: :func:`jinmyaku.model.reference.maintenance.decay`.
     """
     ids = _decay_rows(T.ws, T.adj, T.a, T.deg, 1.0 - rate, drop_below)
     if ids.size:
@@ -230,7 +266,12 @@ def decay(T, rate: float, drop_below: float, step: int) -> int:
     return int(ids.size)
 
 
+# ----------------------------------------------------------------- the process
+
+
 class Maintenance(Process):
+    """The weekly process: choose, attend, decay (reference: ``reference.maintenance.week``)."""
+
     name = "maintenance"
     params: Params
 

@@ -23,7 +23,11 @@ from jinmyaku.model.world import BACKGROUND
 
 @njit(cache=True)
 def delete(T, pid, joined, cohort, p_d: float, step: int, seed: int, next_pid: int):
-    """One ND sweep; returns [nodes deleted, ties ended]. Draw 0 of i decides."""
+    """One ND sweep; returns [nodes deleted, ties ended]. Draw 0 of i decides.
+
+    It is the plain rule (one sequential loop in a fixed order, no prefetching, no
+    threads), so it is its own reference (see ``jinmyaku.model.reference``).
+    """
     counts = np.zeros(2, dtype=np.int64)
     for i in range(T.deg.size):
         if rng.uniform(rng.key(seed, rng.NODE_DELETION, step, pid[i]), 0) >= p_d:

@@ -63,7 +63,11 @@ def _pick(T, cur, holder, prev, topic, required, aim, field, stage, fitting_only
 def route(T, stage, aim, field, rate_scale: float, rate: float, gamma: float, n_topics: int,
           own_aim: float, own_field: float, max_hops: int, trust_half: float, forward: float,
           alpha: float, opp_count, opp_value, step: int, seed: int, pid):
-    """Create and route this week's opportunities; returns the ledger rows and the count made."""
+    """Create and route this week's opportunities; returns the ledger rows and the count made.
+
+    It is the plain rule (one sequential loop in a fixed order, no prefetching, no
+    threads), so it is its own reference (see ``jinmyaku.model.reference``).
+    """
     n = stage.size
     made = np.zeros(n, dtype=np.int64)
     for h in range(n):
