@@ -44,8 +44,8 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from jinmyaku.analysis import intervals
 from jinmyaku.errors import InputError
 from jinmyaku.model import rng
 from jinmyaku.model.closest import person_ids
@@ -287,16 +287,12 @@ def ego_snapshots(res: Results) -> dict:
 # ---------------------------------------------------------------- many worlds
 
 def t_interval(values) -> dict[str, float]:
-    """Mean and 95% Student-t interval over replicates (NaNs left out)."""
-    v = np.asarray(values, dtype=float)
-    v = v[np.isfinite(v)]
-    if v.size == 0:
-        return {"mean": np.nan, "lo": np.nan, "hi": np.nan, "n": 0}
-    mean = float(v.mean())
-    if v.size < 2:
-        return {"mean": mean, "lo": np.nan, "hi": np.nan, "n": 1}
-    half = float(stats.t.ppf(0.975, v.size - 1) * v.std(ddof=1) / np.sqrt(v.size))
-    return {"mean": mean, "lo": mean - half, "hi": mean + half, "n": int(v.size)}
+    """Mean and 95% Student-t interval over replicates (NaNs left out), with their number.
+
+    :func:`jinmyaku.analysis.intervals.t_mean` as a row: ``mean, lo, hi, n``.
+    """
+    mean, lo, hi = intervals.t_mean(values)
+    return {"mean": mean, "lo": lo, "hi": hi, "n": int(intervals.finite(values).size)}
 
 
 def status(ci: dict[str, float]) -> str:
