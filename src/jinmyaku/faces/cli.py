@@ -170,6 +170,7 @@ def validate(
 ) -> None:
     """Check the model against published findings, or against an observed network."""
     from jinmyaku.storage import files as io
+    from jinmyaku.storage import markdown
     from jinmyaku.studies.validation import checks, observed
 
     if groups is not None and against is None:
@@ -193,9 +194,9 @@ def validate(
                        + (["--groups", str(groups)] if groups else [])
                        + ["--scenario", scenario, "--seed", str(seed)])
         md = [f"## {against} beside a simulated network", "", f"Produced by `{cmd}`.", "",
-              "| statistic | observed | simulated |", "|---|---|---|"]
-        md += [f"| {r.statistic} | {r.observed:.4g} | {r.simulated:.4g} |"
-               for r in table.itertuples(index=False)]
+              markdown.table(("statistic", "observed", "simulated"),
+                             ((r.statistic, f"{r.observed:.4g}", f"{r.simulated:.4g}")
+                              for r in table.itertuples(index=False)))]
         io.write_text(out / "validation.md", "\n".join(md) + "\n")
         io.write_text(out / "validation.json", table.to_json(orient="records", indent=2) + "\n")
         console.print(f"Written: {out / 'validation.md'}, {out / 'validation.json'}.")

@@ -30,6 +30,7 @@ from jinmyaku.analysis import network as S
 from jinmyaku.model import rng as model_rng
 from jinmyaku.model import scenario as scenario_mod
 from jinmyaku.model.engine import Analyzer
+from jinmyaku.storage import markdown
 from jinmyaku.studies import results as run_results
 from jinmyaku.studies.results import Results
 
@@ -485,13 +486,8 @@ COLUMNS = ("check", "finding", "source", "published", "simulated", "tolerance", 
 
 def to_markdown(rows: list[Row], title: str, command: str) -> str:
     """The table as Markdown, with the command that produced it."""
-    def esc(s: str) -> str:
-        return str(s).replace("|", "\\|").replace("\n", " ")
-
     lines = [f"## {title}", "", f"Produced by `{command}`.", "",
-             "| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
-    for r in rows:
-        lines.append("| " + " | ".join(esc(getattr(r, c)) for c in COLUMNS) + " |")
+             markdown.table(COLUMNS, ([getattr(r, c) for c in COLUMNS] for r in rows))]
     n_pass = sum(r.status == "pass" for r in rows)
     n_fail = sum(r.status == "fail" for r in rows)
     lines += ["", f"{n_pass} pass, {n_fail} fail, {len(rows) - n_pass - n_fail} not run.", ""]
