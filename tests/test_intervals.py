@@ -94,6 +94,7 @@ def test_proportion_difference_is_antisymmetric(n1, n2, data):
     assert e == pytest.approx(-d) and elo == pytest.approx(-hi) and ehi == pytest.approx(-lo)
 
 
+@pytest.mark.filterwarnings("ignore::scipy.stats.ConstantInputWarning")
 def test_spearman_by_hand_and_edge_cases():
     x = np.arange(10.0)
     rho, lo, hi = I.spearman(x, x ** 3)
@@ -105,6 +106,7 @@ def test_spearman_by_hand_and_edge_cases():
 
 
 @settings(max_examples=100, deadline=None)
+@pytest.mark.filterwarnings("ignore::scipy.stats.ConstantInputWarning")
 @given(st.lists(st.tuples(finite_floats, finite_floats), min_size=4, max_size=40))
 def test_spearman_interval_lies_in_minus_one_one_around_rho(pairs):
     x, y = np.array(pairs).T
