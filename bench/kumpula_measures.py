@@ -17,7 +17,7 @@ import argparse
 import time
 
 import jinmyaku
-from jinmyaku.analysis.kumpula import measures
+from jinmyaku.analysis.network import kumpula_measures as measures
 
 
 def main() -> None:

@@ -14,11 +14,13 @@ import subprocess
 import sys
 
 import numpy as np
+import pandas as pd
 import pytest
 from conftest import tie
 
 import jinmyaku
-from jinmyaku.analysis.kumpula import measures, overlap
+from jinmyaku.analysis.network import Edges, overlap
+from jinmyaku.analysis.network import kumpula_measures as measures
 from jinmyaku.errors import InputError
 from jinmyaku.faces import cli
 from jinmyaku.model.engine import Simulation
@@ -262,10 +264,22 @@ def test_overlap_of_a_hand_made_graph():
     # square 0-1-2-3 with the diagonal 0-2, and a pendant 3-4
     i = np.array([0, 1, 2, 3, 0, 3])
     j = np.array([1, 2, 3, 0, 2, 4])
-    o = overlap(i, j, 5)
+    o = overlap(Edges(5, i, j, np.ones(i.size)))
     # 0-1: k 3, 2, one common (2): 1/((2)+(1)-1) = 1/2; 0-2: k 3, 3, common 1, 3: 2/(2+2-2) = 1
     # 3-0: k 3, 3, common 2: 1/(2+2-1) = 1/3; 3-4: k 3, 1, none: 0/(2+0) = 0
     assert o == pytest.approx([1 / 2, 1 / 2, 1 / 3, 1 / 3, 1.0, 0.0])
+
+
+@pytest.mark.filterwarnings("ignore::scipy.stats.ConstantInputWarning")
+def test_kumpula_measures_leave_out_ties_with_an_undefined_overlap():
+    # a triangle with weights 1, 2, 3 (overlap 1 each) and an isolated pair 3-4 (0/0):
+    # pearson over the triangle alone is undefined (overlap constant); with the pair
+    # counted as overlap 0 it would be defined. Left out, the triangle's weights vary
+    # but the overlap does not, so the result must be NaN, not a number.
+    ties = pd.DataFrame({"a": [0, 1, 0, 3], "b": [1, 2, 2, 4], "weight": [1.0, 2.0, 3.0, 9.0],
+                         "death": [np.nan] * 4})
+    m = measures(ties, 5)
+    assert np.isnan(m["pearson"]) and m["ties"] == 4 and m["mean_degree"] == pytest.approx(1.6)
 
 
 @pytest.fixture(scope="module")

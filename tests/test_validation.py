@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 import jinmyaku
+from jinmyaku.analysis import intervals
 from jinmyaku.analysis import network as S
 from jinmyaku.errors import InputError
 from jinmyaku.faces.cli import main
@@ -30,6 +31,15 @@ def test_overlap_by_hand():
     assert ov[(0, 2)] == pytest.approx(0.5)       # 1 common / (1 + 2 − 1)
     assert ov[(1, 2)] == pytest.approx(0.5)
     assert ov[(2, 3)] == pytest.approx(0.0)       # 0 common / (2 + 0 − 0)
+
+
+def test_overlap_is_undefined_where_both_ends_have_no_other_tie():
+    # Onnela et al.'s O_ij is 0/0 for an isolated pair: NaN, not 0 (a pendant tie is 0)
+    e = S.make_edges(5, [0, 0, 1, 2, 3], [1, 2, 2, 3, 4])  # 3-4 hangs off 3: overlap 0
+    assert np.isfinite(S.overlap(e)).all()
+    e = S.make_edges(6, [0, 0, 1, 4], [1, 2, 2, 5])        # 4-5: both ends have no other tie
+    ov = dict(zip(zip(e.a.tolist(), e.b.tolist(), strict=True), S.overlap(e), strict=True))
+    assert np.isnan(ov[(4, 5)]) and ov[(0, 1)] == pytest.approx(1.0)
 
 
 def test_clustering_by_hand():
@@ -87,7 +97,7 @@ def test_top_alters_and_poisson_interval():
     top = checks.top_alters(np.array([1, 1, 1]), np.array([2, 3, 4]), np.array([0.1, 0.9, 0.5]),
                             k=2)
     assert top[top["ego"] == 1]["alter"].tolist() == [3, 4]
-    rate, lo, hi = checks.poisson_ci(10, 100)
+    rate, lo, hi = intervals.poisson_rate(10, 100)
     assert rate == pytest.approx(0.1)
     assert lo == pytest.approx(0.04795, abs=1e-4) and hi == pytest.approx(0.18391, abs=1e-4)
 

@@ -1,15 +1,23 @@
-"""Network statistics for validation, on plain arrays (fast on ~500k-tie graphs).
+"""Network statistics, on plain arrays (fast on ~500k-tie graphs): the one module for them.
 
-A network is an :class:`Edges`: ``n`` nodes labelled 0..n−1 and undirected
-ties ``a < b`` with weights ``w > 0``, each pair once. Everything heavy is
-vectorised with NumPy/SciPy sparse matrices; the exact 1-D k-means of the
+Used by validation (``studies.validation``), the Kumpula et al. (2007)
+measures (:func:`kumpula_measures`) and the benchmarks. A network is an
+:class:`Edges`: ``n`` nodes labelled 0..n−1 and undirected ties ``a < b``
+with weights ``w > 0``, each pair once. Everything heavy is vectorised with
+NumPy/SciPy sparse matrices; the exact 1-D k-means of the
 Dunbar-layer statistic is a small Numba kernel.
 
 Definitions (Onnela et al. 2007 for overlap and percolation):
 
-- overlap of tie ij: ``O_ij = m_ij / ((k_i − 1) + (k_j − 1) − m_ij)`` with
-  ``m_ij`` the number of common neighbours and ``k`` the degrees; 0 when the
-  denominator is 0 (both ends have no other tie), in [0, 1];
+- overlap of tie ij (Onnela et al. 2007, PNAS 104:7332):
+  ``O_ij = m_ij / ((k_i − 1) + (k_j − 1) − m_ij)`` with ``m_ij`` the number
+  of common neighbours and ``k`` the degrees, in [0, 1]. The denominator is 0
+  only when both ends have no other tie (k_i = k_j = 1): the definition
+  gives 0/0 there, and :func:`overlap` returns NaN (undefined), as NumPy
+  would. A caller that wants
+  such ties in (as 0: no shared neighbourhood) says so with
+  ``np.nan_to_num(o, nan=0.0)``; one that wants them out drops non-finite
+  values;
 - local clustering: ``C_i = Σ_j m_ij / (k_i (k_i − 1))`` over i's ties, NaN
   for ``k_i < 2``; the network's clustering is the mean over nodes with
   ``k ≥ 2``;
@@ -27,11 +35,9 @@ import numpy as np
 import scipy.sparse as sp
 from numba import njit
 from scipy.sparse.csgraph import connected_components
-from scipy.stats import spearmanr
 
+from jinmyaku.analysis import intervals
 from jinmyaku.storage import ledger
-
-Z95 = 1.959963984540054
 
 
 @dataclass(frozen=True)
@@ -104,12 +110,18 @@ def common_neighbours(e: Edges, chunk: int = 50_000) -> np.ndarray:
 
 
 def overlap(e: Edges, common: np.ndarray | None = None) -> np.ndarray:
-    """Neighbourhood overlap of each tie, in [0, 1] (Onnela et al. 2007)."""
+    """Neighbourhood overlap O_ij of each tie, in [0, 1] (Onnela et al. 2007).
+
+    ``O_ij = m_ij / ((k_i − 1) + (k_j − 1) − m_ij)``; NaN for a tie whose two
+    ends have no other tie (0/0: undefined, see the module docstring).
+    ``common``: :func:`common_neighbours` of ``e``, if already computed.
+    Needs each pair once; the order of a tie's two ends does not matter.
+    """
     m = common_neighbours(e) if common is None else common
     k = degrees(e)
     den = (k[e.a] - 1) + (k[e.b] - 1) - m
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(den > 0, m / np.maximum(den, 1), 0.0)
+        return np.where(den > 0, m / np.maximum(den, 1), np.nan)
 
 
 def local_clustering(e: Edges, common: np.ndarray | None = None) -> np.ndarray:
@@ -119,34 +131,6 @@ def local_clustering(e: Edges, common: np.ndarray | None = None) -> np.ndarray:
     tri2 = np.bincount(e.a, m, e.n) + np.bincount(e.b, m, e.n)  # 2 × triangles at node
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(k >= 2, tri2 / (k * (k - 1)), np.nan)
-
-
-def mean_ci(values) -> tuple[float, float, float]:
-    """Mean and normal 95% interval (mean ± 1.96·SE) over the finite values."""
-    v = np.asarray(values, dtype=float)
-    v = v[np.isfinite(v)]
-    if v.size == 0:
-        return np.nan, np.nan, np.nan
-    mu = float(v.mean())
-    if v.size < 2:
-        return mu, np.nan, np.nan
-    se = float(v.std(ddof=1) / np.sqrt(v.size))
-    return mu, mu - Z95 * se, mu + Z95 * se
-
-
-def spearman_ci(x, y) -> tuple[float, float, float]:
-    """Spearman's ρ with a Fisher-z 95% interval (SE ≈ 1.03/√(n−3), Fieller et al. 1957)."""
-    x, y = np.asarray(x, float), np.asarray(y, float)
-    ok = np.isfinite(x) & np.isfinite(y)
-    n = int(ok.sum())
-    if n < 4:
-        return np.nan, np.nan, np.nan
-    rho = float(spearmanr(x[ok], y[ok]).statistic)
-    if not np.isfinite(rho):
-        return np.nan, np.nan, np.nan
-    z = np.arctanh(np.clip(rho, -0.999999, 0.999999))
-    half = Z95 * 1.03 / np.sqrt(n - 3)
-    return rho, float(np.tanh(z - half)), float(np.tanh(z + half))
 
 
 def binned_means(x, y, bins: int = 10) -> tuple[np.ndarray, np.ndarray]:
@@ -306,7 +290,8 @@ def structure(e: Edges, group: np.ndarray | None = None, k_layers: int = 4) -> d
     with degree ≥ 2), weight distribution (coefficient of variation, share of
     total weight on the strongest 10% of ties: both scale-free, since observed
     weights are counts and simulated ones lie in (0, 1]), Spearman overlap–weight
-    correlation, share of ties inside groups, mean cumulative Dunbar-layer
+    correlation (ties whose ends have no other tie counted with overlap 0), share of
+    ties inside groups, mean cumulative Dunbar-layer
     sizes (egos with ≥ k distinct weights).
     """
     k = degrees(e)
@@ -325,10 +310,62 @@ def structure(e: Edges, group: np.ndarray | None = None, k_layers: int = 4) -> d
         "clustering": float(np.nanmean(cl)) if np.isfinite(cl).any() else np.nan,
         "weight_cv": float(w.std() / w.mean()) if e.m else np.nan,
         "weight_top10_share": float(top.sum() / w.sum()) if e.m else np.nan,
-        "overlap_weight_rho": spearman_ci(w, ov)[0],
+        # ties with an undefined overlap count as 0 here (as this table always had them)
+        "overlap_weight_rho": intervals.spearman(w, np.nan_to_num(ov, nan=0.0)).value,
         "inside_group_share": inside_group_share(e, group) if group is not None else np.nan,
     }
     ok = np.isfinite(layers).all(axis=1)
     for c in range(k_layers):
         out[f"layer{c + 1}"] = float(layers[ok, c].mean()) if ok.any() else np.nan
     return out
+
+
+# ------------------------------------------------------------------ Kumpula et al. 2007
+
+def final_edges(ties) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Living ties of a tie ledger as (i, j, weight, nodes), in ledger order.
+
+    Nodes are the pids on a living tie, renumbered 0..n−1 in ascending order;
+    ties keep the ledger's order and ends (unlike :func:`edges_from_ties`,
+    which sorts and merges them), since a Louvain partition depends on the
+    order the ties are added in.
+    """
+    alive = ledger.alive(ties, ["a", "b", "weight"])  # a DataFrame, or a spilled ledger
+    a = alive["a"].to_numpy()
+    b = alive["b"].to_numpy()
+    nodes, idx = np.unique(np.concatenate([a, b]), return_inverse=True)
+    return idx[: a.size], idx[a.size:], alive["weight"].to_numpy(dtype=float), nodes.size
+
+
+def kumpula_measures(ties, people: int, seed: int = 1) -> dict[str, float]:
+    """Overlap–weight correlations, modularity and degree of a final network (Kumpula et al.).
+
+    ``ties`` is a run's tie ledger (``Results.ties``), ``people`` the number of
+    nodes (nodes without ties count for the mean degree). Returns
+    ``pearson`` and ``spearman`` (weight against :func:`overlap`, over ties
+    whose overlap is defined: ties whose two ends have no other tie are left
+    out; 0 when all weights are equal, as at δ = 0, where weight carries no
+    information and the coefficients are undefined), ``modularity``
+    (weighted, Louvain from NetworkX with ``seed``), ``communities``,
+    ``mean_degree``, ``mean_weight`` and ``ties``.
+    """
+    import networkx as nx
+    from scipy import stats
+
+    i, j, w, n = final_edges(ties)
+    o = overlap(Edges(n, i, j, w))
+    ok = np.isfinite(o)  # undefined overlaps left out
+    g = nx.Graph()
+    g.add_nodes_from(range(n))
+    g.add_weighted_edges_from(zip(i.tolist(), j.tolist(), w.tolist(), strict=True))
+    parts = nx.community.louvain_communities(g, weight="weight", seed=seed)
+    flat = np.ptp(w[ok]) == 0 if ok.any() else True
+    return {
+        "pearson": 0.0 if flat else float(stats.pearsonr(w[ok], o[ok])[0]),
+        "spearman": 0.0 if flat else float(stats.spearmanr(w[ok], o[ok])[0]),
+        "modularity": float(nx.community.modularity(g, parts, weight="weight")),
+        "communities": len(parts),
+        "mean_degree": 2.0 * i.size / people,
+        "mean_weight": float(w.mean()),
+        "ties": int(i.size),
+    }

@@ -10,11 +10,11 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from jinmyaku._version import __version__
 from jinmyaku.errors import InputError
+from jinmyaku.faces import progress as show_progress
 from jinmyaku.model import scenario as scenario_mod
 from jinmyaku.model.vocabulary import ORIGINS
 from jinmyaku.storage import memory
@@ -77,11 +77,9 @@ def run(
     started = time.perf_counter()
     sim = simulation(sc, check_memory=False)
     try:  # a spilled tie ledger's temporary files go, whatever happens
-        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TextColumn("weeks"), TimeRemainingColumn(), console=err_console,
-                      disable=quiet, transient=True) as bar:
-            task = bar.add_task(f"{sc.name} ({sc.population.people:,} people)", total=sc.steps)
-            sim.run(progress=lambda done, total: bar.update(task, completed=done))
+        with show_progress.bar(err_console, f"{sc.name} ({sc.population.people:,} people)",
+                               unit="weeks", quiet=quiet) as update:
+            sim.run(progress=update)
             results = Results.from_simulation(sim)
         sim.close()
         elapsed = time.perf_counter() - started
@@ -172,12 +170,13 @@ def validate(
 ) -> None:
     """Check the model against published findings, or against an observed network."""
     from jinmyaku.storage import files as io
+    from jinmyaku.storage import markdown
     from jinmyaku.studies.validation import checks, observed
 
     if groups is not None and against is None:
         raise InputError("--groups needs --against EDGES.csv (the observed network).")
     sc = scenario_mod.load(scenario, [f"seed={seed}"])
-    say = (lambda m: None) if quiet else (lambda m: err_console.print(f"[dim]{m}[/]"))
+    say = show_progress.messages(err_console, quiet)
     if against is not None:
         e, group, _ = observed.load_observed(against, groups)
         out = out or Path("runs") / "validation-against"
@@ -195,9 +194,9 @@ def validate(
                        + (["--groups", str(groups)] if groups else [])
                        + ["--scenario", scenario, "--seed", str(seed)])
         md = [f"## {against} beside a simulated network", "", f"Produced by `{cmd}`.", "",
-              "| statistic | observed | simulated |", "|---|---|---|"]
-        md += [f"| {r.statistic} | {r.observed:.4g} | {r.simulated:.4g} |"
-               for r in table.itertuples(index=False)]
+              markdown.table(("statistic", "observed", "simulated"),
+                             ((r.statistic, f"{r.observed:.4g}", f"{r.simulated:.4g}")
+                              for r in table.itertuples(index=False)))]
         io.write_text(out / "validation.md", "\n".join(md) + "\n")
         io.write_text(out / "validation.json", table.to_json(orient="records", indent=2) + "\n")
         console.print(f"Written: {out / 'validation.md'}, {out / 'validation.json'}.")
@@ -254,12 +253,10 @@ def calibrate(
     e, group, _ = observed.load_observed(against, groups)
     sc = scenario_mod.load(scenario, [f"seed={seed}", *(set_ or [])])
     io.prepare_folder(out.parent if str(out.parent) else Path("."))
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeRemainingColumn(), console=err_console, disable=quiet,
-                  transient=True) as bar:
-        task = bar.add_task(f"ABC on {e.n:,} people", total=draws)
+    with show_progress.bar(err_console, f"ABC on {e.n:,} people", unit="draws",
+                           quiet=quiet) as update:
         fit = cal.calibrate(e, group, sc, draws=draws, accept=accept, seed=seed,
-                            progress=lambda done, total: bar.update(task, completed=done))
+                            progress=update)
     t = Table(title=f"Fitted to {against} (rejection ABC, {len(fit.accepted)} of {draws} "
                     f"draws kept)", title_justify="left")
     for col in ("parameter", "key", "fitted", "95% interval", "prior"):
@@ -289,10 +286,11 @@ def sweep(
 ) -> None:
     """Run a sweep over parameters (grid, random, Sobol' or Morris); resume if interrupted."""
     from jinmyaku.studies.sweep import run_sweep
-    from jinmyaku.studies.sweep.report import progress_bar, show
+    from jinmyaku.studies.sweep.report import show
 
     try:
-        with progress_bar(err_console, f"sweep {spec.stem}", quiet) as update:
+        with show_progress.bar(err_console, f"sweep {spec.stem}", unit="runs", quiet=quiet,
+                               resumed=True) as update:
             result = run_sweep(spec, out, workers=workers, dask=dask, progress=update)
     except KeyboardInterrupt:
         err_console.print("interrupted: every run stored so far is kept; run the same "
@@ -349,17 +347,9 @@ def experiment_claims(
     ex.check(design, workers, dask)  # before anything runs or is written
     out = out or Path("reports") / ("claims-quick" if quick else "claims")
     prepare_folder(out)
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("runs"), TimeRemainingColumn(), console=err_console,
-                  disable=quiet, transient=True) as bar:
-        tasks: dict[str, object] = {}
-
-        def progress(label: str, done: int, total: int) -> None:
-            if label not in tasks:
-                tasks[label] = bar.add_task(label, total=total)
-            bar.update(tasks[label], completed=done)
-
-        result = ex.run_claims(design, workers=workers, dask=dask, progress=progress)
+    with show_progress.bar(err_console, "claims", unit="runs", quiet=quiet) as update:
+        result = ex.run_claims(design, workers=workers, dask=dask,
+                               progress=lambda stage, done, total: update(done, total, stage))
     write_report(result, out)
     t = Table(title="The six claims (headline effect > 0 supports the claim)",
               title_justify="left")

@@ -10,6 +10,7 @@ import pandas as pd
 import pyarrow as pa
 
 from jinmyaku._version import __version__
+from jinmyaku.analysis import intervals
 from jinmyaku.errors import InputError
 from jinmyaku.model import rng as model_rng
 from jinmyaku.model.closest import mean_stage, person_ids
@@ -20,8 +21,6 @@ from jinmyaku.storage import files as io
 from jinmyaku.storage import ledger, memory
 from jinmyaku.storage.folders import OutputFolder
 from jinmyaku.storage.ledger import SpilledTies
-
-Z95 = 1.959963984540054
 
 
 @dataclass
@@ -262,13 +261,8 @@ def _opps_by_origin(opps: pd.DataFrame, pids: np.ndarray) -> np.ndarray:
 
 
 def _mean_ci(values: np.ndarray) -> dict[str, float]:
-    v = np.asarray(values, dtype=float)
-    v = v[np.isfinite(v)]
-    if v.size == 0:
-        return {"mean": np.nan, "lo": np.nan, "hi": np.nan}
-    mean = float(v.mean())
-    se = float(v.std(ddof=1) / np.sqrt(v.size)) if v.size > 1 else np.nan
-    return {"mean": mean, "lo": mean - Z95 * se, "hi": mean + Z95 * se}
+    mean, lo, hi = intervals.normal_mean(values)
+    return {"mean": mean, "lo": lo, "hi": hi}
 
 
 def _ratio_ci(counts: np.ndarray, o: int, rng: np.random.Generator,
@@ -283,5 +277,5 @@ def _ratio_ci(counts: np.ndarray, o: int, rng: np.random.Generator,
     boot = num[den > 0] / den[den > 0]
     if boot.size == 0:
         return {"mean": float(share), "lo": np.nan, "hi": np.nan}
-    lo, hi = np.percentile(boot, [2.5, 97.5])
-    return {"mean": float(share), "lo": float(lo), "hi": float(hi)}
+    lo, hi = intervals.percentile(boot)
+    return {"mean": float(share), "lo": lo, "hi": hi}

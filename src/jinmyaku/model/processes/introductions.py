@@ -17,6 +17,7 @@ import numpy as np
 from numba import njit
 
 from jinmyaku.model import rng
+from jinmyaku.model.choice import row_sum, slot_by_weight
 from jinmyaku.model.processes.base import Process
 from jinmyaku.model.scenario import Introductions as Params
 from jinmyaku.model.ties import create_tie, find_tie, reinforce
@@ -41,17 +42,8 @@ def introduce(T, stage, aim, field, acted, intros_made, share_after_action: floa
         if rng.uniform(k, 0) >= (share_after_action if acted[i] else share_base):
             continue
         counts[0] += 1
-        total = 0.0
-        for s in range(d):
-            total += T.ws[i, s]
-        target = rng.uniform(k, 1) * total
-        acc = 0.0
-        sij = d - 1
-        for s in range(d):
-            acc += T.ws[i, s]
-            if acc > target:
-                sij = s
-                break
+        target = rng.uniform(k, 1) * row_sum(T.ws, T.deg, i)
+        sij = slot_by_weight(T.ws, i, d, target)
         tij = T.adj[i, sij]
         j = T.b[tij] if T.a[tij] == i else T.a[tij]
         if rng.uniform(k, 2) >= p_introduce * T.ws[i, sij]:

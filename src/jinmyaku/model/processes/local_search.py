@@ -16,6 +16,7 @@ import numpy as np
 from numba import njit
 
 from jinmyaku.model import rng
+from jinmyaku.model.choice import row_sum, slot_by_weight, slot_by_weight_except
 from jinmyaku.model.processes import kumpula_kernels
 from jinmyaku.model.processes.base import Process
 from jinmyaku.model.scenario import Kumpula as Params
@@ -32,21 +33,12 @@ def _grow(T, tid: int, by: float, step: int) -> None:
     T.last[tid] = step
 
 
-@njit(cache=True, inline="always")
-def _row_sum(ws, deg, i: int) -> float:
-    """s_i = Σ_j w_ij, summed in slot order."""
-    acc = 0.0
-    for s in range(deg[i]):
-        acc += ws[i, s]
-    return acc
-
-
 @njit(cache=True)
 def strengths(ws, deg):
     """s_i = Σ_j w_ij of every node (one pass over the adjacency rows)."""
     out = np.zeros(deg.size)
     for i in range(deg.size):
-        out[i] = _row_sum(ws, deg, i)
+        out[i] = row_sum(ws, deg, i)
     return out
 
 
@@ -71,14 +63,7 @@ def search(T, order, delta: float, p_delta: float, w0: float, step: int, seed: i
         counts[0] += 1
         key = rng.key(seed, rng.LOCAL_SEARCH, step, pid[i])
         # j ∝ w_ij
-        target = rng.uniform(key, 0) * st[i]
-        acc = 0.0
-        sj = d - 1
-        for s in range(d):
-            acc += ws[i, s]
-            if acc > target:
-                sj = s
-                break
+        sj = slot_by_weight(ws, i, d, rng.uniform(key, 0) * st[i])
         j = nbr[i, sj]
         tij = adj[i, sj]
         wij = ws[i, sj] + delta
@@ -89,15 +74,7 @@ def search(T, order, delta: float, p_delta: float, w0: float, step: int, seed: i
         if dj < 2:
             continue
         # k ≠ i among j's neighbours, ∝ w_jk
-        target = rng.uniform(key, 1) * (st[j] - wij)
-        acc = 0.0
-        sk = -1
-        for s in range(dj):
-            if nbr[j, s] != i:
-                sk = s
-                acc += ws[j, s]
-                if acc > target:
-                    break
+        sk = slot_by_weight_except(ws, nbr, j, dj, rng.uniform(key, 1) * (st[j] - wij), i)
         k = nbr[j, sk]
         _grow(T, adj[j, sk], delta, step)
         st[j] += delta
@@ -117,10 +94,10 @@ def search(T, order, delta: float, p_delta: float, w0: float, step: int, seed: i
                 else:  # a full end dropped its weakest tie: sum the rows touched again
                     for g in range(g0, T.counters[NGRAVE]):
                         t = T.grave[g]
-                        st[T.a[t]] = _row_sum(ws, deg, T.a[t])
-                        st[T.b[t]] = _row_sum(ws, deg, T.b[t])
-                    st[i] = _row_sum(ws, deg, i)
-                    st[k] = _row_sum(ws, deg, k)
+                        st[T.a[t]] = row_sum(ws, deg, T.a[t])
+                        st[T.b[t]] = row_sum(ws, deg, T.b[t])
+                    st[i] = row_sum(ws, deg, i)
+                    st[k] = row_sum(ws, deg, k)
                 counts[2] += 1
             else:
                 counts[3] += 1  # an endpoint at max_ties whose weakest tie is ≥ w0

@@ -44,8 +44,8 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from jinmyaku.analysis import intervals
 from jinmyaku.errors import InputError
 from jinmyaku.model import rng
 from jinmyaku.model.closest import person_ids
@@ -105,6 +105,9 @@ SENSITIVITY_PARAMETERS: tuple[tuple[str, float, float], ...] = (
     ("processes.action.new_tie", 0.1, 0.8),
     ("processes.action.alpha", 0.02, 0.3),
 )
+
+
+SENS_LEVELS = 4  # grid levels of the Morris design
 
 
 @dataclass(frozen=True)
@@ -287,16 +290,12 @@ def ego_snapshots(res: Results) -> dict:
 # ---------------------------------------------------------------- many worlds
 
 def t_interval(values) -> dict[str, float]:
-    """Mean and 95% Student-t interval over replicates (NaNs left out)."""
-    v = np.asarray(values, dtype=float)
-    v = v[np.isfinite(v)]
-    if v.size == 0:
-        return {"mean": np.nan, "lo": np.nan, "hi": np.nan, "n": 0}
-    mean = float(v.mean())
-    if v.size < 2:
-        return {"mean": mean, "lo": np.nan, "hi": np.nan, "n": 1}
-    half = float(stats.t.ppf(0.975, v.size - 1) * v.std(ddof=1) / np.sqrt(v.size))
-    return {"mean": mean, "lo": mean - half, "hi": mean + half, "n": int(v.size)}
+    """Mean and 95% Student-t interval over replicates (NaNs left out), with their number.
+
+    :func:`jinmyaku.analysis.intervals.t_mean` as a row: ``mean, lo, hi, n``.
+    """
+    mean, lo, hi = intervals.t_mean(values)
+    return {"mean": mean, "lo": lo, "hi": hi, "n": int(intervals.finite(values).size)}
 
 
 def status(ci: dict[str, float]) -> str:
@@ -332,30 +331,35 @@ def morris_problem(design: Design) -> dict:
 
 
 def morris_points(design: Design) -> tuple[np.ndarray, list[dict[str, float]]]:
-    """The Morris sample (SALib) and each point as scenario overrides (integers rounded)."""
-    from SALib.sample import morris as morris_sample
+    """The Morris sample and each point as scenario overrides (integers rounded).
+
+    The sweep's Morris design (:func:`jinmyaku.studies.sweep.design.morris_sample`
+    on :data:`SENS_LEVELS` levels, rounded by ``values_run``). Returns the
+    values run, as an array (points, D) and as one dict per point: the
+    analysis and the levels in the report use the values run (a rounded
+    integer parameter's levels are whole numbers).
+    """
+    from jinmyaku.studies.sweep import design as sweep_design
 
     problem = morris_problem(design)
     base = load(design.scenario).model_dump()
-    X = morris_sample.sample(problem, design.sens_trajectories, num_levels=4,
-                             seed=design.seed)
-    points = []
-    for row in X:
-        values = {}
-        for name, v in zip(problem["names"], row, strict=True):
-            node = base
-            for part in name.split("."):
-                node = node[part]
-            values[name] = int(round(v)) if isinstance(node, int) else float(v)
-        points.append(values)
-    X = np.array([[pt[n] for n in problem["names"]] for pt in points], dtype=float)
-    return X, points
+    ints = []
+    for name in problem["names"]:
+        node = base
+        for part in name.split("."):
+            node = node[part]
+        ints.append(isinstance(node, int))
+    nominal = sweep_design.morris_sample(problem, design.sens_trajectories, SENS_LEVELS,
+                                         design.seed)
+    values = sweep_design.values_run(nominal, problem["bounds"], ints)
+    points = [dict(zip(problem["names"], v, strict=True)) for v in values]
+    return np.array(values, dtype=float), points
 
 
 def sensitivity_table(design: Design, X: np.ndarray, Y: pd.DataFrame) -> pd.DataFrame:
     """Per claim headline and parameter: Morris μ*, σ, μ*'s 95% interval, and the share of
     points that hold (headline > 0) at each of the parameter's levels."""
-    from SALib.analyze import morris as morris_analyze
+    from jinmyaku.studies.sweep import analysis as sweep_analysis
 
     problem = morris_problem(design)
     rows = []
@@ -365,14 +369,15 @@ def sensitivity_table(design: Design, X: np.ndarray, Y: pd.DataFrame) -> pd.Data
         if finite.sum() < len(y):
             # Morris needs every point; a NaN effect (e.g. no mixer ties) counts as 0 here
             y = np.where(finite, y, 0.0)
-        si = morris_analyze.analyze(problem, X, y, num_resamples=1000, conf_level=0.95,
-                                    num_levels=4, seed=design.seed)
+        si = sweep_analysis.morris(problem, X, y, SENS_LEVELS, seed=design.seed)
+        si = si.set_index(["index", "parameter"])
         for j, name in enumerate(problem["names"]):
             lo, hi = problem["bounds"][j]
             levels, holds, counts = holds_by_level(X[:, j], y, finite)
             rows.append({"claim": c, "effect": key, "parameter": name,
-                         "mu_star": float(si["mu_star"][j]), "sigma": float(si["sigma"][j]),
-                         "mu_star_conf": float(si["mu_star_conf"][j]),
+                         "mu_star": float(si.loc[("mu_star", name), "value"]),
+                         "sigma": float(si.loc[("sigma", name), "value"]),
+                         "mu_star_conf": float(si.loc[("mu_star", name), "conf"]),
                          "levels": " | ".join(f"{v:.4g}" for v in levels),
                          "holds": " | ".join(_pct(h) for h in holds),
                          "counts": " | ".join(str(k) for k in counts),

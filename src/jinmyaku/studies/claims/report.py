@@ -26,7 +26,8 @@ import pyarrow as pa  # noqa: E402
 from jinmyaku._version import __version__  # noqa: E402
 from jinmyaku.errors import InputError  # noqa: E402
 from jinmyaku.model.vocabulary import ORIGINS  # noqa: E402
-from jinmyaku.storage import files as io
+from jinmyaku.storage import files as io  # noqa: E402
+from jinmyaku.storage import markdown  # noqa: E402
 from jinmyaku.studies.claims.experiment import CLAIM_TEXT, HEADLINE, ClaimsResult, t_interval  # noqa: E402
 
 plt.rcParams["svg.hashsalt"] = "jinmyaku"
@@ -68,11 +69,7 @@ def to_markdown(blocks: list) -> str:
         elif isinstance(b, Para):
             out.append(b.text)
         elif isinstance(b, Table):
-            cols = list(b.frame.columns)
-            lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-            for row in b.frame.itertuples(index=False):
-                lines.append("| " + " | ".join(str(v).replace("|", "\\|") for v in row) + " |")
-            out.append("\n".join(lines))
+            out.append(markdown.table(list(b.frame.columns), b.frame.itertuples(index=False)))
         elif isinstance(b, Figure):
             out.append(f"![{b.caption}](figures/{b.name}.png)\n\n*{b.caption}* "
                        f"([SVG](figures/{b.name}.svg))")

@@ -24,7 +24,8 @@ import warnings
 import numpy as np
 import pandas as pd
 
-Z95 = 1.959963984540054
+from jinmyaku.analysis.intervals import Z95
+
 RESAMPLES = 1000
 
 

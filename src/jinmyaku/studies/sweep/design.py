@@ -12,9 +12,13 @@
 
 The design is drawn from the spec's ``seed`` and is the same on every call.
 Integer parameters are rounded to the nearest whole number within their
-bounds; for ``random`` and ``sobol`` they are drawn over
+bounds (:func:`values_run`); for ``random`` and ``sobol`` they are drawn over
 ``[low − ½, high + ½)`` first so that every whole value is equally likely.
 The *nominal* design (before rounding) is what the analysis uses.
+
+:func:`morris_sample` and :func:`values_run` are also the claims
+experiment's Morris design (``studies.claims.experiment.morris_points``):
+one sampler and one rounding rule for both.
 """
 
 from __future__ import annotations
@@ -87,6 +91,40 @@ def points(sweep: Sweep, samples: int | None = None, levels: int | None = None) 
     return samples * (d + 1)  # morris
 
 
+def morris_sample(problem: dict, trajectories: int, levels: int, seed: int) -> np.ndarray:
+    """Morris one-at-a-time trajectories (SALib ``sample.morris``) as a nominal design.
+
+    ``trajectories · (D + 1)`` rows of D floats on a grid of ``levels`` levels
+    within ``problem["bounds"]``; the same for the same arguments (the seed
+    is taken modulo 2³², as NumPy's legacy seeding needs).
+    """
+    from SALib.sample import morris
+
+    x = morris.sample(problem, trajectories, num_levels=levels, seed=seed % 2**32)
+    return np.asarray(x, dtype=float)
+
+
+def values_run(x: np.ndarray, bounds, ints) -> list[tuple[int | float, ...]]:
+    """The parameter values run at each point of a nominal design ``x`` (points, D).
+
+    Integer parameters (``ints[k]`` true) are rounded to the nearest whole
+    number, halves up, and become ``int``; every value is clipped to its
+    ``bounds[k] = (low, high)``.
+    """
+    lo = [float(b[0]) for b in bounds]
+    hi = [float(b[1]) for b in bounds]
+    values = []
+    for row in np.asarray(x, dtype=float):
+        point = []
+        for v, a, b, is_int in zip(row, lo, hi, ints, strict=True):
+            if is_int:
+                point.append(int(min(max(np.floor(v + 0.5), a), b)))
+            else:
+                point.append(float(min(max(v, a), b)))
+        values.append(tuple(point))
+    return values
+
+
 def make(sweep: Sweep) -> Design:
     """Draw the design of ``sweep`` (deterministic for a given spec)."""
     spec = sweep.spec
@@ -109,17 +147,6 @@ def make(sweep: Sweep) -> Design:
         x = sobol.sample(wide, spec.samples, calc_second_order=False, scramble=True,
                          seed=spec.seed % 2**32)
     else:
-        from SALib.sample import morris
-
-        x = morris.sample(prob, spec.samples, num_levels=spec.levels, seed=spec.seed % 2**32)
+        x = morris_sample(prob, spec.samples, spec.levels, spec.seed)
     x = np.asarray(x, dtype=float)
-    values = []
-    for row in x:
-        point = []
-        for v, a, b, is_int in zip(row, lo, hi, ints, strict=True):
-            if is_int:
-                point.append(int(min(max(np.floor(v + 0.5), a), b)))
-            else:
-                point.append(float(min(max(v, a), b)))
-        values.append(tuple(point))
-    return Design(x, values, prob)
+    return Design(x, values_run(x, prob["bounds"], ints), prob)

@@ -1,49 +1,19 @@
-"""What ``jinmyaku sweep`` prints: a progress bar over runs, then the indices and CRN figure."""
+"""What ``jinmyaku sweep`` prints when done: the indices and the CRN figure.
+
+(The progress bar over runs is the face's: ``jinmyaku.faces.progress``.)
+"""
 
 from __future__ import annotations
 
-import contextlib
 import math
-from collections.abc import Callable, Iterator
 
 import numpy as np
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 from rich.table import Table
 
 from jinmyaku.studies.sweep import SweepResult
 
 MAX_ROWS = 12
-
-
-@contextlib.contextmanager
-def progress_bar(console: Console, label: str,
-                 quiet: bool = False) -> Iterator[Callable[[int, int], None]]:
-    """A rich bar over runs (stored / total, elapsed, time left); yields ``update(done, total)``."""
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("runs"), TimeElapsedColumn(), TextColumn("left"),
-                  TimeRemainingColumn(), console=console, disable=quiet,
-                  transient=True) as bar:
-        task = bar.add_task(label, total=None)
-        first: list[int] = []
-
-        def update(done: int, total: int) -> None:
-            if not first:
-                # Runs stored before this start do not count towards the speed estimate.
-                first.append(done)
-                bar.reset(task, total=total - done)
-                bar.update(task, description=f"{label} ({done} stored before)" if done
-                           else label)
-            bar.update(task, completed=done - first[0])
-
-        yield update
 
 
 def _cell(value: float, conf: float) -> str:

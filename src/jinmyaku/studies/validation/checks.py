@@ -24,12 +24,13 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import chi2
 
+from jinmyaku.analysis import intervals
 from jinmyaku.analysis import network as S
 from jinmyaku.model import rng as model_rng
 from jinmyaku.model import scenario as scenario_mod
 from jinmyaku.model.engine import Analyzer
+from jinmyaku.storage import markdown
 from jinmyaku.studies import results as run_results
 from jinmyaku.studies.results import Results
 
@@ -119,25 +120,6 @@ def _fmt(v: float, lo: float = np.nan, hi: float = np.nan, digits: int = 2) -> s
     return f"{v:.{digits}f}"
 
 
-def poisson_ci(k: float, exposure: float) -> tuple[float, float, float]:
-    """Rate k/exposure with the exact (Garwood) 95% interval."""
-    if exposure <= 0:
-        return np.nan, np.nan, np.nan
-    lo = chi2.ppf(0.025, 2 * k) / 2 if k > 0 else 0.0
-    hi = chi2.ppf(0.975, 2 * (k + 1)) / 2
-    return k / exposure, lo / exposure, hi / exposure
-
-
-def prop_diff_ci(k1: int, n1: int, k2: int, n2: int) -> tuple[float, float, float]:
-    """Difference of two proportions k1/n1 − k2/n2 with a Wald 95% interval."""
-    if n1 == 0 or n2 == 0:
-        return np.nan, np.nan, np.nan
-    p1, p2 = k1 / n1, k2 / n2
-    se = math.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2)
-    d = p1 - p2
-    return d, d - S.Z95 * se, d + S.Z95 * se
-
-
 def _snapshot_edges(run: Run) -> tuple[S.Edges, np.ndarray]:
     """The snapshot as Edges over the people present then (tie order = snapshot row order)."""
     nodes = np.sort(run.snap_pids)
@@ -162,7 +144,7 @@ def check_dunbar(run: Run) -> list[Row]:
     e, _ = S.edges_from_ties(run.results.ties, run.results.people["pid"].to_numpy())
     layers = S.ego_layers(e, 4)
     ok = np.isfinite(layers).all(axis=1)
-    cis = [S.mean_ci(layers[ok, c]) for c in range(4)]
+    cis = [intervals.normal_mean(layers[ok, c]) for c in range(4)]
     inside = all(t / 2 <= m <= 2 * t for (m, _, _), t in zip(cis, DUNBAR, strict=True))
     sim = " / ".join(f"{m:.1f} [{lo:.1f}, {hi:.1f}]" for m, lo, hi in cis)
     rows = [Row(
@@ -174,7 +156,7 @@ def check_dunbar(run: Run) -> list[Row]:
         "for the outer layer); layers here are k-means (k = 4) clusters of tie weights",
         "pass" if inside else "fail",
         f"{int(ok.sum()):,} egos with ≥ 4 distinct tie weights")]
-    ratio = S.mean_ci(S.scaling_ratios(layers[ok]))
+    ratio = intervals.normal_mean(S.scaling_ratios(layers[ok]))
     rows.append(Row(
         "1b", "Successive layers scale by a ratio of about 3",
         "Zhou et al. 2005; Dunbar et al. 2015", "≈ 3", _fmt(*ratio), *ratio,
@@ -188,8 +170,8 @@ def check_onnela(run: Run) -> list[Row]:
     """2. Overlap rises with weight; weak-first removal fragments sooner than strong-first."""
     e, _ = S.edges_from_ties(run.results.ties, run.results.people["pid"].to_numpy())
     common = S.common_neighbours(e)
-    ov = S.overlap(e, common)
-    rho = S.spearman_ci(e.w, ov)
+    ov = np.nan_to_num(S.overlap(e, common), nan=0.0)  # undefined overlap (k_i = k_j = 1): 0
+    rho = intervals.spearman(e.w, ov)
     _, curve = S.binned_means(e.w, ov, 10)
     rows = [Row(
         "2a", "Neighbourhood overlap rises with tie weight",
@@ -233,7 +215,8 @@ def _rate_bins(key: np.ndarray, counts: np.ndarray, bins: int):
         if hi <= lo:
             continue
         idx = order[lo:hi]
-        out.append((float(ks[lo]), float(ks[hi - 1]), *poisson_ci(counts[idx].sum(), idx.size)))
+        out.append((float(ks[lo]), float(ks[hi - 1]),
+                    *intervals.poisson_rate(counts[idx].sum(), idx.size)))
     return out
 
 
@@ -290,7 +273,7 @@ def check_mixers(run: Run) -> list[Row]:
                     "0.35 to 0.65", "", "not run", "no mixers in the schedule")]
     last = ev[(ev["step"] > run.snap_step) & (ev["mixers_encounters"] > 0)]
     share = last["mixers_known"] / last["mixers_encounters"]
-    m = S.mean_ci(share.to_numpy())
+    m = intervals.normal_mean(share.to_numpy())
     return [Row(
         "4", "About half of encounters at a mixer are with people already known",
         "Ingram & Morris 2007 (one business mixer of ~100 guests)", "≈ 0.5", _fmt(*m), *m,
@@ -315,7 +298,7 @@ def check_churn(run: Run) -> list[Row]:
     kept = b.merge(after, on=["ego", "alter"], how="inner").groupby("ego").size()
     kept = kept.reindex(egos, fill_value=0)
     churn = 1.0 - kept.to_numpy() / 5.0
-    m = S.mean_ci(churn)
+    m = intervals.normal_mean(churn)
     rows = [Row(
         "5a", "A few percent of the inner circle is replaced each year",
         "Roy, Bhattacharya, Dunbar & Kaski 2022 (national phone data)",
@@ -326,13 +309,13 @@ def check_churn(run: Run) -> list[Row]:
         f"{egos.size:,} egos with 5+ ties at both times; share of the snapshot's top 5 "
         "not in the top 5 a year later")]
     e, _ = _snapshot_edges(run)
-    ov = S.overlap(e)
+    ov = np.nan_to_num(S.overlap(e), nan=0.0)  # undefined overlap (k_i = k_j = 1): 0
     died = run.results.ties.set_index("uid").loc[snap["uid"].to_numpy(), "cause"]
     gone = died.isin(["decayed", "displaced"]).to_numpy()
     lo_q, hi_q = np.quantile(ov, [0.1, 0.9])
     bridge = ov <= lo_q
     embedded = ov >= hi_q
-    d = prop_diff_ci(int(gone[bridge].sum()), int(bridge.sum()),
+    d = intervals.proportion_difference(int(gone[bridge].sum()), int(bridge.sum()),
                      int(gone[embedded].sum()), int(embedded.sum()))
     rows.append(Row(
         "5b", "Bridging ties decay faster than embedded ones",
@@ -382,7 +365,7 @@ def check_influence(run: Run, off: Results, n_boot: int = 200, seed: int = 1) ->
         rf = _weighted_corr(xf, yf, wf)
         if rf > 0:
             boot.append(_weighted_corr(xo, yo, wo) / rf)
-    lo, hi = np.percentile(boot, [2.5, 97.5]) if boot else (np.nan, np.nan)
+    lo, hi = intervals.percentile(boot)
     top_f, top_o = _top5_correlation(run.results), _top5_correlation(off)
     return [Row(
         "6", "Homophilous selection explains a large share of the similarity between tied "
@@ -426,7 +409,8 @@ def kumpula_point(delta: float, sets: list[str], seed: int = 1) -> tuple[float, 
                                      *sets])
     r = run_results.simulate(sc, spill_rows=None)
     e, _ = S.edges_from_ties(r.ties, r.people["pid"].to_numpy())
-    rho = 0.0 if np.ptp(e.w) == 0 else S.spearman_ci(e.w, S.overlap(e))[0]
+    ov = np.nan_to_num(S.overlap(e), nan=0.0)  # undefined overlap (k_i = k_j = 1): 0
+    rho = 0.0 if np.ptp(e.w) == 0 else intervals.spearman(e.w, ov)[0]
     g = nx.Graph()
     g.add_nodes_from(range(e.n))
     g.add_weighted_edges_from(zip(e.a.tolist(), e.b.tolist(), e.w.tolist(), strict=True))
@@ -502,13 +486,8 @@ COLUMNS = ("check", "finding", "source", "published", "simulated", "tolerance", 
 
 def to_markdown(rows: list[Row], title: str, command: str) -> str:
     """The table as Markdown, with the command that produced it."""
-    def esc(s: str) -> str:
-        return str(s).replace("|", "\\|").replace("\n", " ")
-
     lines = [f"## {title}", "", f"Produced by `{command}`.", "",
-             "| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
-    for r in rows:
-        lines.append("| " + " | ".join(esc(getattr(r, c)) for c in COLUMNS) + " |")
+             markdown.table(COLUMNS, ([getattr(r, c) for c in COLUMNS] for r in rows))]
     n_pass = sum(r.status == "pass" for r in rows)
     n_fail = sum(r.status == "fail" for r in rows)
     lines += ["", f"{n_pass} pass, {n_fail} fail, {len(rows) - n_pass - n_fail} not run.", ""]
