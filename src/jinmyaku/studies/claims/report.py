@@ -26,8 +26,9 @@ import pyarrow as pa  # noqa: E402
 from jinmyaku._version import __version__  # noqa: E402
 from jinmyaku.errors import InputError  # noqa: E402
 from jinmyaku.model.vocabulary import ORIGINS  # noqa: E402
-from jinmyaku.storage import files as io  # noqa: E402
+from jinmyaku.storage import files as io
 from jinmyaku.storage import markdown  # noqa: E402
+from jinmyaku.storage.folders import OutputFolder  # noqa: E402
 from jinmyaku.studies.claims.experiment import CLAIM_TEXT, HEADLINE, ClaimsResult, t_interval  # noqa: E402
 
 plt.rcParams["svg.hashsalt"] = "jinmyaku"
@@ -426,42 +427,47 @@ def fmt_pct(x: float) -> str:
     return "–" if not np.isfinite(x) else f"{100 * x:.0f}%"
 
 
-def write_report(res: ClaimsResult, out: Path) -> list[str]:
-    """Write the report folder; returns the files written (manifest last)."""
-    io.prepare_folder(out)
-    fig_dir = out / "figures"
+def write_report(res: ClaimsResult, out: Path | OutputFolder) -> list[str]:
+    """Write the report folder whole or not at all (a report already there is replaced
+    only once the new one is complete); returns the files written (manifest last).
+    ``out`` may be an :class:`OutputFolder` claimed before the experiment ran."""
+    if not isinstance(out, OutputFolder):
+        with OutputFolder(out, "report folder") as folder:
+            return write_report(res, folder)
     try:
-        manifest = out / "manifest.json"
-        if manifest.exists():
-            manifest.unlink()
-        fig_dir.mkdir(exist_ok=True)
-        # fig_ego and fig_sensitivity return False when there is nothing to draw
-        figures = {name: draw(res, fig_dir) is not False for name, draw in (
-            ("survival", fig_survival), ("value_by_origin", fig_value), ("stage", fig_stage),
-            ("starting_ties", fig_starting_ties), ("ego_network", fig_ego),
-            ("sensitivity", fig_sensitivity))}
-        blocks = blocks_for(res, figures)
-        io.write_text(out / "report.md", to_markdown(blocks))
-        io.write_text(out / "report.html",
-                      to_html(blocks, fig_dir, "jinmyaku: the six claims, tested"))
-        files = ["report.md", "report.html"]
-        files += [f"figures/{n}.{e}" for n, ok in figures.items() if ok for e in ("png", "svg")]
-        for name, df in (("effects", res.effects), ("verdicts", res.verdicts),
-                         ("sensitivity", res.sensitivity)):
-            if df is not None:
-                io.write_text(out / f"{name}.csv", df.to_csv(index=False, float_format="%.6g"))
-                files.append(f"{name}.csv")
-        reps = pd.DataFrame([r["outcomes"] | {"seed": r["seed"]} for r in res.replicates])
-        io.write_parquet(out / "replicates.parquet", pa.Table.from_pandas(reps,
-                                                                          preserve_index=False))
-        files.append("replicates.parquet")
-        if res.sensitivity_points is not None:
-            io.write_parquet(out / "sensitivity_points.parquet",
-                             pa.Table.from_pandas(res.sensitivity_points, preserve_index=False))
-            files.append("sensitivity_points.parquet")
-        io.write_manifest(out, files, {"jinmyaku": __version__, "experiment": "claims",
-                                       "design": json.loads(json.dumps(res.design_dict()))})
+        return out.write(lambda staging: _write_report_files(res, staging))
     except OSError as e:
-        raise InputError(f"{out}: writing the report failed ({e.strerror or e}); files "
-                         f"already there were left as they were.") from None
+        raise InputError(f"{out.out}: writing the report failed ({e.strerror or e}); the "
+                         f"folder was left as it was.") from None
+
+
+def _write_report_files(res: ClaimsResult, out: Path) -> list[str]:
+    fig_dir = out / "figures"
+    fig_dir.mkdir(exist_ok=True)
+    # fig_ego and fig_sensitivity return False when there is nothing to draw
+    figures = {name: draw(res, fig_dir) is not False for name, draw in (
+        ("survival", fig_survival), ("value_by_origin", fig_value), ("stage", fig_stage),
+        ("starting_ties", fig_starting_ties), ("ego_network", fig_ego),
+        ("sensitivity", fig_sensitivity))}
+    blocks = blocks_for(res, figures)
+    io.write_text(out / "report.md", to_markdown(blocks))
+    io.write_text(out / "report.html",
+                  to_html(blocks, fig_dir, "jinmyaku: the six claims, tested"))
+    files = ["report.md", "report.html"]
+    files += [f"figures/{n}.{e}" for n, ok in figures.items() if ok for e in ("png", "svg")]
+    for name, df in (("effects", res.effects), ("verdicts", res.verdicts),
+                     ("sensitivity", res.sensitivity)):
+        if df is not None:
+            io.write_text(out / f"{name}.csv", df.to_csv(index=False, float_format="%.6g"))
+            files.append(f"{name}.csv")
+    reps = pd.DataFrame([r["outcomes"] | {"seed": r["seed"]} for r in res.replicates])
+    io.write_parquet(out / "replicates.parquet", pa.Table.from_pandas(reps,
+                                                                      preserve_index=False))
+    files.append("replicates.parquet")
+    if res.sensitivity_points is not None:
+        io.write_parquet(out / "sensitivity_points.parquet",
+                         pa.Table.from_pandas(res.sensitivity_points, preserve_index=False))
+        files.append("sensitivity_points.parquet")
+    io.write_manifest(out, files, {"jinmyaku": __version__, "experiment": "claims",
+                                   "design": json.loads(json.dumps(res.design_dict()))})
     return files
