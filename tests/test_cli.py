@@ -213,3 +213,49 @@ def test_seed_from_option_or_set(argv, seed, tmp_path, capsys):
     assert code == 0, err
     assert tomllib.loads((out / "scenario.toml").read_text())["seed"] == seed
     assert json.loads((out / "manifest.json").read_text())["seed"] == seed
+
+
+def _cli_env(**changes: str) -> dict[str, str]:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    env.update(changes)
+    return env
+
+
+CLI = ("from jinmyaku.faces.cli import entry; entry()",)
+
+
+def test_the_first_run_on_a_machine_says_it_is_compiling(tmp_path):
+    """A fresh kernel cache: the command says so before it compiles (stopped there)."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-c", *CLI, "run", "small", "--people", "200", "--set",
+         "cohorts.size=10", "--set", "population.steps=2", "-q", "--out", str(tmp_path / "r")],
+        env=_cli_env(JINMYAKU_CACHE=str(tmp_path / "fresh")), stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL, text=True)
+    try:
+        first = proc.stderr.readline()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+    assert first.strip() == cli.COMPILING
+
+
+def test_a_later_run_does_not_say_it_is_compiling(tmp_path):
+    import subprocess
+    import sys
+
+    import jinmyaku
+    from jinmyaku.studies.results import simulate
+
+    simulate(jinmyaku.load("small", ["population.people=200", "population.steps=2",
+                                     "cohorts.size=10"]))  # the kernels are in the cache
+    out = subprocess.run(
+        [sys.executable, "-c", *CLI, "run", "small", "--people", "200", "--set",
+         "cohorts.size=10", "--set", "population.steps=2", "-q", "--out", str(tmp_path / "r")],
+        env=_cli_env(), capture_output=True, text=True, check=True)
+    assert cli.COMPILING not in out.stderr
+    assert "Speed over week 2:" in " ".join(out.stdout.split())

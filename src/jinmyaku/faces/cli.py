@@ -75,7 +75,7 @@ def run(
     prepare_folder(out)
 
     if _kernel_cache.is_cold():
-        err_console.print(COMPILING, highlight=False)
+        err_console.print(COMPILING, highlight=False, soft_wrap=True)
     started = time.perf_counter()
     week_done: dict[int, float] = {}  # week -> time it finished
 
