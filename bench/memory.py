@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -52,6 +53,7 @@ sim.close()
 
 
 def main() -> None:
+    os.environ.setdefault("GOMP_SPINCOUNT", "300")  # as the jinmyaku command sets it
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--scenario", default="default")
     ap.add_argument("--people", type=int, default=10_000)

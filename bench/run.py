@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import subprocess
@@ -132,6 +133,7 @@ def one_run(scenario: str, overrides: list[str]) -> dict:
 
 
 def main() -> None:
+    os.environ.setdefault("GOMP_SPINCOUNT", "300")  # as the jinmyaku command sets it
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--scenario", default="default")
     ap.add_argument("--people", type=int, nargs="*", default=[])

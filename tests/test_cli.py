@@ -178,3 +178,84 @@ def test_a_strategy_named_background_is_refused(tmp_path, capsys):
     assert code == 2 and "Traceback" not in stdout + err
     assert "strategies.background" in err and "reserved" in err
     assert not (tmp_path / "r" / "manifest.json").exists()
+
+
+@pytest.mark.parametrize("cold", [True, False])
+def test_a_cold_kernel_cache_is_announced_and_the_speed_leaves_out_week_one(
+        cold, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(cli._kernel_cache, "is_cold", lambda: cold)
+    code, stdout, err = main(capsys, *RUN, "--people", "300", "--set", "cohorts.size=20",
+                             "--out", str(tmp_path / "run"))
+    assert code == 0, err
+    assert (cli.COMPILING in err) == cold
+    text = " ".join(stdout.split())
+    assert "Speed over weeks 2–10:" in text and "person-weeks/s" in text
+    assert "set-up and week 1, which compile or load the kernels, took" in text
+
+
+def test_the_speed_is_over_the_weeks_after_the_first():
+    # set-up and week 1 took 50 s (compiling); weeks 2-3 took 1 s for 1,000 people
+    text = cli.throughput(1000, 0.0, {1: 50.0, 2: 50.5, 3: 51.0}, elapsed=52.0)
+    assert text.startswith("52.0 s in all. Speed over weeks 2–3: 2,000 person-weeks/s")
+    assert "took 50.0 s" in text
+    assert "Speed over week 2: 1,000 person-weeks/s" in cli.throughput(
+        500, 0.0, {1: 10.0, 2: 10.5}, elapsed=11.0)
+    one = cli.throughput(1000, 0.0, {1: 50.0}, elapsed=50.0)
+    assert "person-weeks/s" not in one and "too short" in one
+
+
+@pytest.mark.parametrize("argv, seed", [
+    (["--seed", "6"], 6), (["--set", "seed=5"], 5), (["--set", "seed=5", "--seed", "6"], 6)])
+def test_seed_from_option_or_set(argv, seed, tmp_path, capsys):
+    out = tmp_path / "run"
+    code, _, err = main(capsys, "run", "small", "--years", "0.05", "-q", "--people", "300",
+                        "--set", "cohorts.size=20", *argv, "--out", str(out))
+    assert code == 0, err
+    assert tomllib.loads((out / "scenario.toml").read_text())["seed"] == seed
+    assert json.loads((out / "manifest.json").read_text())["seed"] == seed
+
+
+def _cli_env(**changes: str) -> dict[str, str]:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    env.update(changes)
+    return env
+
+
+CLI = ("from jinmyaku.faces.cli import entry; entry()",)
+
+
+def test_the_first_run_on_a_machine_says_it_is_compiling(tmp_path):
+    """A fresh kernel cache: the command says so before it compiles (stopped there)."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-c", *CLI, "run", "small", "--people", "200", "--set",
+         "cohorts.size=10", "--set", "population.steps=2", "-q", "--out", str(tmp_path / "r")],
+        env=_cli_env(JINMYAKU_CACHE=str(tmp_path / "fresh")), stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL, text=True)
+    try:
+        first = proc.stderr.readline()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+    assert first.strip() == cli.COMPILING
+
+
+def test_a_later_run_does_not_say_it_is_compiling(tmp_path):
+    import subprocess
+    import sys
+
+    import jinmyaku
+    from jinmyaku.studies.results import simulate
+
+    simulate(jinmyaku.load("small", ["population.people=200", "population.steps=2",
+                                     "cohorts.size=10"]))  # the kernels are in the cache
+    out = subprocess.run(
+        [sys.executable, "-c", *CLI, "run", "small", "--people", "200", "--set",
+         "cohorts.size=10", "--set", "population.steps=2", "-q", "--out", str(tmp_path / "r")],
+        env=_cli_env(), capture_output=True, text=True, check=True)
+    assert cli.COMPILING not in out.stderr
+    assert "Speed over week 2:" in " ".join(out.stdout.split())

@@ -53,6 +53,21 @@ def test_successful_write_replaces_whole_file_with_normal_permissions(tmp_path):
     assert stat.S_IMODE(dest.stat().st_mode) == 0o666 & ~umask  # not mkstemp's 0600
 
 
+@pytest.mark.parametrize("mask", [0o022, 0o027, 0o077, 0o002])
+def test_files_get_the_umask_in_force_when_written_read_without_changing_it(tmp_path, mask):
+    """The umask is read when a file is written (not once at import), by both ways of
+    reading it, and reading it leaves it as it was."""
+    previous = os.umask(mask)
+    try:
+        assert io.umask() == mask
+        assert io._umask_by_probe() == mask
+        io.write_text(tmp_path / "f.txt", "x")
+        assert stat.S_IMODE((tmp_path / "f.txt").stat().st_mode) == 0o666 & ~mask
+        assert os.umask(mask) == mask  # unchanged by reading it
+    finally:
+        os.umask(previous)
+
+
 def test_parquet_bytes_depend_only_on_the_table(tmp_path):
     table = pa.table({"x": [1, 2, 3], "y": ["a", "b", "a"]})
     io.write_parquet(tmp_path / "a.parquet", table)

@@ -62,21 +62,28 @@ def test_bad_options_are_refused():
 
 
 @pytest.mark.parametrize("given, expected", [(None, "300"), ("50000", "50000")])
-def test_parallel_threads_spin_briefly_unless_the_user_says(given, expected):
-    """Importing jinmyaku sets a short OpenMP spin (side-by-side runs share the cores)
-    before any parallel kernel loads libgomp, and keeps a value the user set."""
+def test_the_command_makes_parallel_threads_spin_briefly_unless_the_user_says(
+        given, expected, tmp_path):
+    """The jinmyaku command (not the library) sets a short OpenMP spin, so side-by-side
+    runs share the cores, before any parallel kernel loads libgomp, and keeps a value
+    the user set; importing jinmyaku alone leaves the variable unset."""
     import subprocess
     import sys
 
     env = {k: v for k, v in os.environ.items() if k != "GOMP_SPINCOUNT"}
+    env["JINMYAKU_CACHE"] = str(tmp_path / "cache")
     if given is not None:
         env["GOMP_SPINCOUNT"] = given
-    code = ("import sys, jinmyaku, os; "
+    code = ("import sys, os, jinmyaku; "
+            "print(os.environ.get('GOMP_SPINCOUNT')); "
+            "from jinmyaku.faces.cli import main; main(['--version']); "
             "assert not any('omppool' in m for m in sys.modules), 'libgomp loaded too early'; "
             "print(os.environ['GOMP_SPINCOUNT'])")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                          text=True, check=True)
-    assert out.stdout.strip() == expected
+    after_import, _version, after_main = out.stdout.strip().splitlines()
+    assert after_import == (given or "None")
+    assert after_main == expected
 
 
 def _sleep(seconds: float) -> int:

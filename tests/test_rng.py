@@ -69,3 +69,27 @@ def test_generator_is_seeded_by_purpose():
     np.testing.assert_array_equal(a, rng.generator(1, 0).random(5))
     assert not np.array_equal(a, rng.generator(1, 11, 3).random(5))
     assert not np.array_equal(a, rng.generator(2, 0).random(5))
+
+
+def test_every_purpose_has_its_own_number_and_code_names_purposes_from_rng():
+    import re
+    from pathlib import Path
+
+    streams = {n: v for n, v in vars(rng).items()
+               if n.isupper() and not n.startswith("_") and isinstance(v, int) and n != "WORLD"}
+    assert len(set(streams.values())) == len(streams), streams
+    assert {"BUILD", "SHOCK", "SWEEP_DESIGN", "CALIBRATION_DESIGN"} <= set(streams)
+    src = Path(rng.__file__).parents[1]
+    purposes = []  # (file, what names a purpose)
+    for path in src.rglob("*.py"):
+        if path.name == "rng.py":  # the definitions
+            continue
+        text = path.read_text("utf-8")
+        for args in re.findall(r"\bgenerator\(([^()]*)\)", text):  # generator(seed, *purpose)
+            purposes += [(path.name, a.strip()) for a in args.split(",")[1:] if a.strip()]
+        for args in re.findall(r"spawn_key=\(([^()]*)\)", text):  # spawn_key=(purpose,)
+            purposes += [(path.name, a.strip()) for a in args.split(",") if a.strip()]
+    assert purposes  # the scan sees the calls
+    odd = [(name, arg) for name, arg in purposes
+           if not re.fullmatch(r"(model_)?rng\.[A-Z_]+|(world\.)?step", arg)]
+    assert odd == []

@@ -169,8 +169,10 @@ def test_every_builtin_validates_and_round_trips(name, tmp_path):
     assert sc.steps >= 1
     assert sorted(sc.schedule) in (sorted(DEFAULT_SCHEDULE), sorted(KUMPULA_PROCESSES))
     path = tmp_path / f"{name}-copy.toml"
-    path.write_text(sc.to_toml(), encoding="utf-8")
+    path.write_text(sc.to_toml(resolved=False), encoding="utf-8")
     assert load(path) == sc
+    path.write_text(sc.to_toml(), encoding="utf-8")  # derived values written out
+    assert load(path).resolved() == sc.resolved()
 
 
 def test_to_toml_round_trips_a_changed_scenario(tmp_path):
@@ -233,3 +235,35 @@ def test_memory_estimate_grows_with_people_and_years():
     more_people = memory.estimate(jinmyaku.load("small", ["population.people=2000"]))
     more_years = memory.estimate(jinmyaku.load("small", ["population.years=2"]))
     assert base < more_people and base < more_years
+
+
+def test_the_seed_is_an_integer_keyword_applied_after_overrides():
+    assert load("small", seed=11).seed == 11
+    assert load("small", ["seed=9"], seed=11).seed == 11
+    assert load("small", ["seed=9"]).seed == 9
+    sc = load("small", ["population.people=400"])
+    changed = load(sc, ["population.years=0.5"], seed=3)  # a Scenario can be changed too
+    assert (changed.seed, changed.population.people, changed.population.years) == (3, 400, 0.5)
+    assert sc.seed == 1  # the original is left as it was
+    for bad in ("7", 1.5, True, -1, 2**63):
+        with pytest.raises(InputError, match="seed"):
+            load("small", seed=bad)
+
+
+def test_cohort_size_follows_the_population_unless_given():
+    from jinmyaku.model.scenario import default_cohort_size
+
+    assert load("default").cohorts.size is None and load("default").cohort_size == 500
+    assert load("default", ["population.people=2000"]).cohort_size == 200
+    assert load("default", ["population.people=100000"]).cohort_size == 500  # capped
+    assert load("default", ["population.people=2000", "cohorts.size=30"]).cohort_size == 30
+    assert load("small").cohort_size == 50  # given in the file
+    assert load("small", ["population.people=5000"]).cohort_size == 50
+    assert default_cohort_size(1000, 0) == 500 and default_cohort_size(999, 5) == 99
+    # a run's scenario.toml records the size used, and loads back the same
+    sc = load("default", ["population.people=2000"])
+    assert "size = 200" in sc.to_toml()
+    assert Scenario.model_validate(tomllib.loads(sc.to_toml())) == load(
+        "default", ["population.people=2000", "cohorts.size=200"])
+    # changing the population of a loaded scenario moves its derived cohorts along
+    assert load(load("default"), ["population.people=3000"]).cohort_size == 300

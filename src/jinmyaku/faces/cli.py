@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import time
@@ -12,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from jinmyaku import _kernel_cache
 from jinmyaku._version import __version__
 from jinmyaku.errors import InputError
 from jinmyaku.faces import progress as show_progress
@@ -64,22 +66,30 @@ def run(
     from jinmyaku.studies.results import Results, simulation
 
     sets = list(set_ or [])
-    for key, value in (("seed", seed), ("population.people", people),
-                       ("population.years", years)):
+    for key, value in (("population.people", people), ("population.years", years)):
         if value is not None:
             sets.append(f"{key}={value}")
-    sc = scenario_mod.load(scenario, sets)
+    sc = scenario_mod.load(scenario, sets, seed=seed)
     memory.check(sc)  # before anything is written
     out = out or Path("runs") / f"{sc.name}-seed{sc.seed}"
     folder = OutputFolder(out, "run folder")
     folder.claim()  # one writer per folder, checked before the run; released below
 
+    if _kernel_cache.is_cold():
+        err_console.print(COMPILING, highlight=False, soft_wrap=True)
     started = time.perf_counter()
+    week_done: dict[int, float] = {}  # week -> time it finished
+
     sim = simulation(sc, check_memory=False)
     try:  # a spilled tie ledger's temporary files go, whatever happens
         with show_progress.bar(err_console, f"{sc.name} ({sc.population.people:,} people)",
-                               unit="weeks", quiet=quiet) as update:
-            sim.run(progress=update)
+                               unit="weeks", quiet=quiet) as update_bar:
+
+            def progress(done: int, total: int) -> None:
+                week_done.setdefault(done, time.perf_counter())  # for the speed shown
+                update_bar(done, total)
+
+            sim.run(progress=progress)
             results = Results.from_simulation(sim)
         sim.close()
         elapsed = time.perf_counter() - started
@@ -91,10 +101,33 @@ def run(
     finally:
         sim.close()
         folder.release()
-    person_weeks = sc.population.people * sc.steps
-    console.print(f"\n{person_weeks:,} person-weeks in {elapsed:.1f} s "
-                  f"({person_weeks / elapsed:,.0f} person-weeks/s). "
+    console.print(f"\n{throughput(sc.population.people, started, week_done, elapsed)} "
                   f"Results in [bold]{out}[/] ({', '.join(files)}).")
+
+
+COMPILING = "compiling the model's kernels (first run on this machine, about a minute)…"
+
+
+def throughput(people: int, started: float, week_done: dict[int, float],
+               elapsed: float) -> str:
+    """The run's time and its speed in person-weeks per second, saying what it covers.
+
+    The speed counts the weeks after the first only: setting up the world and
+    the first week are when kernels are compiled (first run) or loaded from the
+    cache, which says nothing about how fast the model runs. ``week_done`` maps
+    each week to the time it finished; ``people`` is the starting population.
+    """
+    text = f"{elapsed:.1f} s in all"
+    weeks = sorted(week_done)
+    if len(weeks) >= 2 and week_done[weeks[-1]] > week_done[weeks[0]]:
+        first, last = weeks[0], weeks[-1]
+        setup = week_done[first] - started
+        rate = people * (last - first) / (week_done[last] - week_done[first])
+        span = f"week {last}" if last == first + 1 else f"weeks {first + 1}–{last}"
+        return (f"{text}. Speed over {span}: {rate:,.0f} person-weeks/s (set-up and "
+                f"week {first}, which compile or load the kernels, took {setup:.1f} s).")
+    return f"{text} ({len(weeks)} week{'s' if len(weeks) != 1 else ''}: too short to measure " \
+           f"the speed apart from compiling or loading the kernels)."
 
 
 def _cell(row) -> str:
@@ -175,7 +208,7 @@ def validate(
 
     if groups is not None and against is None:
         raise InputError("--groups needs --against EDGES.csv (the observed network).")
-    sc = scenario_mod.load(scenario, [f"seed={seed}"])
+    sc = scenario_mod.load(scenario, seed=seed)
     say = show_progress.messages(err_console, quiet)
     if against is not None:
         e, group, _ = observed.load_observed(against, groups)
@@ -251,7 +284,7 @@ def calibrate(
     from jinmyaku.studies.validation import observed
 
     e, group, _ = observed.load_observed(against, groups)
-    sc = scenario_mod.load(scenario, [f"seed={seed}", *(set_ or [])])
+    sc = scenario_mod.load(scenario, list(set_ or []), seed=seed)
     io.prepare_folder(out.parent if str(out.parent) else Path("."))
     with show_progress.bar(err_console, f"ABC on {e.n:,} people", unit="draws",
                            quiet=quiet) as update:
@@ -388,7 +421,11 @@ def scenarios_show(name: Annotated[str, typer.Argument(help="Built-in scenario n
     if name not in scenario_mod.builtin_names():
         raise InputError(f"no built-in scenario {name!r}; built-in: "
                          f"{', '.join(scenario_mod.builtin_names())}.")
-    sys.stdout.write(scenario_mod.load(name).to_toml())
+    sc = scenario_mod.load(name)
+    if sc.cohorts.size is None:
+        sys.stdout.write(f"# cohorts.size is not given: it follows the population, "
+                         f"min(500, people // (2 × strategies)), {sc.cohort_size} here.\n")
+    sys.stdout.write(sc.to_toml(resolved=False))
 
 
 class _Terminated(BaseException):
@@ -399,6 +436,25 @@ def _on_sigterm(signum, frame) -> None:
     raise _Terminated
 
 
+def setup_process() -> None:
+    """What the ``jinmyaku`` program (not the library) does to its process, once, first.
+
+    * ``GOMP_SPINCOUNT=300`` unless the user set it. Numba's parallel loops run
+      on OpenMP threads (libgomp), which by default spin about 300,000 turns at
+      the end of every loop before they sleep; two runs sharing the cores then
+      spend their time slices spinning (two default runs side by side took 147 s
+      each, against 9 s for one alone). A short spin keeps one run's speed and
+      lets runs share (16 s for the pair). It must be set before libgomp is
+      loaded, by the first parallel kernel; worker processes inherit it. See
+      bench/README.md, "fifth pass". Library users who want the same set it in
+      their environment.
+    * The kernel cache folder of this source version is created and older
+      versions' folders are pruned (:func:`jinmyaku._kernel_cache.prepare`).
+    """
+    os.environ.setdefault("GOMP_SPINCOUNT", "300")
+    _kernel_cache.prepare()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: user errors get one paragraph and exit status 2, never a traceback.
 
@@ -407,6 +463,7 @@ def main(argv: list[str] | None = None) -> int:
     Ctrl-C exits with 130 and SIGTERM with 143, both after removing temporary
     files (a spilled tie ledger).
     """
+    setup_process()
     try:
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
     except ValueError:  # not in the main thread: leave signals alone

@@ -50,6 +50,7 @@ VALIDATION_RESAMPLE = 66  # validation: resampling for the influence check
 CALIBRATION_DESIGN = 77   # calibration: the Latin hypercube of candidate parameters
 SUMMARY_BOOTSTRAP = 4242  # a run's summary: bootstrap of shares by origin
 SHOCK = 7331             # the claims experiment: who gets the stage shock
+SWEEP_DESIGN = 0x5EED    # a sweep's random design (the spawn key of the spec seed's stream)
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)

@@ -8,6 +8,7 @@ source of each default is in ``docs/model.md``.
 
 from __future__ import annotations
 
+import numbers
 import tomllib
 from importlib import resources
 from pathlib import Path
@@ -98,10 +99,23 @@ def _default_strategies() -> dict[str, Strategy]:
     }
 
 
+COHORT_CAP = 500  # persons per focal strategy when cohorts.size is not given
+
+
+def default_cohort_size(people: int, strategies: int) -> int:
+    """Persons per focal strategy when ``cohorts.size`` is not given: the focal
+    cohorts take at most half the population, and at most 500 people each,
+    ``min(500, people // (2 × strategies))`` (10,000 people and 5 strategies: 500)."""
+    return min(COHORT_CAP, people // (2 * max(strategies, 1)))
+
+
 class Cohorts(Model):
     """Focal cohorts: typical people, drawn at random, told to follow one strategy."""
 
-    size: Int = Field(500, ge=0, le=1_000_000, description="persons per focal strategy")
+    size: Int | None = Field(
+        None, ge=0, le=1_000_000,
+        description="persons per focal strategy; not given: min(500, people // (2 × "
+                    "number of strategies))")
     strategies: list[str] = Field(
         default_factory=lambda: ["passive", "mixer", "meetup", "grow", "grow+meetup"])
 
@@ -295,14 +309,29 @@ class Scenario(Model):
             raise ValueError(f"schedule mixes the Kumpula processes ({', '.join(kumpula)}), "
                              f"whose tie weights grow beyond 1, with processes that assume "
                              f"weights in (0, 1]; use one kind or the other")
-        n_focal = self.cohorts.size * len(self.cohorts.strategies)
+        n_focal = self.cohort_size * len(self.cohorts.strategies)
         if n_focal > self.population.people:
             k = len(self.cohorts.strategies)
             raise ValueError(f"the focal cohorts need {n_focal} people ({k} strategies × "
-                             f"cohorts.size {self.cohorts.size}) but the population has "
+                             f"cohorts.size {self.cohort_size}) but the population has "
                              f"{self.population.people}; lower cohorts.size, e.g. "
                              f"--set cohorts.size={max(1, self.population.people // (2 * k))}")
         return self
+
+    @property
+    def cohort_size(self) -> int:
+        """Persons per focal strategy: ``cohorts.size``, or if not given
+        :func:`default_cohort_size` of the population and the number of strategies."""
+        if self.cohorts.size is not None:
+            return self.cohorts.size
+        return default_cohort_size(self.population.people, len(self.cohorts.strategies))
+
+    def resolved(self) -> dict[str, Any]:
+        """Every parameter as plain data (``model_dump(mode="json")``) with derived
+        values filled in: what a run actually used (``cohorts.size`` included)."""
+        raw = self.model_dump(mode="json")
+        raw["cohorts"]["size"] = self.cohort_size
+        return raw
 
     @property
     def steps(self) -> int:
@@ -311,8 +340,12 @@ class Scenario(Model):
             return self.population.steps
         return max(1, round(self.population.years * 52))
 
-    def to_toml(self) -> str:
-        return tomli_w.dumps(self.model_dump(mode="json"))
+    def to_toml(self, *, resolved: bool = True) -> str:
+        """The scenario as TOML. ``resolved``: every parameter given, derived ones with
+        the value they take (what a run used); else derived ones are left out, so the
+        text loads back to an equal scenario whose cohorts still follow its population."""
+        raw = self.resolved() if resolved else self.model_dump(mode="json", exclude_none=True)
+        return tomli_w.dumps(raw)
 
 
 # ---------------------------------------------------------------- loading
@@ -372,8 +405,31 @@ def apply_overrides(raw: dict, overrides: list[str]) -> dict:
     return raw
 
 
-def load(source: str | Path, overrides: list[str] | None = None) -> Scenario:
-    """Load a scenario by built-in name or TOML path, apply overrides, validate."""
+def _check_seed(seed: object) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise InputError(f"seed {seed!r}: give an integer from 0 to 2**63 - 1.")
+    if not 0 <= int(seed) <= 2**63 - 1:
+        raise InputError(f"seed {seed}: give an integer from 0 to 2**63 - 1.")
+    return int(seed)
+
+
+def load(source: str | Path | Scenario, overrides: list[str] | None = None, *,
+         seed: int | None = None) -> Scenario:
+    """Load a scenario (built-in name, TOML path, or a :class:`Scenario` to change),
+    apply ``overrides`` (``"key.path=value"`` strings), set ``seed``, validate.
+
+    ``seed`` (an integer) replaces the scenario's seed, after any override.
+    """
+    if seed is not None:
+        seed = _check_seed(seed)
+    if isinstance(source, Scenario):
+        raw = apply_overrides(source.model_dump(mode="json"), list(overrides or []))
+        if seed is not None:
+            raw["seed"] = seed
+        try:
+            return Scenario.model_validate(raw)
+        except ValidationError as e:
+            raise InputError(_format_errors(f"scenario {source.name!r} with changes", e)) from None
     src = str(source)
     path = Path(src)
     if src in builtin_names():
@@ -403,6 +459,8 @@ def load(source: str | Path, overrides: list[str] | None = None) -> Scenario:
         except ValidationError:
             pass
         raw = apply_overrides(raw, overrides)
+    if seed is not None:
+        raw["seed"] = seed
     try:
         return Scenario.model_validate(raw)
     except ValidationError as e:

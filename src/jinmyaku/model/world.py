@@ -261,9 +261,10 @@ def build(sc: Scenario, seed_network: SeedNetwork | None = None,
     attrs = draw_people(gen, n, sc, places, index)
 
     cohort = np.full(n, BACKGROUND, dtype=np.int32)
-    focal = gen.permutation(n)[: sc.cohorts.size * len(sc.cohorts.strategies)]
+    size = sc.cohort_size
+    focal = gen.permutation(n)[: size * len(sc.cohorts.strategies)]
     for c, name in enumerate(sc.cohorts.strategies):
-        members = focal[c * sc.cohorts.size:(c + 1) * sc.cohorts.size]
+        members = focal[c * size:(c + 1) * size]
         cohort[members] = index[name]
         attrs["strategy"][members] = index[name]
 

@@ -21,8 +21,37 @@ import pyarrow.parquet as pq
 
 from jinmyaku.errors import InputError
 
-_UMASK = os.umask(0)
-os.umask(_UMASK)
+
+def umask() -> int:
+    """The process's umask, read without changing it.
+
+    Linux reports it in ``/proc/self/status`` (``Umask:``, since 4.7). Elsewhere
+    the permissions a new file gets are the answer: a file created with mode
+    0o777 has mode ``0o777 & ~umask``. (``os.umask`` can only be read by setting
+    it, which races with other threads creating files meanwhile.)
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    return _umask_by_probe()
+
+
+def _umask_by_probe() -> int:
+    """The umask from the mode a new file gets (where /proc is not there)."""
+    folder = tempfile.mkdtemp(prefix=".umask-")
+    try:
+        probe = os.path.join(folder, "probe")
+        os.close(os.open(probe, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o777))
+        return 0o777 & ~os.stat(probe).st_mode
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(os.path.join(folder, "probe"))
+        with contextlib.suppress(OSError):
+            os.rmdir(folder)
 
 
 def prepare_folder(out: Path) -> None:
@@ -45,7 +74,7 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
         write(tmp)
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
-        os.chmod(tmp, 0o666 & ~_UMASK)
+        os.chmod(tmp, 0o666 & ~umask())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

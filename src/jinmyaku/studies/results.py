@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -21,6 +23,9 @@ from jinmyaku.storage import files as io
 from jinmyaku.storage import ledger, memory
 from jinmyaku.storage.folders import OutputFolder
 from jinmyaku.storage.ledger import SpilledTies
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 @dataclass
@@ -112,7 +117,7 @@ class Results:
         rows = []
         rng = model_rng.generator(sc.seed, model_rng.SUMMARY_BOOTSTRAP)
         # no focal cohorts (cohorts.size = 0, e.g. kumpula2007): an empty summary
-        for strat in sc.cohorts.strategies if sc.cohorts.size > 0 else []:
+        for strat in sc.cohorts.strategies if sc.cohort_size > 0 else []:
             m = (ppl["cohort"] == strat).to_numpy()
             n = int(m.sum())
 
@@ -138,7 +143,7 @@ class Results:
 
     # ------------------------------------------------------------ graph and files
 
-    def graph(self):
+    def graph(self) -> nx.Graph:
         """The final network as a NetworkX graph (nodes by pid; ties with weight, origin)."""
         import networkx as nx
 
@@ -221,7 +226,8 @@ def simulation(scenario: Scenario, *, check_memory: bool = True,
     return Simulation(scenario, tie_ledger=tie_ledger, **seams)
 
 
-def simulate(scenario: Scenario, *, progress=None, **options) -> Results:
+def simulate(scenario: Scenario, *, progress: Callable[[int, int], None] | None = None,
+             **options) -> Results:
     """Run ``scenario`` to its end; its :class:`Results`. ``options`` as for :func:`simulation`."""
     return Results.from_simulation(simulation(scenario, **options).run(progress=progress))
 

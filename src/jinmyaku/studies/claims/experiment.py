@@ -148,9 +148,9 @@ FULL = Design("full", replicates=10, people=10_000, years=5.0, cohort_size=500,
 def scenario_for(design: Design, seed: int, people: int, years: float, cohort_size: int,
                  extra: list[str] | None = None) -> Scenario:
     """The design's scenario at one size and seed, with any extra overrides."""
-    sets = [*design.overrides, f"seed={seed}", f"population.people={people}",
+    sets = [*design.overrides, f"population.people={people}",
             f"population.years={years}", f"cohorts.size={cohort_size}", *(extra or [])]
-    return load(design.scenario, sets)
+    return load(design.scenario, sets, seed=seed)
 
 
 class StageShock(Intervention):

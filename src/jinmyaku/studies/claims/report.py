@@ -16,22 +16,25 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+from matplotlib.figure import Figure as MplFigure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Circle
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pyarrow as pa  # noqa: E402
-
-from jinmyaku._version import __version__  # noqa: E402
-from jinmyaku.errors import InputError  # noqa: E402
-from jinmyaku.model.vocabulary import ORIGINS  # noqa: E402
+from jinmyaku._version import __version__
+from jinmyaku.errors import InputError
+from jinmyaku.model.vocabulary import ORIGINS
 from jinmyaku.storage import files as io
-from jinmyaku.storage import markdown  # noqa: E402
-from jinmyaku.storage.folders import OutputFolder  # noqa: E402
-from jinmyaku.studies.claims.experiment import CLAIM_TEXT, HEADLINE, ClaimsResult, t_interval  # noqa: E402
+from jinmyaku.storage import markdown
+from jinmyaku.storage.folders import OutputFolder
+from jinmyaku.studies.claims.experiment import CLAIM_TEXT, HEADLINE, ClaimsResult, t_interval
 
-plt.rcParams["svg.hashsalt"] = "jinmyaku"
+# Figures are matplotlib Figure objects saved directly (Agg for PNG, the SVG backend
+# for SVG), not pyplot figures: no global backend is chosen and no figure is left open
+# in the caller's pyplot state. Settings apply only while a figure is saved.
+SAVE_RC = {"svg.hashsalt": "jinmyaku"}  # fixed SVG ids: equal figures give equal bytes
 ORIGIN_COLOURS = dict(zip(ORIGINS, ("#7f7f7f", "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e",
                                     "#9467bd"), strict=True))
 VERDICT_MARK = {"supported": "✅ supported", "not supported": "❌ not supported",
@@ -130,13 +133,18 @@ def ci_text(row) -> str:
 
 # ---------------------------------------------------------------- figures
 
-def _save(fig, folder: Path, name: str) -> None:
-    for ext, meta in (("png", {"Software": None}), ("svg", {"Date": None})):
-        io.atomic_write(folder / f"{name}.{ext}",
-                        lambda tmp, ext=ext, meta=meta: fig.savefig(tmp, format=ext, dpi=110,
-                                                                    metadata=meta,
-                                                                    bbox_inches="tight"))
-    plt.close(fig)
+def _figure(nrows: int = 1, ncols: int = 1, *, figsize: tuple[float, float]):
+    """A new figure (no pyplot) and its axes, as ``plt.subplots`` gives them."""
+    fig = MplFigure(figsize=figsize)
+    return fig, fig.subplots(nrows, ncols)
+
+
+def _save(fig: MplFigure, folder: Path, name: str) -> None:
+    with matplotlib.rc_context(SAVE_RC):
+        for ext, meta in (("png", {"Software": None}), ("svg", {"Date": None})):
+            io.atomic_write(folder / f"{name}.{ext}",
+                            lambda tmp, ext=ext, meta=meta: fig.savefig(
+                                tmp, format=ext, dpi=110, metadata=meta, bbox_inches="tight"))
 
 
 def _band(ax, x, runs: np.ndarray, colour: str, label: str) -> None:
@@ -150,7 +158,7 @@ def _band(ax, x, runs: np.ndarray, colour: str, label: str) -> None:
 
 
 def fig_survival(res: ClaimsResult, folder: Path) -> None:
-    fig, ax = plt.subplots(figsize=(7, 4.2))
+    fig, ax = _figure(figsize=(7, 4.2))
     for o in ORIGINS:
         curves = [r["survival"][o] for r in res.replicates if o in r["survival"]]
         if not curves:
@@ -166,10 +174,10 @@ def fig_survival(res: ClaimsResult, folder: Path) -> None:
 
 
 def fig_stage(res: ClaimsResult, folder: Path) -> None:
-    fig, ax = plt.subplots(figsize=(7, 4.2))
+    fig, ax = _figure(figsize=(7, 4.2))
     series = [r["series"] for r in res.replicates]
     strategies = list(dict.fromkeys(series[0]["cohort"]))
-    colours = plt.get_cmap("tab10")
+    colours = matplotlib.colormaps["tab10"]
     for k, s in enumerate(strategies):
         runs = np.array([df.loc[df["cohort"] == s, "stage"].to_numpy() for df in series])
         steps = series[0].loc[series[0]["cohort"] == s, "step"].to_numpy()
@@ -182,7 +190,7 @@ def fig_stage(res: ClaimsResult, folder: Path) -> None:
 
 
 def fig_value(res: ClaimsResult, folder: Path) -> None:
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    fig, axes = _figure(1, 2, figsize=(10, 4))
     for ax, col, label in ((axes[0], "value_per_tie_year", "opportunity value per tie-year"),
                            (axes[1], "survival_1y", "share alive after one year")):
         cis = [t_interval([r["origin"].loc[o, col] for r in res.replicates]) for o in ORIGINS]
@@ -201,9 +209,9 @@ def fig_starting_ties(res: ClaimsResult, folder: Path) -> None:
     tables = [r["starting_ties"] for r in res.replicates]
     strategies = list(dict.fromkeys(tables[0]["strategy"]))
     bins = list(dict.fromkeys(tables[0]["alter_stage"]))
-    fig, ax = plt.subplots(figsize=(8, 4))
+    fig, ax = _figure(figsize=(8, 4))
     width = 0.8 / len(strategies)
-    colours = plt.get_cmap("tab10")
+    colours = matplotlib.colormaps["tab10"]
     for k, s in enumerate(strategies):
         cis = [t_interval([t.loc[(t["strategy"] == s) & (t["alter_stage"] == b), "lost"].iloc[0]
                            for t in tables]) for b in bins]
@@ -229,7 +237,7 @@ def fig_ego(res: ClaimsResult, folder: Path) -> bool:
     me = ego["ego"]
     stages = {"start": dict(zip(ego["people"]["pid"], ego["people"]["stage_start"], strict=True)),
               "end": dict(zip(ego["people"]["pid"], ego["people"]["stage"], strict=True))}
-    fig, axes = plt.subplots(1, 2, figsize=(11, 5.6))
+    fig, axes = _figure(1, 2, figsize=(11, 5.6))
     art = None
     for ax, name in zip(axes, ("start", "end"), strict=True):
         t = pd.DataFrame(ego["ties"][name])
@@ -257,14 +265,14 @@ def fig_ego(res: ClaimsResult, folder: Path) -> bool:
         ax.scatter([0], [0], c=[stages[name][me]], cmap="viridis", vmin=0, vmax=1, s=220,
                    zorder=4, edgecolors="black")
         for r in (0.25, 0.5, 0.75, 1.0):
-            ax.add_patch(plt.Circle((0, 0), r, fill=False, color="#eeeeee", lw=0.8, zorder=0))
+            ax.add_patch(Circle((0, 0), r, fill=False, color="#eeeeee", lw=0.8, zorder=0))
         when = "at the start" if name == "start" else f"after {ego['weeks'] / 52:g} years"
         ax.set_title(f"{when}: {len(mine)} ties, own stage {stages[name][me]:.2f}")
         ax.set_aspect("equal")
         ax.set(xlim=(-1.05, 1.05), ylim=(-1.05, 1.05))
         ax.axis("off")
     fig.colorbar(art, ax=axes, shrink=0.6, label="stage")
-    handles = [plt.Line2D([], [], color=c, lw=2, label=o) for o, c in ORIGIN_COLOURS.items()]
+    handles = [Line2D([], [], color=c, lw=2, label=o) for o, c in ORIGIN_COLOURS.items()]
     axes[1].legend(handles=handles, frameon=False, fontsize=8, loc="lower right",
                    bbox_to_anchor=(1.12, -0.05))
     fig.suptitle(f"One grow-cohort member's ties (median stage gain; person {me})\nthe closer "
@@ -277,7 +285,7 @@ def fig_ego(res: ClaimsResult, folder: Path) -> bool:
 def fig_sensitivity(res: ClaimsResult, folder: Path) -> bool:
     if res.sensitivity is None:
         return False
-    fig, axes = plt.subplots(2, 3, figsize=(12, 6.5))
+    fig, axes = _figure(2, 3, figsize=(12, 6.5))
     for ax, (c, key) in zip(axes.ravel(), HEADLINE.items(), strict=True):
         s = res.sensitivity[res.sensitivity["claim"] == c].sort_values("mu_star",
                                                                        ascending=False)
@@ -427,7 +435,7 @@ def fmt_pct(x: float) -> str:
     return "–" if not np.isfinite(x) else f"{100 * x:.0f}%"
 
 
-def write_report(res: ClaimsResult, out: Path | OutputFolder) -> list[str]:
+def write_report(res: ClaimsResult, out: str | Path | OutputFolder) -> list[str]:
     """Write the report folder whole or not at all (a report already there is replaced
     only once the new one is complete); returns the files written (manifest last).
     ``out`` may be an :class:`OutputFolder` claimed before the experiment ran."""

@@ -28,9 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from jinmyaku.model import rng as model_rng
 from jinmyaku.studies.sweep.spec import Sweep
-
-DESIGN_STREAM = 0x5EED  # spawn key of the design's random stream (random design)
 
 
 @dataclass(frozen=True)
@@ -137,7 +136,7 @@ def make(sweep: Sweep) -> Design:
         x = np.array(list(itertools.product(*_grid_values(sweep))), dtype=float)
     elif spec.design == "random":
         rng = np.random.default_rng(np.random.SeedSequence(spec.seed,
-                                                           spawn_key=(DESIGN_STREAM,)))
+                                                           spawn_key=(model_rng.SWEEP_DESIGN,)))
         u = rng.random((spec.samples, len(lo)))
         x = (lo - widen) + u * ((hi + widen) - (lo - widen))
     elif spec.design == "sobol":

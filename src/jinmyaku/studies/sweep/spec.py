@@ -211,7 +211,7 @@ def load_spec(path: str | Path) -> Sweep:
     except InputError as e:
         raise InputError(f"{path}: the base scenario (scenario = {spec.scenario!r}, set = "
                          f"[...]) is not valid: {e}") from None
-    dump = base.model_dump(mode="json")
+    dump = base.resolved()
 
     kinds: list[type] = []
     for i, p in enumerate(spec.parameters):

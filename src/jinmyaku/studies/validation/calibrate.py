@@ -159,8 +159,7 @@ def calibrate(e: S.Edges, group: np.ndarray | None, sc: scenario_mod.Scenario,
     sims = []
     for i in range(draws):
         sets = [f"{p.key}={float(theta[i, j])!r}" for j, p in enumerate(params)]
-        sets.append(f"seed={seed + i}")
-        se, sg = O.simulate_like(e, group, sc, sets)
+        se, sg = O.simulate_like(e, group, sc, sets, seed=seed + i)
         sims.append(summary_vector(S.structure(se, sg if with_groups else None), with_groups))
         if progress:
             progress(i + 1, draws)

@@ -104,10 +104,10 @@ class TieSnapshot(Analyzer):
 def suite_scenario(base: str = "default", quick: bool = False, seed: int = 1,
                    overrides: list[str] | None = None) -> scenario_mod.Scenario:
     """The main run's scenario: ``base`` as given, or (quick) 2,000 people for 3 years."""
-    sets = [f"seed={seed}", *(overrides or [])]
+    sets = list(overrides or [])
     if quick:
         sets += ["population.people=2000", "population.years=3", "cohorts.size=100"]
-    return scenario_mod.load(base, sets)
+    return scenario_mod.load(base, sets, seed=seed)
 
 
 # ------------------------------------------------------------------ helpers
@@ -405,8 +405,7 @@ def kumpula_point(delta: float, sets: list[str], seed: int = 1) -> tuple[float, 
     """
     import networkx as nx
 
-    sc = scenario_mod.load(KUMPULA, [f"seed={seed}", f"processes.kumpula.delta={delta}",
-                                     *sets])
+    sc = scenario_mod.load(KUMPULA, [f"processes.kumpula.delta={delta}", *sets], seed=seed)
     r = run_results.simulate(sc, spill_rows=None)
     e, _ = S.edges_from_ties(r.ties, r.people["pid"].to_numpy())
     ov = np.nan_to_num(S.overlap(e), nan=0.0)  # undefined overlap (k_i = k_j = 1): 0

@@ -186,13 +186,19 @@ def load_observed(edges: str | Path, groups: str | Path | None = None
 # ------------------------------------------------------------------ simulation
 
 def sized_scenario(sc: scenario_mod.Scenario, people: int,
-                   overrides: list[str] | None = None) -> scenario_mod.Scenario:
-    """``sc`` with ``people`` people (focal cohorts shrunk to fit) and ``overrides`` applied."""
+                   overrides: list[str] | None = None, *,
+                   seed: int | None = None) -> scenario_mod.Scenario:
+    """``sc`` with ``people`` people (focal cohorts shrunk to fit), ``overrides`` applied
+    and, if given, ``seed``."""
     raw = sc.model_dump(mode="json")
     raw["population"]["people"] = max(10, people)
-    k = len(raw["cohorts"]["strategies"])
-    raw["cohorts"]["size"] = min(raw["cohorts"]["size"], max(10, people) // (2 * max(k, 1)))
+    if raw["cohorts"]["size"] is not None:  # not given: it follows the population already
+        k = len(raw["cohorts"]["strategies"])
+        raw["cohorts"]["size"] = min(raw["cohorts"]["size"],
+                                     scenario_mod.default_cohort_size(max(10, people), k))
     raw = scenario_mod.apply_overrides(raw, list(overrides or []))
+    if seed is not None:
+        raw["seed"] = seed
     try:
         return scenario_mod.Scenario.model_validate(raw)
     except Exception as e:  # pydantic ValidationError
@@ -223,9 +229,10 @@ def simulated_network(res: Results, n_groups: int) -> tuple[S.Edges, np.ndarray]
 
 
 def simulate_like(e: S.Edges, group: np.ndarray | None, sc: scenario_mod.Scenario,
-                  overrides: list[str] | None = None) -> tuple[S.Edges, np.ndarray]:
+                  overrides: list[str] | None = None, *,
+                  seed: int | None = None) -> tuple[S.Edges, np.ndarray]:
     """Simulate a world the size of ``e`` whose workplaces are ``group``; its final network."""
-    sc = sized_scenario(sc, e.n, overrides)
+    sc = sized_scenario(sc, e.n, overrides, seed=seed)
     g = np.full(sc.population.people, -1) if group is None else np.asarray(group)
     if g.size < sc.population.people:
         g = np.concatenate([g, np.full(sc.population.people - g.size, -1)])
