@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from jinmyaku import _kernel_cache
+import jinmyaku._kernel_cache as _kernel_cache
 from jinmyaku._version import __version__
 from jinmyaku.errors import InputError
 from jinmyaku.faces import progress as show_progress
