@@ -267,3 +267,177 @@ def test_cohort_size_follows_the_population_unless_given():
         "default", ["population.people=2000", "cohorts.size=200"])
     # changing the population of a loaded scenario moves its derived cohorts along
     assert load(load("default"), ["population.people=3000"]).cohort_size == 300
+
+
+# ----------------------------------------------------------------- hostile inputs (issue 15)
+
+
+def _toml_string(text: str) -> str:
+    """``text`` as a TOML basic string (JSON's escapes are TOML's: NUL as \\u0000)."""
+    import json
+
+    return json.dumps(text)
+
+
+@pytest.mark.parametrize("name", [
+    "../../escaped", "/tmp/absolute", "a\x00b", "", ".hidden", "..", "-option", "two words",
+    "C:\\windows", "x" * 101, "tab\there",
+])
+def test_a_scenario_name_is_a_name_not_a_path(name, tmp_path):
+    """The name makes the default run folder runs/NAME-seedN: no path, NUL or dot-name."""
+    with pytest.raises(InputError) as err:
+        load("small", [f"name={_toml_string(name)}"])
+    msg = str(err.value)
+    assert "name: " in msg and "letters, digits, '-', '_' and '.'" in msg, msg
+    assert "\n" not in msg
+    path = tmp_path / "s.toml"  # the same from a file
+    path.write_text(f"name = {_toml_string(name)}\n", encoding="utf-8")
+    with pytest.raises(InputError, match="it names the run folder"):
+        load(path)
+
+
+@pytest.mark.parametrize("name", ["人脈", "my-run_2", "v1.2", "_draft", "x" * 100, "2026.12"])
+def test_names_in_any_script_with_dots_dashes_and_underscores_are_allowed(name):
+    assert load("small", [f"name={_toml_string(name)}"]).name == name
+
+
+def test_the_run_command_refuses_a_path_name_before_writing(tmp_path, monkeypatch, capsys):
+    from jinmyaku.faces import cli
+
+    cwd = tmp_path / "a" / "b"
+    cwd.mkdir(parents=True)
+    monkeypatch.chdir(cwd)  # runs/../../escaped-seed1 would be tmp_path/a/escaped-seed1
+    (tmp_path / "scenario.toml").write_text('name = "../../escaped"\n')
+    before = sorted(tmp_path.rglob("*"))
+    assert cli.main(["run", str(tmp_path / "scenario.toml"), "-q"]) == 2
+    assert "Traceback" not in capsys.readouterr().err
+    assert sorted(tmp_path.rglob("*")) == before
+
+
+@pytest.mark.parametrize(("override", "key"), [
+    ("population.stage_beta=[inf, 5.0]", "population.stage_beta.0"),
+    ("population.years=nan", "population.years"),
+    ("processes.mixers.seek_known=nan", "processes.mixers.seek_known"),
+    ("processes.input.rate=-inf", "processes.input.rate"),
+    ("strategies.mixer.mixer=nan", "strategies.mixer.mixer"),
+    ("background.passive=inf", "background.passive"),
+    ("population.initial_weight=[0.2, nan]", "population.initial_weight.1"),
+    ("processes.kumpula.delta=inf", "processes.kumpula.delta"),
+])
+def test_non_finite_numbers_are_refused_naming_the_key(override, key):
+    with pytest.raises(InputError) as err:
+        load("small", [override])
+    msg = str(err.value)
+    assert f"{key}: " in msg and "is not a finite number" in msg, msg
+
+
+def test_non_finite_numbers_in_a_file_are_refused(tmp_path):
+    path = tmp_path / "s.toml"
+    path.write_text('name = "s"\n[population]\nstage_beta = [inf, 5.0]\nyears = nan\n')
+    with pytest.raises(InputError) as err:
+        load(path)
+    msg = str(err.value)
+    assert "population.stage_beta.0: inf is not a finite number" in msg
+    assert "population.years: nan is not a finite number" in msg
+
+
+def test_a_utf8_bom_is_accepted(tmp_path):
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + b'name = "bom"\n[population]\npeople = 300\n')
+    sc = load(path)
+    assert sc.name == "bom" and sc.population.people == 300
+
+
+@pytest.mark.parametrize("text", ["", "\n\n", "# only a comment\n", "\ufeff"])
+def test_an_empty_scenario_file_is_refused(tmp_path, text):
+    path = tmp_path / "empty.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        load(path)
+    msg = str(err.value)
+    assert msg.startswith(f"{path}: the scenario file is empty"), msg
+    with pytest.raises(InputError, match="is empty"):  # overrides do not make it a scenario
+        load(path, ["population.people=300"])
+
+
+def test_dev_null_is_an_empty_scenario_file():
+    from pathlib import Path
+
+    if not Path("/dev/null").exists():
+        pytest.skip("no /dev/null")
+    with pytest.raises(InputError, match="/dev/null: the scenario file is empty"):
+        load("/dev/null")
+
+
+def test_a_nul_in_a_scenario_path_is_an_input_error():
+    with pytest.raises(InputError):
+        load("a\x00b.toml")
+
+
+def test_a_population_above_the_cap_names_the_cap():
+    from jinmyaku.model import scenario
+    from jinmyaku.storage import memory
+
+    with pytest.raises(InputError) as err:
+        load("default", ["population.people=500000000"])
+    msg = str(err.value)
+    assert "population.people: 500,000,000 people is above the cap of 5,000,000" in msg, msg
+    assert scenario.PEOPLE_CAP == 5_000_000
+    assert memory.cap_advice in scenario._cap_advisers  # the model asks storage, unimported
+
+
+def test_a_population_above_the_cap_names_what_fits_when_memory_is_tighter(monkeypatch):
+    from jinmyaku.storage import memory
+
+    limit = memory.estimate(load("default", ["population.people=200000"]))
+    monkeypatch.setattr(memory, "available", lambda: limit)
+    with pytest.raises(InputError) as err:
+        load("default", ["population.people=500000000"])
+    msg = str(err.value)
+    assert "above the cap of 5,000,000" in msg and "memory is the tighter limit" in msg, msg
+    fits = int(msg.split("--people ")[1].split(")")[0])
+    assert 150_000 < fits < 250_000
+    assert memory.estimate(load("default", [f"population.people={fits}"])) <= limit
+    monkeypatch.setattr(memory, "available", lambda: 2**50)  # the cap is the limit
+    with pytest.raises(InputError) as err:
+        load("default", ["population.people=500000000"])
+    assert "--people 5000000" in str(err.value) and "tighter" not in str(err.value)
+
+
+def test_the_memory_message_names_the_knob_of_the_horizon(monkeypatch):
+    """kumpula2007's horizon is population.steps, not --years."""
+    from jinmyaku.storage import memory
+
+    kumpula = load("kumpula2007")
+    with pytest.raises(InputError) as err:
+        memory.check(kumpula, limit=memory.estimate(kumpula) - 1)
+    msg = str(err.value)
+    assert "10,000 steps" in msg and "population.steps" in msg and "--years" not in msg, msg
+    small = load("small")
+    with pytest.raises(InputError) as err:
+        memory.check(small, limit=memory.estimate(small) - 1)
+    assert "1 years" in str(err.value) and "--years" in str(err.value)
+
+
+@pytest.mark.parametrize(("override", "verbatim"), [
+    ("population.[/x]=1", "population.[/x]"),
+    ("cohorts.strategies=['[strategies]']", "'[strategies]'"),
+    ("description.[bold]x=1", "'description'"),
+    ("[/x]=1", "[/x]: unknown key"),
+    ("name='[red]x[/red]'", "'[red]x[/red]'"),
+])
+def test_user_text_is_kept_verbatim_in_messages(override, verbatim):
+    """Messages hold the user's text as typed (markup such as [/x] is escaped where
+    they are printed, never in the message)."""
+    with pytest.raises(InputError) as err:
+        load("small", [override])
+    assert verbatim in str(err.value), str(err.value)
+    assert "\\[" not in str(err.value)
+
+
+def test_user_text_in_a_file_name_is_kept_verbatim(tmp_path):
+    path = tmp_path / "[strategies].toml"
+    path.write_text("[population\n")
+    with pytest.raises(InputError) as err:
+        load(path)
+    assert str(err.value).startswith(f"{path}: not valid TOML")

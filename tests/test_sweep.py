@@ -444,3 +444,64 @@ def test_the_suggested_design_fits_and_one_more_step_does_not(tmp_path):
 def test_the_size_of_a_design_is_known_before_it_is_drawn(tmp_path, design_, extra):
     sw = load_spec(write(tmp_path, spec_text(design_, extra, FOUR)))
     assert design.points(sw) == len(design.make(sw))
+
+
+# ------------------------------------------------------------------ hostile specs (issue 15)
+
+@pytest.mark.parametrize(("extra", "params", "message"), [
+    ("samples = 4\n", param("processes.mixers.new_tie", "0.1", "inf"),
+     "parameters[0].high: inf is not a finite number"),
+    ("samples = 4\n", param("processes.mixers.new_tie", "nan", "0.5"),
+     "parameters[0].low: nan is not a finite number"),
+    ("samples = 4\n", param("processes.mixers.new_tie", "-inf", "0.5"),
+     "parameters[0].low: -inf is not a finite number"),
+    ("samples = 4\nname = '../../escaped'\n", PARAM_FLOAT,
+     "name: '../../escaped' holds '/'; a name may hold only letters"),
+    ("samples = 4\nname = '/abs'\n", PARAM_FLOAT, "it names the sweep folder"),
+])
+def test_non_finite_numbers_and_path_names_in_a_spec_are_refused(tmp_path, extra, params,
+                                                                 message):
+    path = write(tmp_path, spec_text("random", extra, params))
+    with pytest.raises(InputError) as info:
+        load_spec(path)
+    assert str(info.value).startswith(f"{path}: ") and message in str(info.value), info.value
+
+
+def test_non_finite_numbers_in_the_base_scenario_overrides_are_refused(tmp_path):
+    text = spec_text("random", "samples = 4\n", PARAM_FLOAT)
+    assert 'set = ["population.people=300"' in text
+    path = write(tmp_path, text.replace('set = ["population.people=300"',
+                                        'set = ["population.stage_beta=[inf, 5.0]"', 1))
+    with pytest.raises(InputError, match=r"population\.stage_beta\.0: inf is not a finite"):
+        load_spec(path)
+
+
+def test_non_finite_grid_values_are_refused(tmp_path):
+    path = write(tmp_path, spec_text(params="""
+        [[parameters]]
+        path = "processes.mixers.new_tie"
+        values = [0.1, nan]
+    """))
+    with pytest.raises(InputError, match=r"parameters\[0\]\.values: nan is not a finite number"):
+        load_spec(path)
+
+
+def test_a_spec_with_a_bom_is_read_and_an_empty_one_refused(tmp_path):
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + spec_text().encode("utf-8"))
+    sweep = load_spec(path)
+    assert sweep.spec.name == "bom" and not sweep.text.startswith("\ufeff")
+    for text in ("", "# nothing yet\n", "\ufeff"):
+        empty = tmp_path / "empty.toml"
+        empty.write_text(text, encoding="utf-8")
+        with pytest.raises(InputError, match=f"^{empty}: the sweep spec is empty"):
+            load_spec(empty)
+
+
+def test_a_spec_named_after_a_file_that_cannot_name_a_folder_is_refused(tmp_path):
+    path = write(tmp_path, spec_text(), name="..toml")  # its stem "." is sweeps/ itself
+    with pytest.raises(InputError, match="the sweep is named after its file"):
+        load_spec(path)
+    path.write_text(spec_text("grid", "name = 'mine'\n"))
+    assert load_spec(path).spec.name == "mine"
+    assert load_spec(write(tmp_path, spec_text(), "my sweep.toml")).spec.name == "my sweep"

@@ -273,3 +273,25 @@ def test_line_numbers_stay_true_after_a_quoted_field_spanning_lines(tmp_path):
     text = 'source,target\n"a\nb",c\nd\ne,f\n'  # the bad row "d" is on line 4
     with pytest.raises(InputError, match=r"line 4: 1 fields"):
         O.read_edges(write(tmp_path, "q.csv", text))
+
+
+# ------------------------------------------------------------------ hostile inputs (issue 15)
+
+def test_a_network_above_the_population_cap_is_refused_in_one_line():
+    sc = jinmyaku.load("small")
+    with pytest.raises(InputError) as err:
+        O.sized_scenario(sc, 6_000_000)
+    msg = str(err.value)
+    assert "6,000,000 nodes" in msg and "at most 5,000,000 people" in msg, msg
+    assert "\n" not in msg and "pydantic" not in msg
+
+
+def test_an_invalid_sized_scenario_names_the_key_not_a_pydantic_dump():
+    sc = jinmyaku.load("small")
+    with pytest.raises(InputError) as err:
+        O.sized_scenario(sc, 500, ["population.years=-1", "processes.mixers.new_tie=nan"])
+    msg = str(err.value)
+    assert msg.startswith("the scenario for the observed network (500 nodes): invalid scenario")
+    assert "population.years: Input should be greater than 0" in msg, msg
+    assert "processes.mixers.new_tie: nan is not a finite number" in msg
+    assert "\n" not in msg and "errors.pydantic.dev" not in msg

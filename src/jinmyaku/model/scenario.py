@@ -10,12 +10,21 @@ from __future__ import annotations
 
 import numbers
 import tomllib
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    Strict,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from jinmyaku.errors import InputError
 
@@ -37,16 +46,42 @@ DEFAULT_SCHEDULE = (
 # weights grow without bound, so it never shares a schedule with the processes above.
 KUMPULA_PROCESSES = ("local_search", "global_attachment", "node_deletion")
 PROCESS_NAMES = DEFAULT_SCHEDULE + KUMPULA_PROCESSES
+PEOPLE_CAP = 5_000_000  # the most people a scenario may have (population.people)
+NAME_MAX = 100  # the longest scenario (and sweep) name, in characters
+
+
+def name_problem(name: str, folder: str = "run folder") -> str | None:
+    """Why ``name`` cannot be a scenario's (or a sweep's) name, or None if it can.
+
+    A name becomes a folder name (``runs/NAME-seedN``, ``sweeps/NAME``), so it is
+    a name, not a path: 1 to ``NAME_MAX`` characters, each a letter or a digit
+    (any script: ``人脈`` is a name), ``-``, ``_`` or ``.``, the first a letter, a
+    digit or ``_`` (so never ``.``, ``..``, a hidden name or an option-like ``-x``).
+    """
+    rule = (f"a name may hold only letters, digits, '-', '_' and '.', start with a letter, "
+            f"a digit or '_', and be 1 to {NAME_MAX} characters long (it names the "
+            f"{folder}, so it cannot be a path), e.g. \"my-scenario_2\"")
+    if not name:
+        return f"the name is empty; {rule}"
+    if len(name) > NAME_MAX:
+        return f"the name is {len(name)} characters long; {rule}"
+    bad = sorted({c for c in name if not (c.isalnum() or c in "-_.")})
+    if bad:
+        return f"{name!r} holds {', '.join(map(repr, bad))}; {rule}"
+    if not (name[0].isalnum() or name[0] == "_"):
+        return f"{name!r} starts with {name[0]!r}; {rule}"
+    return None
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # inf and nan are refused everywhere: no parameter of the model has a meaning for them
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Population(Model):
     """Who lives in the world at the start."""
 
-    people: Int = Field(10_000, ge=10, le=5_000_000, description="population size (persons)")
+    people: Int = Field(10_000, ge=10, le=PEOPLE_CAP, description="population size (persons)")
     years: Float = Field(5.0, gt=0.0, le=50.0, description="horizon (years of 52 weeks)")
     steps: Int = Field(0, ge=0, le=10_000_000,
                        description="steps to run if > 0, overriding years (a step is a week; "
@@ -278,6 +313,14 @@ class Scenario(Model):
     schedule: list[Literal[PROCESS_NAMES]] = Field(default_factory=lambda: list(DEFAULT_SCHEDULE))
     processes: Processes = Processes()
 
+    @field_validator("name")
+    @classmethod
+    def _a_name_not_a_path(cls, name: str) -> str:
+        problem = name_problem(name)
+        if problem:
+            raise ValueError(problem)
+        return name
+
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
         known = set(self.strategies)
@@ -360,8 +403,36 @@ def builtin_text(name: str) -> str:
     return (resources.files("jinmyaku.model") / "scenarios" / f"{name}.toml").read_text("utf-8")
 
 
-def _format_errors(source: str, err: ValidationError) -> str:
+# Advice on a population above PEOPLE_CAP from a layer that knows the machine, which
+# the model cannot import: jinmyaku.storage.memory adds the largest population that
+# fits in the memory available, when that is below the cap (advise_on_people_cap).
+_cap_advisers: list[Callable[[Scenario], str | None]] = []
+
+
+def advise_on_people_cap(adviser: Callable[[Scenario], str | None]) -> None:
+    """Have ``adviser`` add to the message refusing a population above the cap.
+
+    ``adviser`` gets the scenario with ``population.people`` at the cap and
+    returns a sentence to append (or None). Registered once per function.
+    """
+    if adviser not in _cap_advisers:
+        _cap_advisers.append(adviser)
+
+
+def _people_cap_advice(raw: Any) -> str:
+    if not isinstance(raw, dict) or not isinstance(raw.get("population"), dict):
+        return ""
+    at_cap = {**raw, "population": {**raw["population"], "people": PEOPLE_CAP}}
+    try:
+        sc = Scenario.model_validate(at_cap)
+    except ValidationError:  # other problems too: they are reported, no advice
+        return ""
+    return "".join(f" {text}" for text in (a(sc) for a in _cap_advisers) if text)
+
+
+def _format_errors(source: str, err: ValidationError, raw: Any = None) -> str:
     lines = []
+    above_cap = False
     for e in err.errors():
         path = ".".join(str(p) for p in e["loc"])
         msg = e["msg"]
@@ -371,15 +442,32 @@ def _format_errors(source: str, err: ValidationError) -> str:
             msg = msg.removeprefix("Value error, ")
         elif e["type"] == "literal_error":
             msg = f"not allowed; {msg.lower()}"
+        elif e["type"] == "finite_number":
+            msg = f"{e['input']!r} is not a finite number (inf and nan are not allowed)"
+        elif e["type"] == "less_than_equal" and e["loc"] == ("population", "people"):
+            above_cap = True
+            msg = (f"{e['input']:,} people is above the cap of {PEOPLE_CAP:,}, the most a "
+                   f"scenario may have")
         lines.append(f"{path}: {msg}" if path else msg)
-    return f"{source}: invalid scenario: " + "; ".join(lines) + "."
+    text = f"{source}: invalid scenario: " + "; ".join(lines) + "."
+    return text + (_people_cap_advice(raw) if above_cap else "")
+
+
+def validate(raw: dict, source: str) -> Scenario:
+    """``raw`` (plain data) as a :class:`Scenario`; if it is not valid, an
+    :class:`InputError` naming ``source``, every key at fault and what is allowed."""
+    try:
+        return Scenario.model_validate(raw)
+    except ValidationError as e:
+        raise InputError(_format_errors(source, e, raw)) from None
 
 
 def parse_value(text: str) -> Any:
-    """Read a ``--set`` value as a TOML literal (number, bool, array, string)."""
+    """Read a ``--set`` value as a TOML literal (number, bool, array, string);
+    anything that is not one is the plain string."""
     try:
         return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError):  # RecursionError: nested too deep
         return text
 
 
@@ -413,12 +501,42 @@ def _check_seed(seed: object) -> int:
     return int(seed)
 
 
+def read_text(path: Path, what: str) -> str:
+    """A TOML file's text; an :class:`InputError` if it cannot be read (``what``: "scenario
+    file", "sweep spec"). A UTF-8 byte-order mark at the start is dropped (some Windows
+    editors write one)."""
+    try:
+        return path.read_text("utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such {what}.") from None
+    except (OSError, UnicodeDecodeError, ValueError) as e:  # ValueError: a NUL in the path
+        raise InputError(f"{path}: cannot read the {what} ({e}).") from None
+
+
+def parse_toml(text: str, label: str, what: str, instead: str) -> dict:
+    """``text`` read as TOML; an :class:`InputError` naming ``label`` if it is not TOML or
+    sets no keys: an empty file is a mistake, not "all defaults" (``instead``: what to
+    do instead, for the message)."""
+    try:
+        raw = tomllib.loads(text.removeprefix("\ufeff"))
+    except tomllib.TOMLDecodeError as e:
+        raise InputError(f"{label}: not valid TOML ({e}).") from None
+    except RecursionError:
+        raise InputError(f"{label}: not valid TOML (arrays or tables nested too "
+                         f"deeply).") from None
+    if not raw:
+        raise InputError(f"{label}: the {what} is empty (it sets no keys); {instead}.")
+    return raw
+
+
 def load(source: str | Path | Scenario, overrides: list[str] | None = None, *,
          seed: int | None = None) -> Scenario:
     """Load a scenario (built-in name, TOML path, or a :class:`Scenario` to change),
     apply ``overrides`` (``"key.path=value"`` strings), set ``seed``, validate.
 
-    ``seed`` (an integer) replaces the scenario's seed, after any override.
+    ``seed`` (an integer) replaces the scenario's seed, after any override. Every
+    problem a user can fix is an :class:`InputError`: a missing, unreadable, empty
+    or malformed file, a bad override, an invalid scenario.
     """
     if seed is not None:
         seed = _check_seed(seed)
@@ -426,30 +544,23 @@ def load(source: str | Path | Scenario, overrides: list[str] | None = None, *,
         raw = apply_overrides(source.model_dump(mode="json"), list(overrides or []))
         if seed is not None:
             raw["seed"] = seed
-        try:
-            return Scenario.model_validate(raw)
-        except ValidationError as e:
-            raise InputError(_format_errors(f"scenario {source.name!r} with changes", e)) from None
+        return validate(raw, f"scenario {source.name!r} with changes")
     src = str(source)
     path = Path(src)
     if src in builtin_names():
-        label, text = f"built-in scenario {src!r}", builtin_text(src)
+        label = f"built-in scenario {src!r}"
+        raw = parse_toml(builtin_text(src), label, "scenario", "")
     elif path.suffix == ".toml" or path.exists():
         label = str(path)
-        try:
-            text = path.read_text("utf-8")
-        except FileNotFoundError:
+        if not path.exists():
             raise InputError(f"{path}: no such scenario file. Built-in scenarios: "
-                             f"{', '.join(builtin_names())}.") from None
-        except (OSError, UnicodeDecodeError) as e:
-            raise InputError(f"{path}: cannot read the scenario file ({e}).") from None
+                             f"{', '.join(builtin_names())}.")
+        raw = parse_toml(read_text(path, "scenario file"), label, "scenario file",
+                         f"write the keys to set (every other key keeps its default), or run "
+                         f"a built-in scenario as it is ({', '.join(builtin_names())})")
     else:
         raise InputError(f"{src!r} is neither a built-in scenario ({', '.join(builtin_names())}) "
                          f"nor a .toml file.")
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise InputError(f"{label}: not valid TOML ({e}).") from None
     if overrides:
         # Override the resolved scenario (defaults filled in), so that e.g.
         # --set strategies.mixer.mixer=0.5 changes one share and keeps the other
@@ -461,8 +572,4 @@ def load(source: str | Path | Scenario, overrides: list[str] | None = None, *,
         raw = apply_overrides(raw, overrides)
     if seed is not None:
         raw["seed"] = seed
-    try:
-        return Scenario.model_validate(raw)
-    except ValidationError as e:
-        where = label + (" with --set overrides" if overrides else "")
-        raise InputError(_format_errors(where, e)) from None
+    return validate(raw, label + (" with --set overrides" if overrides else ""))

@@ -68,7 +68,8 @@ from __future__ import annotations
 import math
 
 from jinmyaku.errors import InputError
-from jinmyaku.model.scenario import KUMPULA_PROCESSES, Scenario
+from jinmyaku.model import scenario as scenario_mod
+from jinmyaku.model.scenario import KUMPULA_PROCESSES, PEOPLE_CAP, Scenario
 from jinmyaku.storage import files, ledger
 
 BASE = 300 * 2**20
@@ -144,6 +145,14 @@ def largest(sc: Scenario, limit: int, spill_rows=ledger.DEFAULT) -> int:
 available = files.available_memory  # memory the run may use now (bytes), or None
 
 
+def _horizon(sc: Scenario) -> tuple[str, str]:
+    """The run's horizon in words, and the knob that shortens it: ``population.steps``
+    when it is set (kumpula2007: a step is a sweep over all nodes), else ``--years``."""
+    if sc.population.steps > 0:
+        return (f"{sc.steps:,} steps", "lower population.steps (--set population.steps=…)")
+    return f"{sc.population.years:g} years", "shorten --years"
+
+
 def check(sc: Scenario, limit: int | None = None, spill_rows=ledger.DEFAULT) -> None:
     """Raise InputError if the estimated peak exceeds ``limit`` (default: available memory)."""
     limit = available() if limit is None else limit
@@ -153,8 +162,27 @@ def check(sc: Scenario, limit: int | None = None, spill_rows=ledger.DEFAULT) -> 
     if need <= limit:
         return
     fits = largest(sc, limit, spill_rows)
+    horizon, shorter = _horizon(sc)
     raise InputError(
         f"scenario {sc.name!r}: {sc.population.people:,} people for "
-        f"{sc.population.years:g} years needs an estimated {need / 2**30:.1f} GiB, but only "
+        f"{horizon} needs an estimated {need / 2**30:.1f} GiB, but only "
         f"{limit / 2**30:.1f} GiB is available. The largest population that fits for this "
-        f"horizon is about {fits:,} people (--people {fits}); or shorten --years.")
+        f"horizon is about {fits:,} people (--people {fits}); or {shorter}.")
+
+
+def cap_advice(sc: Scenario) -> str | None:
+    """For a population refused above the cap (``sc`` has the cap's population): the
+    largest population that fits in the memory available now for ``sc``'s horizon,
+    when memory, not the cap, is the limit on this machine."""
+    limit = available()
+    if limit is None or estimate(sc) <= limit:
+        return f"The most this scenario may have is --people {PEOPLE_CAP}."
+    fits = largest(sc, limit)
+    horizon, _ = _horizon(sc)
+    return (f"On this machine memory is the tighter limit: with {limit / 2**30:.1f} GiB "
+            f"available, the largest population that fits for {horizon} is about "
+            f"{fits:,} people (--people {fits}).")
+
+
+# The model refuses a population above the cap; this adds what this machine can hold.
+scenario_mod.advise_on_people_cap(cap_advice)

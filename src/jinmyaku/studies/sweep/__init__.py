@@ -63,7 +63,7 @@ def _scenario(sweep: Sweep, base: dict, assign: dict[str, Any], label: str) -> S
     try:
         return Scenario.model_validate(raw)
     except ValidationError as e:
-        raise InputError(_format_errors(f"{sweep.path}: {label}", e)) from None
+        raise InputError(_format_errors(f"{sweep.path}: {label}", e, raw)) from None
 
 
 def plan(sweep: Sweep, design: Design) -> list[Scenario]:

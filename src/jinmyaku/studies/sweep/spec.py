@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import tomllib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -21,7 +20,14 @@ from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, mode
 
 from jinmyaku._version import __version__
 from jinmyaku.errors import InputError
-from jinmyaku.model.scenario import Scenario, builtin_names, load
+from jinmyaku.model.scenario import (
+    Scenario,
+    builtin_names,
+    load,
+    name_problem,
+    parse_toml,
+    read_text,
+)
 
 Int = Annotated[int, Strict()]
 Number = Annotated[float, Strict()] | Annotated[int, Strict()]
@@ -84,9 +90,16 @@ class Spec(BaseModel):
                              f"of levels, e.g. 4")
         if self.outcomes is not None and len(set(self.outcomes)) != len(self.outcomes):
             raise ValueError("outcomes: a name is given twice")
+        if self.name and (problem := name_problem(self.name, "sweep folder")):
+            raise ValueError(f"name: {problem}")
         seen = set()
         for i, p in enumerate(self.parameters):
             where = f"parameters[{i}]"
+            for key, numbers in (("low", [p.low]), ("high", [p.high]), ("values", p.values)):
+                bad = [v for v in numbers or [] if v is not None and not math.isfinite(v)]
+                if bad:
+                    raise ValueError(f"{where}.{key}: {bad[0]} is not a finite number (inf "
+                                     f"and nan are not allowed)")
             if p.path in seen:
                 raise ValueError(f"{where}.path: {p.path!r} is swept twice")
             seen.add(p.path)
@@ -178,26 +191,27 @@ def load_spec(path: str | Path) -> Sweep:
     """Read, check and resolve a sweep spec (a TOML path, or the name of a built-in sweep);
     InputError naming the file and key on any problem."""
     path = Path(path)
-    try:
-        if not path.exists() and str(path) in builtin_sweeps():
-            specs = resources.files("jinmyaku.studies.sweep") / "specs"
-            text = (specs / f"{path}.toml").read_text("utf-8")
-        else:
-            text = path.read_text("utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such sweep spec file (built-in sweeps: "
-                         f"{', '.join(builtin_sweeps())}).") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise InputError(f"{path}: cannot read the sweep spec ({e}).") from None
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise InputError(f"{path}: not valid TOML ({e}).") from None
+    if not path.exists() and str(path) in builtin_sweeps():
+        specs = resources.files("jinmyaku.studies.sweep") / "specs"
+        text = (specs / f"{path}.toml").read_text("utf-8")
+    else:
+        if not path.exists():
+            raise InputError(f"{path}: no such sweep spec file (built-in sweeps: "
+                             f"{', '.join(builtin_sweeps())}).")
+        text = read_text(path, "sweep spec")
+    raw = parse_toml(text, str(path), "sweep spec",
+                     "it needs at least a design and one [[parameters]] table (see "
+                     "docs/sweep.md, or run a built-in sweep: "
+                     f"{', '.join(builtin_sweeps())})")
     try:
         spec = Spec.model_validate(raw)
     except ValidationError as e:
         raise InputError(_format(path, e)) from None
     if not spec.name:
+        if path.stem.startswith("."):  # "..toml" would make the folder sweeps/.
+            raise InputError(f"{path}: the sweep is named after its file, and "
+                             f"{path.stem!r} cannot name the sweep folder (sweeps/NAME); give "
+                             f"it a name with name = '…' in the spec.")
         spec = spec.model_copy(update={"name": path.stem})
 
     source = spec.scenario

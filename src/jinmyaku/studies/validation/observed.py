@@ -190,6 +190,10 @@ def sized_scenario(sc: scenario_mod.Scenario, people: int,
                    seed: int | None = None) -> scenario_mod.Scenario:
     """``sc`` with ``people`` people (focal cohorts shrunk to fit), ``overrides`` applied
     and, if given, ``seed``."""
+    if people > scenario_mod.PEOPLE_CAP:
+        raise InputError(f"the observed network has {people:,} nodes, but the model simulates "
+                         f"at most {scenario_mod.PEOPLE_CAP:,} people (population.people), "
+                         f"so it cannot be compared with a network this large.")
     raw = sc.model_dump(mode="json")
     raw["population"]["people"] = max(10, people)
     if raw["cohorts"]["size"] is not None:  # not given: it follows the population already
@@ -199,10 +203,8 @@ def sized_scenario(sc: scenario_mod.Scenario, people: int,
     raw = scenario_mod.apply_overrides(raw, list(overrides or []))
     if seed is not None:
         raw["seed"] = seed
-    try:
-        return scenario_mod.Scenario.model_validate(raw)
-    except Exception as e:  # pydantic ValidationError
-        raise InputError(f"invalid scenario for the observed network: {e}") from None
+    return scenario_mod.validate(raw, f"the scenario for the observed network "
+                                      f"({people:,} nodes)")
 
 
 def grouped_simulation(sc: scenario_mod.Scenario, group: np.ndarray) -> Simulation:
