@@ -381,3 +381,22 @@ def test_ctrl_c_while_the_program_starts(capsys, monkeypatch):
 def test_the_program_is_started_by_the_launcher():
     project = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
     assert project["project"]["scripts"]["jinmyaku"] == "jinmyaku.faces.start:entry"
+
+
+def test_an_os_error_no_command_expected_is_one_paragraph(tmp_path, capsys, monkeypatch):
+    """A full disk where no command turns it into an InputError (a spilled tie ledger's
+    temporary files, say): exit status 2, one paragraph, no traceback."""
+    import errno
+    import os
+
+    import jinmyaku.model.engine
+
+    def full(self, progress=None):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(tmp_path / "spill"))
+
+    monkeypatch.setattr(jinmyaku.model.engine.Simulation, "run", full)
+    code, stdout, err = main(capsys, "run", "small", *TINY, "--out", str(tmp_path / "r"))
+    text = " ".join(err.split())
+    assert code == 2 and "Traceback" not in stdout + err
+    assert text.startswith(f"error: {tmp_path / 'spill'}: No space left on device")
+    assert not (tmp_path / "r").exists()

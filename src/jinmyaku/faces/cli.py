@@ -653,8 +653,8 @@ def _main(argv: list[str] | None) -> int:
         return 2
     except OSError as e:
         where = f"{e.filename}: " if e.filename else ""
-        say_error(f"{where}{e.strerror or e}. Nothing incomplete was left in place of earlier "
-                  f"results; free space or choose another --out and try again.")
+        say_error(f"{where}{e.strerror or e}. If the disk is full or the folder cannot be "
+                  f"written, free some space or choose another --out and try again.")
         return 2
     except BaseException as e:
         code = interruption(e)
