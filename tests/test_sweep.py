@@ -499,3 +499,25 @@ def test_when_one_worker_cannot_fit_the_sweep_says_so(tmp_path, monkeypatch):
     monkeypatch.setattr(memory, "available", lambda: int(need * 2.5))
     with pytest.raises(InputError, match=r"use fewer --workers \(--workers 2 fits\)"):
         sweep_mod._check_memory(scenarios, 4, None)
+
+
+@pytest.mark.parametrize(("raised", "code", "word"), [
+    (KeyboardInterrupt, 130, "interrupted"), (cli._Terminated, 143, "terminated"),
+    (lambda: SystemError("a kernel returned a result with an exception set"), 130,
+     "interrupted")])
+def test_an_interrupted_sweep_says_how_to_resume(tmp_path, capsys, monkeypatch, raised, code,
+                                                 word):
+    import jinmyaku.studies.parallel as parallel
+
+    def interrupted(*args, **kwargs):
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            raise raised()  # noqa: B904 (a SystemError from a kernel has it as context)
+        yield
+
+    monkeypatch.setattr(parallel, "run_tasks", interrupted)
+    spec = write(tmp_path, spec_text())
+    assert cli.main(["sweep", str(spec), "--out", str(tmp_path / "o"), "-q"]) == code
+    err = capsys.readouterr().err
+    assert err.startswith(f"{word}: every run stored so far is kept") and "Traceback" not in err
