@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import tomllib
+from pathlib import Path
 
 import networkx as nx
 import pandas as pd
@@ -259,3 +260,143 @@ def test_a_later_run_does_not_say_it_is_compiling(tmp_path):
         env=_cli_env(), capture_output=True, text=True, check=True)
     assert cli.COMPILING not in out.stderr
     assert "Speed over week 2:" in " ".join(out.stdout.split())
+
+
+# ------------------------------------------------------------------ issue 15, CLI side
+
+TINY = ["--people", "100", "--set", "cohorts.size=5", "--years", "0.05", "-q"]
+
+
+def test_user_text_is_printed_literally(tmp_path, capsys, monkeypatch):
+    """Paths, keys and values with brackets are printed as given, never as rich markup
+    (``[/x]`` crashed with MarkupError, exit 1; ``[draft]`` and ``[strategies]`` vanished)."""
+    out = tmp_path / "my[draft]run"
+    code, stdout, err = main(capsys, "run", "small", *TINY, "--out", str(out))
+    assert code == 0, err
+    assert f"Results in {out}" in stdout.replace("\n", "")
+    for bad in ("[/x]", "[strategies]", "a[/b]c"):
+        code, stdout, err = main(capsys, "run", "small", *TINY, "--set", f"{bad}=1")
+        assert code == 2 and "Traceback" not in err
+        assert f"{bad}: unknown key" in " ".join(err.split())
+    monkeypatch.chdir(tmp_path)
+    code, _, err = main(capsys, "run", str(tmp_path / "no[/such].toml"), "-q")
+    assert code == 2 and "no[/such].toml" in err and "Traceback" not in err
+
+
+def test_a_run_with_overrides_gets_its_own_default_folder(tmp_path, capsys, monkeypatch):
+    """Two runs with other --set values once wrote the same runs/NAME-seedN."""
+    monkeypatch.chdir(tmp_path)
+    assert main(capsys, "run", "small", *TINY)[0] == 0
+    assert main(capsys, "run", "small", *TINY, "--set", "processes.mixers.new_tie=0.2")[0] == 0
+    folders = sorted(p.name for p in (tmp_path / "runs").iterdir())
+    seed = load("small").seed
+    assert len(folders) == 2 and all(f.startswith(f"small-seed{seed}-") for f in folders)
+    assert all(len(f.rsplit("-", 1)[1]) == 8 for f in folders)
+    sc = load("small")
+    assert cli.default_run_folder(sc, []) == Path("runs") / f"small-seed{seed}"
+    assert cli.default_run_folder(sc, ["seed=4"]) == Path("runs") / f"small-seed{seed}"
+    one = cli.default_run_folder(sc, ["a.b=1", "c.d = 2"])
+    assert one == cli.default_run_folder(sc, ["c.d=2", "a.b=0", "a.b=1"])  # order, last wins
+    assert one != cli.default_run_folder(sc, ["a.b=1", "c.d=3"])
+
+
+def _interrupted_in_a_kernel(signal_exception):
+    """What a signal inside a compiled kernel looks like: a SystemError whose context is
+    the exception the signal handler raised."""
+    def run(self, progress=None):
+        try:
+            raise signal_exception
+        except BaseException:
+            message = "<built-in function step> returned a result with an exception set"
+            raise SystemError(message)  # noqa: B904 (the context is the point)
+    return run
+
+
+@pytest.mark.parametrize(("raised", "code", "word"), [
+    (KeyboardInterrupt, 130, "interrupted"), (cli._Terminated, 143, "terminated")])
+def test_a_signal_inside_a_kernel_is_an_interruption(raised, code, word, tmp_path, capsys,
+                                                     monkeypatch):
+    import jinmyaku.model.engine
+
+    monkeypatch.setattr(jinmyaku.model.engine.Simulation, "run",
+                        _interrupted_in_a_kernel(raised()))
+    got, stdout, err = main(capsys, "run", "small", *TINY, "--out", str(tmp_path / "r"))
+    assert got == code and "Traceback" not in stdout + err
+    assert err.startswith(f"{word}: no complete run folder was written")
+    assert not (tmp_path / "r").exists() and list(tmp_path.iterdir()) == []
+
+
+def test_a_system_error_of_another_kind_is_not_hidden(tmp_path, monkeypatch):
+    import jinmyaku.model.engine
+
+    def broken(self, progress=None):
+        raise SystemError("a real bug")
+
+    monkeypatch.setattr(jinmyaku.model.engine.Simulation, "run", broken)
+    with pytest.raises(SystemError, match="a real bug"):
+        cli.main(["run", "small", *TINY, "--out", str(tmp_path / "r")])
+
+
+def test_a_terminal_that_cannot_encode_gets_question_marks(monkeypatch):
+    """PYTHONIOENCODING=ascii or LANG=C: no UnicodeEncodeError, unencodable text as '?'."""
+    import io
+    import sys
+
+    streams = {name: io.TextIOWrapper(io.BytesIO(), encoding="ascii", errors="strict")
+               for name in ("stdout", "stderr")}
+    for name, stream in streams.items():
+        monkeypatch.setattr(sys, name, stream)
+    assert cli.main(["run", "人脈", "-q"]) == 2
+    assert cli.main(["--help"]) == 0
+    assert cli.main(["scenarios"]) == 0
+    for stream in streams.values():
+        stream.flush()
+    err = streams["stderr"].buffer.getvalue().decode("ascii")
+    out = streams["stdout"].buffer.getvalue().decode("ascii")
+    assert "error:" in err and "'??'" in err
+    assert "Usage" in out and "jinmyaku (??)" in out and "Built-in scenarios" in out
+
+
+def test_ctrl_c_while_the_program_starts(capsys, monkeypatch):
+    """Ctrl-C while the command line is imported: exit 130 and one line, no traceback."""
+    import sys
+
+    from jinmyaku.faces import start
+
+    class Interrupting:
+        def find_spec(self, name, path=None, target=None):
+            if name == "jinmyaku.faces.cli":
+                raise KeyboardInterrupt
+            return None
+
+    monkeypatch.delitem(sys.modules, "jinmyaku.faces.cli")
+    monkeypatch.setattr(sys, "meta_path", [Interrupting(), *sys.meta_path])
+    with pytest.raises(SystemExit) as e:
+        start.entry()
+    assert e.value.code == 130
+    err = capsys.readouterr().err
+    assert err.startswith("interrupted") and "Traceback" not in err
+
+
+def test_the_program_is_started_by_the_launcher():
+    project = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
+    assert project["project"]["scripts"]["jinmyaku"] == "jinmyaku.faces.start:entry"
+
+
+def test_an_os_error_no_command_expected_is_one_paragraph(tmp_path, capsys, monkeypatch):
+    """A full disk where no command turns it into an InputError (a spilled tie ledger's
+    temporary files, say): exit status 2, one paragraph, no traceback."""
+    import errno
+    import os
+
+    import jinmyaku.model.engine
+
+    def full(self, progress=None):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(tmp_path / "spill"))
+
+    monkeypatch.setattr(jinmyaku.model.engine.Simulation, "run", full)
+    code, stdout, err = main(capsys, "run", "small", *TINY, "--out", str(tmp_path / "r"))
+    text = " ".join(err.split())
+    assert code == 2 and "Traceback" not in stdout + err
+    assert text.startswith(f"error: {tmp_path / 'spill'}: No space left on device")
+    assert not (tmp_path / "r").exists()

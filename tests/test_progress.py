@@ -51,3 +51,16 @@ def test_studies_import_no_rich():
     studies = pathlib.Path(jinmyaku.__file__).parent / "studies"
     for path in studies.rglob("*.py"):
         assert "rich.progress" not in path.read_text(encoding="utf-8"), path
+
+
+def test_labels_and_messages_are_printed_literally():
+    """User text (a scenario named with brackets, a path) is never read as rich markup:
+    ``[/x]`` once crashed with MarkupError and ``[draft]`` vanished."""
+    c, out = console()
+    with progress.bar(c, "my[draft]run [/x]", unit="weeks") as update:
+        update(1, 2)
+        update(1, 2, "[bold]stage")
+    progress.messages(c)("simulating runs/my[draft]run [/x]")
+    text = out.getvalue()
+    assert "my[draft]run [/x]" in text and "[bold]stage" in text
+    assert "simulating runs/my[draft]run [/x]" in text

@@ -290,10 +290,11 @@ def test_analysis_layer_with_a_fake_evaluator(tmp_path):
     assert crn.loc[0, "ratio"] == pytest.approx(0.0, abs=1e-9)  # noise common to every point
 
     # what the command prints from such a result
-    console = Console(record=True, width=80)
-    show(SweepResult(tmp_path, sweep, d, runs, indices, crn, ran=len(runs), skipped=0,
-                     seconds=1.0), console)
+    console = Console(record=True, width=200)
+    show(SweepResult(tmp_path / "my[draft]sweep", sweep, d, runs, indices, crn,
+                     ran=len(runs), skipped=0, seconds=1.0), console)
     text = console.export_text()
+    assert "my[draft]sweep/sweep.duckdb" in text  # a path is printed as it is
     assert "Sobol' indices: total order ST" in text and "mixers.new_tie" in text
     assert "variance of a difference between two design points" in text
     assert f"{len(runs)} runs done now" in text and "sweep.duckdb" in text
@@ -505,3 +506,79 @@ def test_a_spec_named_after_a_file_that_cannot_name_a_folder_is_refused(tmp_path
     path.write_text(spec_text("grid", "name = 'mine'\n"))
     assert load_spec(path).spec.name == "mine"
     assert load_spec(write(tmp_path, spec_text(), "my sweep.toml")).spec.name == "my sweep"
+
+
+# ----------------------------------------------------------------- what the store removes
+
+def test_the_store_removes_only_its_own_leftovers(tmp_path):
+    """Reopening a sweep folder removes a series file without its row and the temporary
+    file of an interrupted write, and nothing else (a user's files once went)."""
+    from jinmyaku.studies.sweep.store import Store
+
+    sweep = load_spec(write(tmp_path, spec_text()))
+    d = design.make(sweep)
+    out = tmp_path / "o"
+    with Store(out, sweep, d):
+        pass
+    series = out / SERIES
+    ours = [series_name(3), f".{series_name(3)}.k2x9.tmp"]  # left by a killed sweep
+    theirs = ["notes.txt", ".hidden", "run-notes.md", "run-12.parquet", ".run.tmp"]
+    for name in ours + theirs:
+        (series / name).write_text("x")
+    (out / "README.md").write_text("mine")
+    with Store(out, sweep, d):
+        pass
+    assert sorted(p.name for p in series.iterdir()) == sorted(theirs)
+    assert (out / "README.md").read_text() == "mine"
+
+
+def test_a_folder_that_holds_no_sweep_is_refused(tmp_path):
+    from jinmyaku.studies.sweep.store import Store
+
+    sweep = load_spec(write(tmp_path, spec_text()))
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "thesis.tex").write_text("x")
+    with pytest.raises(InputError, match="is not empty and holds no sweep"):
+        Store(out, sweep, design.make(sweep)).open()
+    assert [p.name for p in out.iterdir()] == ["thesis.tex"]
+
+
+def test_when_one_worker_cannot_fit_the_sweep_says_so(tmp_path, monkeypatch):
+    from jinmyaku.storage import memory
+    from jinmyaku.studies import sweep as sweep_mod
+
+    sweep = load_spec(write(tmp_path, spec_text()))
+    scenarios = plan(sweep, design.make(sweep))
+    need = memory.estimate(scenarios[0], spill_rows=None)
+    monkeypatch.setattr(memory, "available", lambda: need // 2)
+    with pytest.raises(InputError) as e:
+        sweep_mod._check_memory(scenarios, 4, None)
+    text = str(e.value)
+    assert "even one worker cannot" in text and "--workers" not in text
+    assert "population.people" in text and "population.years" in text
+    monkeypatch.setattr(memory, "available", lambda: int(need * 2.5))
+    with pytest.raises(InputError, match=r"use fewer --workers \(--workers 2 fits\)"):
+        sweep_mod._check_memory(scenarios, 4, None)
+
+
+@pytest.mark.parametrize(("raised", "code", "word"), [
+    (KeyboardInterrupt, 130, "interrupted"), (cli._Terminated, 143, "terminated"),
+    (lambda: SystemError("a kernel returned a result with an exception set"), 130,
+     "interrupted")])
+def test_an_interrupted_sweep_says_how_to_resume(tmp_path, capsys, monkeypatch, raised, code,
+                                                 word):
+    import jinmyaku.studies.parallel as parallel
+
+    def interrupted(*args, **kwargs):
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            raise raised()  # noqa: B904 (a SystemError from a kernel has it as context)
+        yield
+
+    monkeypatch.setattr(parallel, "run_tasks", interrupted)
+    spec = write(tmp_path, spec_text())
+    assert cli.main(["sweep", str(spec), "--out", str(tmp_path / "o"), "-q"]) == code
+    err = capsys.readouterr().err
+    assert err.startswith(f"{word}: every run stored so far is kept") and "Traceback" not in err

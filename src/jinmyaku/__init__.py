@@ -19,12 +19,21 @@ from jinmyaku._version import __version__
 # sets GOMP_SPINCOUNT: see jinmyaku._kernel_cache and jinmyaku.faces.cli.main.
 _kernel_cache.configure()
 
-from jinmyaku.model.scenario import Scenario, load  # noqa: E402
-
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from jinmyaku.model.scenario import Scenario, load
     from jinmyaku.studies.results import Results
+
+
+def __getattr__(name: str):
+    """``Scenario`` and ``load`` are imported on first use, so that ``import jinmyaku`` is
+    quick (the ``jinmyaku`` program catches Ctrl-C only once this package is imported)."""
+    if name in ("Scenario", "load"):
+        from jinmyaku.model import scenario
+
+        return getattr(scenario, name)
+    raise AttributeError(f"module 'jinmyaku' has no attribute {name!r}")
 
 
 def run(scenario: str | Path | Scenario = "default", *, seed: int | None = None,
@@ -37,6 +46,7 @@ def run(scenario: str | Path | Scenario = "default", *, seed: int | None = None,
     ``overrides`` of the form ``"processes.mixers.encounters=4"``. ``progress``,
     if given, is called as ``progress(weeks_done, weeks)`` after every week.
     """
+    from jinmyaku.model.scenario import load
     from jinmyaku.studies.results import simulate
 
     sets = list(overrides or [])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import os
 import signal
 import sys
@@ -11,7 +13,9 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 import jinmyaku._kernel_cache as _kernel_cache
 from jinmyaku._version import __version__
@@ -29,6 +33,45 @@ experiment_app = typer.Typer(help="Named experiments over many runs.", no_args_i
 app.add_typer(experiment_app, name="experiment")
 console = Console()
 err_console = Console(stderr=True)
+
+
+def lit(value: object) -> str:
+    """``value`` as text to put inside rich markup, shown literally: user text (paths,
+    scenario and strategy names, keys) may hold brackets such as ``[draft]`` or ``[/x]``."""
+    return escape(str(value))
+
+
+def say_error(message: str) -> None:
+    """One paragraph on stderr, ``error:`` in bold red, the message exactly as given."""
+    err_console.print(Text.assemble(("error:", "bold red"), " ", message), highlight=False,
+                      soft_wrap=True)
+
+
+@contextlib.contextmanager
+def writing(what: str, path: Path, kept: str):
+    """Turn an OSError while writing ``what`` to ``path`` (a full disk, a lost mount) into
+    an InputError saying what was kept (``kept``)."""
+    try:
+        yield
+    except OSError as e:
+        raise InputError(f"{path}: writing {what} failed ({e.strerror or e}); {kept}") from None
+
+
+def default_run_folder(sc: scenario_mod.Scenario, sets: list[str]) -> Path:
+    """``runs/NAME-seedN``, or ``runs/NAME-seedN-HASH`` when parameters were overridden
+    (``--set``, ``--people``, ``--years``): HASH is 8 hex digits of the SHA-256 of the
+    overrides (``KEY=VALUE``, the last value of each key, sorted by key; the seed is in
+    the name already), so runs with other parameters do not overwrite each other."""
+    given: dict[str, str] = {}
+    for item in sets:
+        key, _, value = item.partition("=")
+        if key.strip() != "seed":
+            given[key.strip()] = value.strip()
+    name = f"{sc.name}-seed{sc.seed}"
+    if given:
+        text = "\n".join(f"{k}={v}" for k, v in sorted(given.items()))
+        name += "-" + hashlib.sha256(text.encode()).hexdigest()[:8]
+    return Path("runs") / name
 
 
 def _print_version(value: bool) -> None:
@@ -53,7 +96,8 @@ def run(
     people: Annotated[int | None, typer.Option(help="Population size.")] = None,
     years: Annotated[float | None, typer.Option(help="Horizon in years.")] = None,
     out: Annotated[Path | None, typer.Option(
-        help="Run folder (default runs/NAME-seedN).")] = None,
+        help="Run folder (default runs/NAME-seedN; with --set, --people or --years "
+             "runs/NAME-seedN-HASH, HASH from the overrides).")] = None,
     set_: Annotated[list[str] | None, typer.Option(
         "--set",
         help="Override a parameter: KEY=VALUE, e.g. processes.mixers.encounters=4.")] = None,
@@ -71,7 +115,7 @@ def run(
             sets.append(f"{key}={value}")
     sc = scenario_mod.load(scenario, sets, seed=seed)
     memory.check(sc)  # before anything is written
-    out = out or Path("runs") / f"{sc.name}-seed{sc.seed}"
+    out = out or default_run_folder(sc, sets)
     folder = OutputFolder(out, "run folder")
     folder.claim()  # one writer per folder, checked before the run; released below
 
@@ -102,7 +146,7 @@ def run(
         sim.close()
         folder.release()
     console.print(f"\n{throughput(sc.population.people, started, week_done, elapsed)} "
-                  f"Results in [bold]{out}[/] ({', '.join(files)}).")
+                  f"Results in [bold]{lit(out)}[/] ({', '.join(files)}).")
 
 
 COMPILING = "compiling the model's kernels (first run on this machine, about a minute)…"
@@ -159,7 +203,7 @@ def show_summary(results) -> None:
             t.add_column(label, justify="right")
         for st in strategies:
             n = cells[(st, "stage_end")]["n"]
-            t.add_row(st, str(n), *(_cell(cells.get((st, m))) for _, m in columns))
+            t.add_row(lit(st), str(n), *(_cell(cells.get((st, m))) for _, m in columns))
         console.print(t)
 
     console.print("Means over each focal cohort, ± the wider half of the 95% interval "
@@ -174,7 +218,7 @@ def show_summary(results) -> None:
         t = Table(title=title, title_justify="left")
         t.add_column("origin", style="bold")
         for st in strategies:
-            t.add_column(st, justify="right")
+            t.add_column(lit(st), justify="right")
         for label, measure in rows:
             t.add_row(label, *(_cell(cells.get((st, measure))) for st in strategies))
         console.print(t)
@@ -203,62 +247,132 @@ def validate(
 ) -> None:
     """Check the model against published findings, or against an observed network."""
     from jinmyaku.storage import files as io
-    from jinmyaku.storage import markdown
+    from jinmyaku.storage.folders import OutputFolder
     from jinmyaku.studies.validation import checks, observed
 
+    global _INTERRUPTED
+    _INTERRUPTED = "no validation folder was written; one already there is left as it was."
     if groups is not None and against is None:
         raise InputError("--groups needs --against EDGES.csv (the observed network).")
     sc = scenario_mod.load(scenario, seed=seed)
     say = show_progress.messages(err_console, quiet)
     if against is not None:
         e, group, _ = observed.load_observed(against, groups)
+        sized = observed.sized_scenario(sc, e.n)
+        check_memory(sized, f"comparing with {against} simulates a world of its size", (
+            "The observed network sets the population; give --scenario a scenario file "
+            "with a shorter horizon (population.years), or compare a smaller network."))
         out = out or Path("runs") / "validation-against"
-        io.prepare_folder(out)
-        say(f"simulating {e.n:,} people with scenario {sc.name!r} …")
-        table = observed.compare(e, group, sc)
-        t = Table(title=f"{against} beside a simulated network of the same size",
-                  title_justify="left")
-        for col in ("statistic", "observed", "simulated"):
-            t.add_column(col, justify="left" if col == "statistic" else "right")
-        for r in table.itertuples(index=False):
-            t.add_row(r.statistic, f"{r.observed:.3g}", f"{r.simulated:.3g}")
-        console.print(t)
-        cmd = " ".join(["jinmyaku validate --against", str(against)]
-                       + (["--groups", str(groups)] if groups else [])
-                       + ["--scenario", scenario, "--seed", str(seed)])
-        md = [f"## {against} beside a simulated network", "", f"Produced by `{cmd}`.", "",
-              markdown.table(("statistic", "observed", "simulated"),
-                             ((r.statistic, f"{r.observed:.4g}", f"{r.simulated:.4g}")
-                              for r in table.itertuples(index=False)))]
-        io.write_text(out / "validation.md", "\n".join(md) + "\n")
-        io.write_text(out / "validation.json", table.to_json(orient="records", indent=2) + "\n")
-        console.print(f"Written: {out / 'validation.md'}, {out / 'validation.json'}.")
-        return
-    out = out or Path("runs") / ("validation-quick" if quick else "validation")
-    io.prepare_folder(out)
-    started = time.perf_counter()
-    rows = checks.run_suite(quick=quick, seed=seed, scenario=scenario, progress=say)
-    elapsed = time.perf_counter() - started
-    t = Table(title="Validation: the model against published findings", title_justify="left",
-              show_lines=True)
-    for col in ("check", "finding", "published", "simulated (95% interval)", "tolerance",
-                "result"):
-        t.add_column(col, overflow="fold")
-    style = {"pass": "[green]pass[/]", "fail": "[red]fail[/]"}
-    for r in rows:
-        t.add_row(r.check, r.finding, r.published, r.simulated, r.tolerance,
-                  style.get(r.status, r.status))
+    else:
+        sized = checks.suite_scenario(scenario, quick, seed)
+        check_memory(sized, "the validation suite's main run", lambda fits: (
+            ("Use --quick (2,000 people for 3 years), or give" if not quick else "Give")
+            + f" --scenario a scenario file with population.people = {fits:,} or fewer "
+            f"(or a shorter population.years)."))
+        out = out or Path("runs") / ("validation-quick" if quick else "validation")
+    folder = OutputFolder(out, "validation folder", known=VALIDATION_FILES)
+    folder.claim()  # before anything runs: one writer, a writable folder
+    try:
+        if against is not None:
+            md, js = _validate_against(against, groups, e, group, sc, scenario, seed, say)
+            meta = {"jinmyaku": __version__, "against": str(against), "scenario": sc.name,
+                    "seed": seed}
+            done = f"Written: {lit(out / 'validation.md')}, {lit(out / 'validation.json')}."
+        else:
+            started = time.perf_counter()
+            rows = checks.run_suite(quick=quick, seed=seed, scenario=scenario, progress=say)
+            elapsed = time.perf_counter() - started
+            t = Table(title="Validation: the model against published findings",
+                      title_justify="left", show_lines=True)
+            for col in ("check", "finding", "published", "simulated (95% interval)",
+                        "tolerance", "result"):
+                t.add_column(col, overflow="fold")
+            style = {"pass": "[green]pass[/]", "fail": "[red]fail[/]"}
+            for r in rows:
+                t.add_row(lit(r.check), lit(r.finding), lit(r.published), lit(r.simulated),
+                          lit(r.tolerance), style.get(r.status, lit(r.status)))
+            console.print(t)
+            cmd = "jinmyaku validate" + (" --quick" if quick else "") + (
+                f" --scenario {scenario}" if scenario != "default" else "") + (
+                f" --seed {seed}" if seed != 1 else "")
+            meta = {"jinmyaku": __version__, "command": cmd, "scenario": sc.name,
+                    "seed": seed, "quick": quick}
+            md = checks.to_markdown(rows, "Validation table", cmd)
+            js = checks.to_json(rows, {**meta, "seconds": round(elapsed, 1)})
+            n_pass = sum(r.status == "pass" for r in rows)
+            done = (f"{n_pass} of {len(rows)} checks pass ({elapsed:.0f} s). Sources, "
+                    f"tolerances and notes: {lit(out / 'validation.md')} (and "
+                    f"validation.json).")
+
+        def fill(staging: Path) -> list[str]:
+            io.write_text(staging / "validation.md", md)
+            io.write_text(staging / "validation.json", js)
+            files = ["validation.md", "validation.json"]
+            io.write_manifest(staging, files, {**meta, "output": "validation"})
+            return files
+
+        with writing("the validation folder", out, "the folder was left as it was."):
+            folder.write(fill)
+    finally:
+        folder.release()
+    console.print(done)
+
+
+# What a validation folder written before validation folders had a manifest held.
+VALIDATION_FILES = ("validation.md", "validation.json")
+
+
+def _validate_against(against, groups, e, group, sc, scenario, seed, say) -> tuple[str, str]:
+    """Compare with the observed network; print the table; return (Markdown, JSON)."""
+    from jinmyaku.storage import markdown
+    from jinmyaku.studies.validation import observed
+
+    say(f"simulating {e.n:,} people with scenario {sc.name!r} …")
+    table = observed.compare(e, group, sc)
+    t = Table(title=f"{lit(against)} beside a simulated network of the same size",
+              title_justify="left")
+    for col in ("statistic", "observed", "simulated"):
+        t.add_column(col, justify="left" if col == "statistic" else "right")
+    for r in table.itertuples(index=False):
+        t.add_row(lit(r.statistic), f"{r.observed:.3g}", f"{r.simulated:.3g}")
     console.print(t)
-    cmd = "jinmyaku validate" + (" --quick" if quick else "") + (
-        f" --scenario {scenario}" if scenario != "default" else "") + (
-        f" --seed {seed}" if seed != 1 else "")
-    io.write_text(out / "validation.md", checks.to_markdown(rows, "Validation table", cmd))
-    io.write_text(out / "validation.json", checks.to_json(rows, {
-        "jinmyaku": __version__, "command": cmd, "scenario": sc.name, "seed": seed,
-        "quick": quick, "seconds": round(elapsed, 1)}))
-    n_pass = sum(r.status == "pass" for r in rows)
-    console.print(f"{n_pass} of {len(rows)} checks pass ({elapsed:.0f} s). Sources, tolerances "
-                  f"and notes: {out / 'validation.md'} (and validation.json).")
+    cmd = " ".join(["jinmyaku validate --against", str(against)]
+                   + (["--groups", str(groups)] if groups else [])
+                   + ["--scenario", scenario, "--seed", str(seed)])
+    md = [f"## {against} beside a simulated network", "", f"Produced by `{cmd}`.", "",
+          markdown.table(("statistic", "observed", "simulated"),
+                         ((r.statistic, f"{r.observed:.4g}", f"{r.simulated:.4g}")
+                          for r in table.itertuples(index=False)))]
+    return "\n".join(md) + "\n", table.to_json(orient="records", indent=2) + "\n"
+
+
+def check_memory(sc: scenario_mod.Scenario, what: str, advice) -> None:
+    """Refuse (InputError) a simulation of ``sc`` that cannot fit in the memory available,
+    before anything runs, advising options the command has: ``advice`` is the text, or
+    a function of the largest population that fits for the horizon."""
+    limit = memory.available()
+    if limit is None:
+        return
+    need = memory.estimate(sc, spill_rows=None)  # these runs keep the tie ledger in memory
+    if need <= limit:
+        return
+    fits = memory.largest(sc, limit, spill_rows=None)
+    raise InputError(
+        f"{what}: {sc.population.people:,} people for {sc.population.years:g} years with "
+        f"scenario {sc.name!r} need an estimated {need / 2**30:.1f} GiB, but only "
+        f"{limit / 2**30:.1f} GiB is available. "
+        f"{advice(fits) if callable(advice) else advice}")
+
+
+def check_file_out(out: Path, what: str) -> None:
+    """Before any work: ``out`` (a file to write) is not a folder and its folder is
+    writable (created if need be); InputError if not."""
+    from jinmyaku.storage import files as io
+
+    if out.is_dir():
+        raise InputError(f"{out}: is a folder; --out names the {what} file to write, e.g. "
+                         f"{out / 'fitted.toml'}.")
+    io.prepare_folder(out.parent if str(out.parent) else Path("."))
 
 
 @app.command()
@@ -283,26 +397,32 @@ def calibrate(
     from jinmyaku.studies.validation import calibrate as cal
     from jinmyaku.studies.validation import observed
 
+    global _INTERRUPTED
+    _INTERRUPTED = f"no fitted scenario was written; a file {out} already there is left as it was."
     e, group, _ = observed.load_observed(against, groups)
     sc = scenario_mod.load(scenario, list(set_ or []), seed=seed)
-    io.prepare_folder(out.parent if str(out.parent) else Path("."))
+    check_file_out(out, "fitted scenario")  # before any draw
+    check_memory(observed.sized_scenario(sc, e.n), f"fitting to {against} simulates a world "
+                 f"of its size", "The observed network sets the population; shorten the "
+                 "horizon with --set population.years=…, or fit a smaller network.")
     with show_progress.bar(err_console, f"ABC on {e.n:,} people", unit="draws",
                            quiet=quiet) as update:
         fit = cal.calibrate(e, group, sc, draws=draws, accept=accept, seed=seed,
                             progress=update)
-    t = Table(title=f"Fitted to {against} (rejection ABC, {len(fit.accepted)} of {draws} "
-                    f"draws kept)", title_justify="left")
+    t = Table(title=f"Fitted to {lit(against)} (rejection ABC, {len(fit.accepted)} of "
+                    f"{draws} draws kept)", title_justify="left")
     for col in ("parameter", "key", "fitted", "95% interval", "prior"):
         t.add_column(col)
     for p in fit.params:
         lo, hi = fit.interval[p.name]
-        t.add_row(p.name, p.key, f"{fit.estimate[p.name]:.4g}", f"[{lo:.4g}, {hi:.4g}]",
+        t.add_row(p.name, p.key, f"{fit.estimate[p.name]:.4g}", f"\\[{lo:.4g}, {hi:.4g}]",
                   f"{'log-' if p.log else ''}uniform [{p.lo:g}, {p.hi:g}]")
     console.print(t)
-    io.write_text(out, cal.fitted_scenario(sc, fit, e.n, str(against)))
-    console.print(f"Fitted scenario written to [bold]{out}[/]; compare with "
-                  f"[bold]jinmyaku validate --against {against}"
-                  f"{' --groups ' + str(groups) if groups else ''} --scenario {out}[/].")
+    with writing("the fitted scenario", out, "a file already there is left as it was."):
+        io.write_text(out, cal.fitted_scenario(sc, fit, e.n, str(against)))
+    console.print(f"Fitted scenario written to [bold]{lit(out)}[/]; compare with "
+                  f"[bold]jinmyaku validate --against {lit(against)}"
+                  f"{' --groups ' + lit(groups) if groups else ''} --scenario {lit(out)}[/].")
 
 
 @app.command()
@@ -321,14 +441,11 @@ def sweep(
     from jinmyaku.studies.sweep import run_sweep
     from jinmyaku.studies.sweep.report import show
 
-    try:
-        with show_progress.bar(err_console, f"sweep {spec.stem}", unit="runs", quiet=quiet,
-                               resumed=True) as update:
-            result = run_sweep(spec, out, workers=workers, dask=dask, progress=update)
-    except KeyboardInterrupt:
-        err_console.print("interrupted: every run stored so far is kept; run the same "
-                          "command again to resume.")
-        raise typer.Exit(130) from None
+    global _INTERRUPTED
+    _INTERRUPTED = "every run stored so far is kept; run the same command again to resume."
+    with show_progress.bar(err_console, f"sweep {spec.stem}", unit="runs", quiet=quiet,
+                           resumed=True) as update:
+        result = run_sweep(spec, out, workers=workers, dask=dask, progress=update)
     show(result, console)
 
 
@@ -359,7 +476,7 @@ def experiment_claims(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Test the post's six claims: replicates, effects with 95% intervals, where each flips."""
-    from jinmyaku.storage.files import prepare_folder
+    from jinmyaku.storage.folders import OutputFolder
     from jinmyaku.studies.claims import experiment as ex
     from jinmyaku.studies.claims.report import VERDICT_MARK, ci_text, write_report
 
@@ -379,11 +496,18 @@ def experiment_claims(
                             sens_trajectories=None if sensitivity else 0)
     ex.check(design, workers, dask)  # before anything runs or is written
     out = out or Path("reports") / ("claims-quick" if quick else "claims")
-    prepare_folder(out)
-    with show_progress.bar(err_console, "claims", unit="runs", quiet=quiet) as update:
-        result = ex.run_claims(design, workers=workers, dask=dask,
-                               progress=lambda stage, done, total: update(done, total, stage))
-    write_report(result, out)
+    global _INTERRUPTED
+    _INTERRUPTED = "no report was written; a report folder already there is left as it was."
+    folder = OutputFolder(out, "report folder")
+    folder.claim()  # before anything runs: one writer, a writable folder
+    try:
+        with show_progress.bar(err_console, "claims", unit="runs", quiet=quiet) as update:
+            result = ex.run_claims(design, workers=workers, dask=dask,
+                                   progress=lambda stage, done, total: update(done, total,
+                                                                              stage))
+        write_report(result, folder)
+    finally:
+        folder.release()
     t = Table(title="The six claims (headline effect > 0 supports the claim)",
               title_justify="left")
     for col in ("claim", "verdict", "headline effect", "mean [95% CI]", "holds*"):
@@ -398,7 +522,7 @@ def experiment_claims(
                   style="dim")
     console.print(f"{design.replicates} replicates and {design.sens_runs if sensitivity else 0} "
                   f"sensitivity runs in {result.seconds:.0f} s. Report: "
-                  f"[bold]{out / 'report.html'}[/] (and report.md, figures/, tables).")
+                  f"[bold]{lit(out / 'report.html')}[/] (and report.md, figures/, tables).")
 
 
 @scenarios_app.callback(invoke_without_command=True)
@@ -450,40 +574,102 @@ def setup_process() -> None:
       their environment.
     * The kernel cache folder of this source version is created and older
       versions' folders are pruned (:func:`jinmyaku._kernel_cache.prepare`).
+    * A population refused above the cap also names the largest that fits this
+      machine's memory (the model cannot import the storage layer, so the
+      program registers the advice; importing the library registers nothing).
     """
     os.environ.setdefault("GOMP_SPINCOUNT", "300")
     _kernel_cache.prepare()
+    scenario_mod.advise_on_people_cap(memory.cap_advice)
+
+
+# What an interruption leaves, said after "interrupted:"; each command sets its own.
+_INTERRUPTED = "no complete run folder was written (no manifest.json)."
+
+
+def interruption(e: BaseException) -> int | None:
+    """130 (Ctrl-C) or 143 (SIGTERM) if ``e`` is an interruption, else None.
+
+    A signal arriving while a compiled (Numba) kernel runs surfaces as a
+    ``SystemError`` whose cause or context is the KeyboardInterrupt (or the
+    SIGTERM exception) raised by the handler; typer turns Ctrl-C into exit
+    status 130 (a SystemExit whose context is the KeyboardInterrupt).
+    """
+    if isinstance(e, KeyboardInterrupt):
+        return 130
+    if isinstance(e, _Terminated):
+        return 143
+    if not isinstance(e, SystemError | SystemExit) or (
+            isinstance(e, SystemExit) and e.code != 130):
+        return None
+    seen: set[int] = set()
+    link = e.__cause__ or e.__context__
+    while link is not None and id(link) not in seen:
+        seen.add(id(link))
+        if isinstance(link, KeyboardInterrupt):
+            return 130
+        if isinstance(link, _Terminated):
+            return 143
+        link = link.__cause__ or link.__context__
+    return None
+
+
+def tolerant_output() -> None:
+    """Where stdout or stderr cannot encode every character (``PYTHONIOENCODING=ascii``,
+    ``LANG=C``), print what it cannot as ``?`` rather than fail with UnicodeEncodeError."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+        if encoding != "utf8" and hasattr(stream, "reconfigure"):
+            with contextlib.suppress(Exception):
+                stream.reconfigure(errors="replace")
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: user errors get one paragraph and exit status 2, never a traceback.
 
     Usage errors (unknown option, missing argument) are reported by typer
-    with exit status 2; :class:`InputError` from any command is reported here.
+    with exit status 2; :class:`InputError` from any command is reported here,
+    and so is an OSError no command turned into one (a full disk, say).
     Ctrl-C exits with 130 and SIGTERM with 143, both after removing temporary
-    files (a spilled tie ledger).
+    files (a spilled tie ledger, a staging folder), also when the signal arrives
+    inside a compiled kernel.
     """
+    global _INTERRUPTED
+    _INTERRUPTED = "no complete run folder was written (no manifest.json)."
+    tolerant_output()
     setup_process()
     try:
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
     except ValueError:  # not in the main thread: leave signals alone
         previous = None
     try:
-        app(args=argv, prog_name="jinmyaku", standalone_mode=True)
-    except SystemExit as e:
-        return e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
-    except InputError as e:
-        err_console.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
-        return 2
-    except KeyboardInterrupt:
-        err_console.print("interrupted: no complete run folder was written (no manifest.json).")
-        return 130
-    except _Terminated:
-        err_console.print("terminated: no complete run folder was written (no manifest.json).")
-        return 143
+        return _main(argv)
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+
+
+def _main(argv: list[str] | None) -> int:
+    try:
+        app(args=argv, prog_name="jinmyaku", standalone_mode=True)
+    except InputError as e:
+        say_error(str(e))
+        return 2
+    except OSError as e:
+        where = f"{e.filename}: " if e.filename else ""
+        say_error(f"{where}{e.strerror or e}. If the disk is full or the folder cannot be "
+                  f"written, free some space or choose another --out and try again.")
+        return 2
+    except BaseException as e:
+        code = interruption(e)
+        if code is None:
+            if isinstance(e, SystemExit):
+                return e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+            raise
+        word = "interrupted" if code == 130 else "terminated"
+        err_console.print(f"{word}: {_INTERRUPTED}", markup=False, highlight=False,
+                          soft_wrap=True)
+        return code
     return 0
 
 

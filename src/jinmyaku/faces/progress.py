@@ -9,7 +9,8 @@ of news), and a face passes one of the callables made here:
   its first update with that update's total;
 - :func:`messages` — ``say(message)``, a dim line on the console.
 
-Both do nothing visible when ``quiet``.
+Both do nothing visible when ``quiet``. Labels and messages are printed as they are,
+never read as rich markup: they hold user text (scenario names, paths).
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ def bar(console: Console, label: str, *, unit: str = "", quiet: bool = False,
     call) is shown in the label and left out of the bar, so that it does not
     count towards the speed and the time left.
     """
-    columns = [TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn()]
+    columns = [TextColumn("{task.description}", style="bold", markup=False), BarColumn(),
+               MofNCompleteColumn()]
     if unit:
         columns.append(TextColumn(unit))
     columns += [TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn()]
@@ -63,4 +65,4 @@ def messages(console: Console, quiet: bool = False) -> Callable[[str], None]:
     """``say(message)``: print a dim line of progress news on ``console`` (nothing if quiet)."""
     if quiet:
         return lambda message: None
-    return lambda message: console.print(f"[dim]{message}[/]")
+    return lambda message: console.print(message, style="dim", markup=False, highlight=False)

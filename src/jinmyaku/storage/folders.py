@@ -16,7 +16,9 @@ a killed writer are removed by the next writer of the same folder.
 
 A folder that exists, is not empty and is not a results folder (it has no
 ``manifest.json``) is refused rather than replaced, so a mistyped ``--out``
-cannot delete a user's own files.
+cannot delete a user's own files. A command whose folders once had no
+manifest names the files they held (``known``): a folder holding nothing else
+is taken as that command's results too.
 """
 
 from __future__ import annotations
@@ -64,11 +66,14 @@ def _fsync_dir(path: Path) -> None:
 
 class OutputFolder:
     """Claim ``out`` for writing (``with OutputFolder(out) as folder``), then
-    :meth:`write` it whole. ``what`` names the folder in messages ("run folder")."""
+    :meth:`write` it whole. ``what`` names the folder in messages ("run folder");
+    ``known``: the files of such a folder written before it had a manifest."""
 
-    def __init__(self, out: str | os.PathLike, what: str = "results folder") -> None:
+    def __init__(self, out: str | os.PathLike, what: str = "results folder",
+                 known: tuple[str, ...] = ()) -> None:
         self.out = Path(out)
         self.what = what
+        self.known = frozenset(known)
         self.parent = self.out.parent if str(self.out.parent) else Path(".")
         self.lock_path = self.parent / f".{self.out.name}.lock"
         self._fd: int | None = None
@@ -95,7 +100,7 @@ class OutputFolder:
         try:
             self._recover()
             if self.out.is_dir() and not (self.out / MARKER).exists() and any(
-                    p for p in self.out.iterdir()):
+                    p.name not in self.known or not p.is_file() for p in self.out.iterdir()):
                 raise InputError(
                     f"{self.out}: the folder exists, is not empty and is not a jinmyaku "
                     f"{self.what} (it has no {MARKER}); it is left as it is. Choose a new "

@@ -68,7 +68,6 @@ from __future__ import annotations
 import math
 
 from jinmyaku.errors import InputError
-from jinmyaku.model import scenario as scenario_mod
 from jinmyaku.model.scenario import KUMPULA_PROCESSES, PEOPLE_CAP, Scenario
 from jinmyaku.storage import files, ledger
 
@@ -183,6 +182,3 @@ def cap_advice(sc: Scenario) -> str | None:
             f"available, the largest population that fits for {horizon} is about "
             f"{fits:,} people (--people {fits}).")
 
-
-# The model refuses a population above the cap; this adds what this machine can hold.
-scenario_mod.advise_on_people_cap(cap_advice)

@@ -138,12 +138,21 @@ def _check_memory(scenarios: list[Scenario], workers: int | None, dask: str | No
     concurrent = 1 if workers == 0 else max(1, workers or os.cpu_count() or 1)
     biggest = max(scenarios, key=lambda s: memory.estimate(s, spill_rows=None))
     limit = memory.available()
-    if limit is not None and memory.estimate(biggest, spill_rows=None) * concurrent > limit:
-        need = memory.estimate(biggest, spill_rows=None) / 2**30
+    need = memory.estimate(biggest, spill_rows=None) / 2**30
+    if limit is not None and need * 2**30 > limit:  # not even one run fits
+        raise InputError(f"{biggest.population.people:,} people for "
+                         f"{biggest.population.years:g} years (the largest run of the design) "
+                         f"need an estimated {need:.1f} GiB, but only {limit / 2**30:.1f} GiB "
+                         f"is available, so even one worker cannot run it. Make the sweep's "
+                         f"population (population.people) or horizon (population.years) "
+                         f"smaller, in its base scenario or the parameter ranges.")
+    if limit is not None and need * 2**30 * concurrent > limit:
+        fit = max(1, int(limit // (need * 2**30)))
         raise InputError(f"{concurrent} workers each running up to "
                          f"{biggest.population.people:,} people need an estimated "
                          f"{need * concurrent:.1f} GiB ({need:.1f} GiB each), but "
-                         f"{limit / 2**30:.1f} GiB is available; use fewer --workers.")
+                         f"{limit / 2**30:.1f} GiB is available; use fewer --workers "
+                         f"(--workers {fit} fits).")
 
 
 # What planning and storing a sweep costs in memory (bytes), besides the runs themselves:

@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from jinmyaku.studies.sweep import SweepResult
@@ -55,11 +56,12 @@ def show(result: SweepResult, console: Console) -> None:
                  for r in ind.itertuples(index=False)}
         outcomes = list(dict.fromkeys(ind["outcome"]))
         for o in outcomes[:MAX_ROWS]:
-            t.add_row(f"[bold]{o}[/]", "", "")
+            t.add_row(f"[bold]{escape(o)}[/]", "", "")
             ranked = sorted(sw.names, key=lambda n, o=o: -np.nan_to_num(
                 cells.get((o, n, main), (np.nan,))[0], nan=-np.inf))
             for n in ranked:
-                t.add_row(f"  {short[n]}", _cell(*cells.get((o, n, main), (np.nan, np.nan))),
+                t.add_row(f"  {escape(short[n])}",
+                          _cell(*cells.get((o, n, main), (np.nan, np.nan))),
                           _cell(*cells.get((o, n, other), (np.nan, np.nan))))
         console.print(t)
         if len(outcomes) > MAX_ROWS:
@@ -85,8 +87,9 @@ def show(result: SweepResult, console: Console) -> None:
     else:
         console.print("No variance-reduction figure: it needs at least 2 replicates and "
                       "2 design points.", style="dim")
+    db = escape(str(result.out / "sweep.duckdb"))
     console.print(f"{result.ran} runs done now, {result.skipped} stored before, {n_runs} in all "
                   f"({len(result.design)} points × {spec.replicates} replicates), in "
-                  f"{result.seconds:.1f} s. Results in [bold]{result.out / 'sweep.duckdb'}[/] "
+                  f"{result.seconds:.1f} s. Results in [bold]{db}[/] "
                   f"(tables runs, points, indices, crn, meta)"
-                  + (f" and {result.out / 'series'}/." if spec.series else "."))
+                  + (f" and {escape(str(result.out / 'series'))}/." if spec.series else "."))

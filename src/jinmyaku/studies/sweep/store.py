@@ -9,7 +9,12 @@ A run is stored by first writing its series file atomically (temporary name,
 then rename), then inserting its row into ``runs`` in one transaction: the
 row is the commit point. A sweep killed at any moment leaves whole rows and
 whole files only; a series file without its row (killed between the two
-steps) is removed when the sweep is opened again, and the run is redone.
+steps) and the hidden temporary file of a series file being written
+(``.run-NNNNNN.parquet.*.tmp``) are removed when the sweep is opened again,
+and the run is redone. Nothing else in the folder is ever removed: files the
+store did not write are left alone, and a folder that is not empty and holds
+no sweep is refused. A failed write (a full disk) is reported as an
+InputError; every run stored before it is kept.
 Only the process that runs the sweep writes; workers return their results.
 """
 
@@ -17,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import signal
 import threading
 from collections.abc import Iterator
@@ -35,6 +41,8 @@ from jinmyaku.studies.sweep.spec import Sweep
 
 DB = "sweep.duckdb"
 SERIES = "series"
+SERIES_FILE = re.compile(r"run-\d{6}\.parquet")  # what series_name gives
+SERIES_TMP = re.compile(r"\.run-\d{6}\.parquet\..+\.tmp")  # its files.atomic_write temp
 
 
 @contextlib.contextmanager
@@ -85,22 +93,43 @@ class Store:
     # ------------------------------------------------------------ opening
 
     def open(self) -> Store:
-        """Create or reopen the store; refuse a folder holding another sweep."""
+        """Create or reopen the store; refuse a folder holding another sweep, or a folder
+        that is not empty and holds no sweep."""
+        if self.out.is_dir() and not (self.out / DB).exists():
+            other = [p.name for p in self.out.iterdir()
+                     if not (p.name == SERIES and p.is_dir() and not any(p.iterdir()))]
+            if other:
+                raise InputError(
+                    f"{self.out}: the folder exists, is not empty and holds no sweep (no "
+                    f"{DB}); it is left as it is. Choose a new or empty folder with --out.")
         io.prepare_folder(self.out)
-        (self.out / SERIES).mkdir(exist_ok=True)
         try:
+            (self.out / SERIES).mkdir(exist_ok=True)
             self.con = duckdb.connect(str(self.out / DB))
-        except duckdb.Error as e:
+        except (OSError, duckdb.Error) as e:
             raise InputError(f"{self.out / DB}: cannot open the sweep database ({e}). Is "
                              f"another sweep or a query using it right now?") from None
-        tables = {r[0] for r in self.con.execute(
-            "SELECT table_name FROM information_schema.tables").fetchall()}
-        if "meta" in tables:
-            self._check_same()
-        else:
-            self._create()
-        self._tidy()
+        try:
+            tables = {r[0] for r in self.con.execute(
+                "SELECT table_name FROM information_schema.tables").fetchall()}
+            if "meta" in tables:
+                self._check_same()
+            else:
+                self._create()
+            self._tidy()
+        except (OSError, duckdb.Error) as e:
+            self.close()
+            raise self._failed("creating the sweep database", e) from None
+        except BaseException:
+            self.close()
+            raise
         return self
+
+    def _failed(self, what: str, e: BaseException) -> InputError:
+        text = getattr(e, "strerror", None) or str(e)
+        return InputError(f"{self.out}: {what} failed ({text}); every run stored before is "
+                          f"kept. Free some space (or fix the folder) and run the same "
+                          f"command again to resume.")
 
     def close(self) -> None:
         if self.con is not None:
@@ -145,7 +174,7 @@ class Store:
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
         }
         c = self.con
-        c.begin()
+        c.begin()  # a failure before the commit leaves no tables: the next open starts over
         c.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
         c.executemany("INSERT INTO meta VALUES (?, ?)", list(meta.items()))
         c.execute(f"CREATE TABLE points (point INTEGER PRIMARY KEY, {params})")
@@ -161,11 +190,14 @@ class Store:
         c.commit()
 
     def _tidy(self) -> None:
-        """Remove temporary files and series files whose run row was never committed."""
+        """Remove what the store itself left: series files whose run row was never
+        committed and the temporary files of interrupted writes; nothing else."""
         folder = self.out / SERIES
         kept = {series_name(r) for r in self.done()}
         for f in folder.iterdir():
-            if f.name.startswith(".") or (f.name.startswith("run-") and f.name not in kept):
+            ours = (SERIES_FILE.fullmatch(f.name) and f.name not in kept) or \
+                SERIES_TMP.fullmatch(f.name)
+            if ours and f.is_file():
                 with contextlib.suppress(OSError):
                     f.unlink()
         for f in self.out.glob(f".{DB}*.tmp"):
@@ -187,11 +219,16 @@ class Store:
         row = [run, point, replicate, seed, *self.design.values[point],
                *(float(outcomes[o]) for o in self.sweep.outcomes), float(seconds)]
         with deferred_interrupt():
-            if series is not None:
-                table = pa.Table.from_pandas(series, preserve_index=False)
-                table = table.add_column(0, "run", pa.array([run] * len(series), pa.int32()))
-                io.write_parquet(self.out / SERIES / series_name(run), table)
-            self.con.execute(f"INSERT INTO runs VALUES ({', '.join(['?'] * len(row))})", row)
+            try:
+                if series is not None:
+                    table = pa.Table.from_pandas(series, preserve_index=False)
+                    table = table.add_column(0, "run", pa.array([run] * len(series),
+                                                                pa.int32()))
+                    io.write_parquet(self.out / SERIES / series_name(run), table)
+                self.con.execute(f"INSERT INTO runs VALUES ({', '.join(['?'] * len(row))})",
+                                 row)
+            except (OSError, duckdb.Error) as e:
+                raise self._failed(f"storing run {run}", e) from None
 
     def runs(self) -> pd.DataFrame:
         """Every stored run, by run id."""
@@ -199,6 +236,14 @@ class Store:
 
     def save_analysis(self, indices: pd.DataFrame, crn: pd.DataFrame) -> None:
         """Replace the ``indices`` and ``crn`` tables in one transaction."""
+        try:
+            self._save_analysis(indices, crn)
+        except (OSError, duckdb.Error) as e:
+            with contextlib.suppress(duckdb.Error):
+                self.con.rollback()
+            raise self._failed("storing the analysis", e) from None
+
+    def _save_analysis(self, indices: pd.DataFrame, crn: pd.DataFrame) -> None:
         c = self.con
         c.begin()
         c.execute("DELETE FROM indices")

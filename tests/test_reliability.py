@@ -1,0 +1,439 @@
+"""Reliability of the command line against a hostile world (issue 15).
+
+* a full disk (OSError 28, injected) at each write step of ``run``, ``experiment
+  claims`` (the report), ``validate``, ``calibrate`` and ``sweep``: exit status 2,
+  one paragraph, no traceback, and nothing written before is lost;
+* Ctrl-C and SIGTERM at a few moments of a real ``jinmyaku run`` in a subprocess:
+  exit status 130 or 143, the old run folder intact, no staging folder left;
+* two ``jinmyaku run`` into one folder at once: one is refused with the lock
+  message, and the folder ends complete, every manifest checksum matching.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+import jinmyaku
+from jinmyaku.faces import cli
+from jinmyaku.storage import files, folders
+from jinmyaku.storage.files import sha256
+
+ENOSPC = os.strerror(errno.ENOSPC)  # "No space left on device"
+
+
+class DiskFull:
+    """Make the ``k``-th atomic file write of the process fail with ENOSPC part-way
+    (some bytes already in the temporary file); ``k = None`` only counts them."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, k: int | None = None) -> None:
+        self.k, self.calls = k, 0
+        original = files.atomic_write
+
+        def atomic_write(path, write):
+            n, self.calls = self.calls, self.calls + 1
+            if n == self.k:
+                def partial(tmp: Path) -> None:
+                    tmp.write_bytes(b"partial")
+                    raise OSError(errno.ENOSPC, ENOSPC, str(tmp))
+                return original(path, partial)
+            return original(path, write)
+
+        monkeypatch.setattr(files, "atomic_write", atomic_write)
+
+
+def exchange_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The swap of a written staging folder for the old folder fails (ENOSPC)."""
+    def fail(a, b):
+        raise OSError(errno.ENOSPC, ENOSPC, str(a))
+    monkeypatch.setattr(folders, "_exchange", fail)
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` and beside it (hidden leftovers), by relative path."""
+    return {str(p.relative_to(folder.parent)): p.read_bytes()
+            for p in sorted(folder.parent.rglob("*")) if p.is_file()}
+
+
+def complete(folder: Path) -> dict:
+    """The folder's manifest, after checking it lists every file with its checksum."""
+    manifest = json.loads((folder / "manifest.json").read_text())
+    written = {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()}
+    assert written == set(manifest["files"]) | {"manifest.json"}
+    for name, digest in manifest["files"].items():
+        assert sha256(folder / name) == digest, name
+    return manifest
+
+
+def refused(capsys) -> str:
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    text = " ".join(err.split())
+    assert text.startswith("error:") and ENOSPC in text, text
+    return text
+
+
+# ------------------------------------------------------------------ a full disk
+
+RUN = ["run", "small", "--people", "200", "--set", "cohorts.size=10", "--years", "0.1", "-q"]
+
+
+def test_a_full_disk_while_a_run_folder_is_written(tmp_path, capsys, monkeypatch):
+    out = tmp_path / "run"
+    with monkeypatch.context() as m:
+        count = DiskFull(m)
+        assert cli.main([*RUN, "--out", str(out)]) == 0
+    capsys.readouterr()
+    complete(out)
+    before = snapshot(out)
+    assert count.calls == 8  # scenario.toml, six Parquet files, manifest.json
+    for k in [*range(count.calls), "swap"]:
+        with monkeypatch.context() as m:
+            DiskFull(m, k) if k != "swap" else exchange_fails(m)
+            assert cli.main([*RUN, "--seed", "9", "--out", str(out)]) == 2, k
+        assert "the folder was left as it was" in refused(capsys)
+        assert snapshot(out) == before, k  # no partial file, staging folder or lock left
+
+
+@pytest.fixture(scope="module")
+def claims_result():
+    """``run_claims``, run once for real and then answered from this cache."""
+    from jinmyaku.studies.claims import experiment as ex
+
+    cache = {}
+    original = ex.run_claims
+
+    def run_claims(design, **kwargs):
+        if "result" not in cache:
+            cache["result"] = original(design, **kwargs)
+        return cache["result"]
+    return run_claims
+
+
+def test_a_full_disk_while_the_claims_report_is_written(tmp_path, capsys, monkeypatch,
+                                                        claims_result):
+    from jinmyaku.studies.claims import experiment as ex
+
+    monkeypatch.setattr(ex, "run_claims", claims_result)
+    out = tmp_path / "report"
+    argv = ["experiment", "claims", "--quick", "--people", "400", "--years", "1.5",
+            "--replicates", "2", "--no-sensitivity", "--workers", "0", "-q", "--out", str(out)]
+    with monkeypatch.context() as m:
+        count = DiskFull(m)
+        assert cli.main(argv) == 0
+    capsys.readouterr()
+    complete(out)
+    before = snapshot(out)
+    assert count.calls >= 5  # figures, report.md, report.html, tables, manifest.json
+    # the first, a middle and the last (the manifest) write: each figure takes a while
+    for k in [0, count.calls // 2, count.calls - 1, "swap"]:
+        with monkeypatch.context() as m:
+            DiskFull(m, k) if k != "swap" else exchange_fails(m)
+            assert cli.main(argv) == 2, k
+        assert "the folder was left as it was" in refused(capsys)
+        assert snapshot(out) == before, k
+
+
+def observed_network(tmp_path: Path) -> tuple[Path, Path]:
+    """A small observed network (40 people, 4 groups) and a scenario file to compare it with."""
+    rng = np.random.default_rng(3)
+    a = rng.integers(0, 40, 200)
+    b = (a + rng.integers(1, 6, 200)) % 40
+    edges = tmp_path / "e.csv"
+    pd.DataFrame({"source": [f"p{x}" for x in a], "target": [f"p{x}" for x in b],
+                  "weight": rng.integers(1, 5, 200)}).to_csv(edges, index=False)
+    scenario = tmp_path / "short.toml"
+    scenario.write_text(jinmyaku.load("small", ["population.years=0.1"]).to_toml())
+    return edges, scenario
+
+
+def test_a_full_disk_while_validate_writes(tmp_path, capsys, monkeypatch):
+    edges, scenario = observed_network(tmp_path)
+    out = tmp_path / "validation"
+    argv = ["validate", "--against", str(edges), "--scenario", str(scenario), "-q",
+            "--out", str(out)]
+    with monkeypatch.context() as m:
+        count = DiskFull(m)
+        assert cli.main(argv) == 0
+    capsys.readouterr()
+    assert complete(out)["files"].keys() == {"validation.md", "validation.json"}
+    before = snapshot(out)
+    for k in [*range(count.calls), "swap"]:
+        with monkeypatch.context() as m:
+            DiskFull(m, k) if k != "swap" else exchange_fails(m)
+            assert cli.main([*argv, "--seed", "4"]) == 2, k
+        assert "the folder was left as it was" in refused(capsys)
+        assert snapshot(out) == before, k
+
+
+def test_a_full_disk_while_calibrate_writes(tmp_path, capsys, monkeypatch):
+    from jinmyaku.studies.validation import calibrate as cal
+
+    edges, _ = observed_network(tmp_path)
+    cache = {}
+    original = cal.calibrate
+
+    def calibrate(*args, **kwargs):  # the draws are run once
+        cache.setdefault("fit", original(*args, **kwargs))
+        return cache["fit"]
+
+    monkeypatch.setattr(cal, "calibrate", calibrate)
+    out = tmp_path / "fits" / "fitted.toml"
+    argv = ["calibrate", "--against", str(edges), "--scenario", "small", "--set",
+            "population.years=0.1", "--draws", "8", "-q", "--out", str(out)]
+    assert cli.main(argv) == 0
+    capsys.readouterr()
+    before = snapshot(out)
+    with monkeypatch.context() as m:
+        DiskFull(m, 0)
+        assert cli.main([*argv, "--seed", "2"]) == 2
+    assert "a file already there is left as it was" in refused(capsys)
+    assert snapshot(out) == before  # the old file, and no temporary file beside it
+
+
+class FailingConnection:
+    """A DuckDB connection whose statements starting with ``fail`` raise a full-disk error."""
+
+    def __init__(self, con, fail: str) -> None:
+        self._con, self._fail = con, fail
+
+    def execute(self, sql, *args):
+        if sql.startswith(self._fail):
+            raise duckdb.IOException(f"Could not write file: {ENOSPC}")
+        return self._con.execute(sql, *args)
+
+    def __getattr__(self, name):
+        return getattr(self._con, name)
+
+
+def test_a_full_disk_while_a_sweep_stores_runs(tmp_path, capsys, monkeypatch):
+    from jinmyaku.studies.sweep.store import SERIES, Store, series_name
+
+    spec = tmp_path / "spec.toml"
+    spec.write_text(textwrap.dedent("""
+        scenario = "small"
+        set = ["population.people=200", "population.years=0.1", "cohorts.size=10"]
+        design = "grid"
+        replicates = 1
+        seed = 3
+        outcomes = ["origin.mixer.ties"]
+
+        [[parameters]]
+        path = "processes.mixers.new_tie"
+        values = [0.1, 0.3, 0.5]
+    """))
+    out = tmp_path / "sweep"
+    argv = ["sweep", str(spec), "--out", str(out), "--workers", "0", "-q"]
+
+    def stored() -> list[int]:
+        with duckdb.connect(str(out / "sweep.duckdb"), read_only=True) as con:
+            return [r[0] for r in con.execute("SELECT run FROM runs ORDER BY run").fetchall()]
+
+    def failing_store(fail: str):
+        original = Store.open
+
+        def open_(self):
+            original(self)
+            self.con = FailingConnection(self.con, fail)
+            return self
+        return open_
+
+    # the second run's series file cannot be written: the first run is kept
+    with monkeypatch.context() as m:
+        DiskFull(m, 1)
+        assert cli.main(argv) == 2
+    assert "every run stored before is kept" in refused(capsys)
+    assert stored() == [0]
+    assert sorted(p.name for p in (out / SERIES).iterdir()) == [series_name(0)]
+    # the row of the next run cannot be committed (its series file was written)
+    with monkeypatch.context() as m:
+        m.setattr(Store, "open", failing_store("INSERT INTO runs"))
+        assert cli.main(argv) == 2
+    refused(capsys)
+    assert stored() == [0]
+    # every run stored, then the analysis cannot be saved
+    with monkeypatch.context() as m:
+        m.setattr(Store, "open", failing_store("DELETE FROM indices"))
+        assert cli.main(argv) == 2
+    refused(capsys)
+    assert stored() == [0, 1, 2]
+    # resumed with room again: nothing is redone, the analysis is stored
+    assert cli.main(argv) == 0
+    assert "0 runs done now, 3 stored before" in " ".join(capsys.readouterr().out.split())
+    assert sorted(p.name for p in (out / SERIES).iterdir()) == [series_name(r)
+                                                                 for r in range(3)]
+
+
+# ------------------------------------------------------------------ outputs checked first
+
+def no_work(*args, **kwargs):
+    raise AssertionError("the work started before the output was checked")
+
+
+def foreign_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "thesis.tex").write_text("x")
+    return folder
+
+
+def test_calibrate_refuses_a_folder_as_out_before_any_draw(tmp_path, capsys, monkeypatch):
+    """Once an IsADirectoryError (a traceback) after every draw had run."""
+    from jinmyaku.studies.validation import calibrate as cal
+
+    monkeypatch.setattr(cal, "calibrate", no_work)
+    edges, _ = observed_network(tmp_path)
+    folder = foreign_folder(tmp_path)
+    code = cli.main(["calibrate", "--against", str(edges), "--draws", "8", "-q",
+                     "--out", str(folder)])
+    err = " ".join(capsys.readouterr().err.split())
+    assert code == 2 and "is a folder" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("against", [False, True])
+def test_validate_claims_its_folder_before_running(tmp_path, capsys, monkeypatch, against):
+    from jinmyaku.studies.validation import checks, observed
+
+    monkeypatch.setattr(checks, "run_suite", no_work)
+    monkeypatch.setattr(observed, "compare", no_work)
+    edges, _ = observed_network(tmp_path)
+    folder = foreign_folder(tmp_path)
+    argv = ["validate", "-q", "--out", str(folder)] + (["--against", str(edges)]
+                                                        if against else ["--quick"])
+    code = cli.main(argv)
+    err = " ".join(capsys.readouterr().err.split())
+    assert code == 2 and "is not a jinmyaku validation folder" in err
+    assert [p.name for p in folder.iterdir()] == ["thesis.tex"]
+
+
+def test_validate_replaces_a_folder_of_an_older_version(tmp_path, capsys, monkeypatch):
+    """A folder with nothing but validation.md and validation.json (written before
+    validation folders had a manifest) is replaced whole."""
+    edges, scenario = observed_network(tmp_path)
+    out = tmp_path / "old"
+    out.mkdir()
+    for name in ("validation.md", "validation.json"):
+        (out / name).write_text("old")
+    assert cli.main(["validate", "--against", str(edges), "--scenario", str(scenario), "-q",
+                     "--out", str(out)]) == 0
+    assert (out / "validation.md").read_text() != "old"
+    complete(out)
+
+
+def test_the_claims_report_folder_is_claimed_before_running(tmp_path, capsys, monkeypatch):
+    from jinmyaku.studies.claims import experiment as ex
+
+    monkeypatch.setattr(ex, "run_claims", no_work)
+    folder = foreign_folder(tmp_path)
+    code = cli.main(["experiment", "claims", "--quick", "--no-sensitivity", "-q",
+                     "--out", str(folder)])
+    err = " ".join(capsys.readouterr().err.split())
+    assert code == 2 and "not a jinmyaku report folder" in err
+
+
+@pytest.mark.parametrize("argv", [["validate", "--quick"], ["validate"],
+                                  ["validate", "--against", "EDGES"]])
+def test_validate_advises_options_it_has(tmp_path, capsys, monkeypatch, argv):
+    """Too little memory: validate once advised --people and --years, which it lacks."""
+    from jinmyaku.storage import memory
+    from jinmyaku.studies.validation import checks, observed
+
+    monkeypatch.setattr(checks, "run_suite", no_work)
+    monkeypatch.setattr(observed, "compare", no_work)
+    monkeypatch.setattr(memory, "available", lambda: 1 << 20)
+    edges, _ = observed_network(tmp_path)
+    argv = [str(edges) if a == "EDGES" else a for a in argv]
+    code = cli.main([*argv, "-q", "--out", str(tmp_path / "v")])
+    err = " ".join(capsys.readouterr().err.split())
+    assert code == 2 and "GiB" in err and "Traceback" not in err
+    assert "--people" not in err and "--years" not in err
+    assert "--scenario" in err
+    assert ("--quick" in err) == (argv == ["validate"])
+    assert not (tmp_path / "v").exists()
+
+
+# ------------------------------------------------------------------ signals
+
+# A run of a few seconds: about one to import, two to run, a few tenths to write.
+LONG = ["run", "small", "--people", "2000", "--years", "1", "--export-graph", "-q"]
+START = ("from jinmyaku.faces.start import entry; entry()",)
+
+
+def jinmyaku_process(*argv: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", *START, *argv], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def wait_for(condition, proc: subprocess.Popen, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert proc.poll() is None, f"finished first: {proc.communicate()}"
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.001)
+
+
+@pytest.fixture(scope="module")
+def old_run(tmp_path_factory):
+    """A complete run folder, to be overwritten by the runs that get interrupted."""
+    out = tmp_path_factory.mktemp("signals") / "run"
+    assert cli.main([*RUN, "--out", str(out)]) == 0
+    return out
+
+
+@pytest.mark.parametrize(("signum", "moment"), [
+    (signal.SIGINT, "starting"), (signal.SIGINT, "running"), (signal.SIGTERM, "running"),
+    (signal.SIGINT, "writing"), (signal.SIGTERM, "writing")])
+def test_a_signal_leaves_the_old_run_folder(old_run, tmp_path, signum, moment):
+    out = tmp_path / "run"
+    # a copy of the old folder, so that each case starts from the same one
+    out.mkdir()
+    for p in old_run.iterdir():
+        (out / p.name).write_bytes(p.read_bytes())
+    before = snapshot(out)
+    proc = jinmyaku_process(*LONG, "--out", str(out))
+    try:
+        if moment == "starting":
+            time.sleep(0.8)  # importing the command line (about a second)
+        elif moment == "running":
+            wait_for(lambda: (tmp_path / ".run.lock").exists(), proc)  # claimed, then running
+            time.sleep(0.8)
+        else:
+            wait_for(lambda: any(tmp_path.glob(".run.new-*")), proc)  # the staging folder
+        proc.send_signal(signum)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    expected = 130 if signum == signal.SIGINT else 143
+    assert proc.returncode in (expected, -signum), err  # -signum: killed before any handler
+    assert "Traceback" not in err, err
+    assert snapshot(out) == before  # the old folder whole; no staging folder, lock or temp
+    complete(out)
+
+
+def test_two_runs_into_one_folder(tmp_path):
+    out = tmp_path / "run"
+    procs = [jinmyaku_process(*LONG, "--seed", str(seed), "--out", str(out))
+             for seed in (1, 2)]
+    results = [(p.wait(timeout=120), p.communicate()[1]) for p in procs]
+    codes = sorted(code for code, _ in results)
+    assert codes == [0, 2], results
+    err = next(err for code, err in results if code == 2)
+    assert "another jinmyaku process (pid" in " ".join(err.split()) and "Traceback" not in err
+    manifest = complete(out)
+    winner = next(i for i, (code, _) in enumerate(results) if code == 0)
+    assert manifest["seed"] == (1, 2)[winner]
+    assert [p.name for p in tmp_path.iterdir()] == ["run"]  # no lock, staging or temp left
