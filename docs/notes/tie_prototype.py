@@ -144,7 +144,7 @@ def week(
     stage,
     e_work,
     new_tie,
-    seek_known,
+    strangers,
     budget,
     beta,
     tau,
@@ -191,6 +191,30 @@ def week(
                 1.0,
                 H,
             )
+    # chance meetings with anyone in the population (events, mixers, travel)
+    for i in range(N):
+        for _ in range(np.random.poisson(strangers)):
+            j = np.random.randint(N)
+            if j != i:
+                contact(
+                    nbr,
+                    C,
+                    L,
+                    deg,
+                    i,
+                    j,
+                    t,
+                    tau,
+                    cap,
+                    np.random.random() < new_tie,
+                    yc,
+                    N,
+                    dens,
+                    Q,
+                    sq,
+                    1.0,
+                    H,
+                )
     # discretionary: budget of contacts among ties, pref ∝ c^beta · affinity (thinning)
     wts = np.empty(cap)
     for i in range(N):
@@ -272,6 +296,7 @@ def run(
     init=30,
     sq=1.0,
     gather=0.0,
+    strangers=0.0,
     family=8,
     fam_c=20.0,
     mode=0,
@@ -329,7 +354,7 @@ def run(
             stage,
             e_work,
             new_tie,
-            0.0,
+            strangers,
             bud,
             beta,
             tau,
@@ -420,9 +445,10 @@ def measure(windows, N):
             lo = pobs
     seen = np.random.default_rng(7).binomial(w.astype(np.int64), pobs)
     keep = seen > 0
-    eo = S.make_edges(N, a[keep], b[keep], seen[keep].astype(float))
+    eo = S.make_edges(N, a[keep], b[keep], w[keep].astype(float))  # weight: all contacts
     fwo = S.fragmentation_point(eo, True)
     fso = S.fragmentation_point(eo, False)
+
     # signatures (Saramaki 2014): shares by rank (top 20), Jensen-Shannon distance
     # of each ego's year 4 and year 5 signatures against the mean distance to others'
     def signatures(a, b, w, k=20):
