@@ -308,6 +308,10 @@ def test_compare_prints_a_headline_and_fits_80_columns(runs):
     assert text.startswith("With processes.mixers.seek_known 0.5 → 0.1, opportunities")
     assert max(len(line) for line in text.splitlines()) <= 80
     assert "…" not in text
+    body = text[text.index("B − A per person"):text.index("\nA, B ")]
+    firsts = {line.split()[0] for line in body.splitlines() if line.strip()}
+    assert set(ORIGINS) | set(a.scenario.cohorts.strategies) <= firsts  # nothing folded
+    assert not any(re.fullmatch(r"[\d.±%]+", f) for f in firsts)
 
 
 def test_a_run_against_itself_differs_nowhere(runs):
