@@ -3,6 +3,7 @@
 >>> import jinmyaku
 >>> res = jinmyaku.run("small", seed=3)
 >>> res.summary()  # doctest: +SKIP
+>>> res = jinmyaku.open("runs/small-seed1")  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -57,4 +58,18 @@ def run(scenario: str | Path | Scenario = "default", *, seed: int | None = None,
     return simulate(load(scenario, sets, seed=seed), progress=progress)
 
 
-__all__ = ["Scenario", "__version__", "load", "run"]
+def open(run_dir: str | Path) -> Results:  # noqa: A001 - jinmyaku.open, as in the docs
+    """The :class:`Results` of a run folder (``jinmyaku run … --out RUN_DIR`` or
+    ``Results.write``), the same object :func:`run` returns.
+
+    Every file is checked against the folder's ``manifest.json`` first; a folder
+    that is not a complete run raises :class:`jinmyaku.errors.InputError` naming
+    what is wrong. ``start`` (everyone's stage at week 0) is not written to a run
+    folder, so it is None.
+    """
+    from jinmyaku.studies.results import Results
+
+    return Results.read(run_dir)
+
+
+__all__ = ["Scenario", "__version__", "load", "open", "run"]

@@ -12,6 +12,10 @@ Which interval, where:
 - :func:`normal_mean` — mean ± z·SE (per-person values in a run summary,
   validation means over egos);
 - :func:`t_mean` — mean ± t·SE (few replicate worlds, claims experiment);
+- :func:`mean_difference` — difference of two independent means, ± z·√(SE₁² + SE₂²)
+  (one strategy's cohort against another's in one run);
+- :func:`paired_difference` — mean of paired differences ± z·SE of the differences
+  (the same people in two runs that share their random numbers);
 - :func:`poisson_rate` — exact (Garwood) interval of a Poisson rate;
 - :func:`proportion_difference` — Wald interval of p1 − p2;
 - :func:`spearman` — Spearman's ρ with a Fisher-z interval;
@@ -78,6 +82,39 @@ def t_mean(values) -> Interval:
 
     half = float(stats.t.ppf(0.975, v.size - 1) * v.std(ddof=1) / np.sqrt(v.size))
     return Interval(mean, mean - half, mean + half)
+
+
+def mean_difference(x, y) -> Interval:
+    """mean(x) − mean(y) of two independent samples with the normal 95% interval.
+
+    SE = √(s_x²/n_x + s_y²/n_y) (Welch's, with z rather than t: cohorts are tens
+    to hundreds of people). Over the finite values of each. Either sample empty:
+    all NaN; either with one value: the difference with a NaN interval.
+    """
+    a, b = finite(x), finite(y)
+    if a.size == 0 or b.size == 0:
+        return NAN
+    d = float(a.mean() - b.mean())
+    if a.size < 2 or b.size < 2:
+        return Interval(d, np.nan, np.nan)
+    se = math.sqrt(float(a.var(ddof=1)) / a.size + float(b.var(ddof=1)) / b.size)
+    return Interval(d, d - Z95 * se, d + Z95 * se)
+
+
+def paired_difference(x, y) -> Interval:
+    """Mean of the paired differences x[i] − y[i] with the normal 95% interval.
+
+    ``x`` and ``y`` are aligned (pair i is ``x[i]``, ``y[i]``); pairs where
+    either value is not finite are left out. SE = s_d/√n, s_d the sample SD of
+    the differences: when the two members of a pair share their luck (common
+    random numbers) s_d is much smaller than the SD of either sample, and so is
+    the interval. No pair: all NaN; one: the difference with a NaN interval.
+    """
+    a, b = np.asarray(x, dtype=float).ravel(), np.asarray(y, dtype=float).ravel()
+    if a.shape != b.shape:
+        raise ValueError(f"paired samples differ in length ({a.size} and {b.size})")
+    ok = np.isfinite(a) & np.isfinite(b)
+    return normal_mean(a[ok] - b[ok])
 
 
 def poisson_rate(k: float, exposure: float) -> Interval:

@@ -1,4 +1,5 @@
-"""The command line: ``jinmyaku run``, ``scenarios``, ``validate``, ``calibrate``."""
+"""The command line: ``jinmyaku run``, ``compare``, ``scenarios``, ``validate``, ``calibrate``,
+``sweep``, ``experiment``."""
 
 from __future__ import annotations
 
@@ -20,10 +21,9 @@ from rich.text import Text
 import jinmyaku._kernel_cache as _kernel_cache
 from jinmyaku._version import __version__
 from jinmyaku.errors import InputError
-from jinmyaku.faces import STARTING_INTERRUPTED
+from jinmyaku.faces import STARTING_INTERRUPTED, tables
 from jinmyaku.faces import progress as show_progress
 from jinmyaku.model import scenario as scenario_mod
-from jinmyaku.model.vocabulary import ORIGINS
 from jinmyaku.storage import memory
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -105,9 +105,13 @@ def run(
     export_graph: Annotated[bool, typer.Option(
         "--export-graph", help="Also write the final network as GraphML.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    format_: Annotated[tables.Format, typer.Option(
+        "--format", help="table: for people; json or csv: the numbers, for scripts "
+                         "(docs/simulate.md lists the keys).")] = tables.Format.table,
 ) -> None:
     """Run a scenario and show what each strategy did for the people who followed it."""
     from jinmyaku.storage.folders import OutputFolder
+    from jinmyaku.studies import compare as compare_mod
     from jinmyaku.studies.results import Results, simulation
 
     sets = list(set_ or [])
@@ -140,15 +144,47 @@ def run(
             elapsed = time.perf_counter() - started
             try:
                 files = results.write(folder, export_graph=export_graph)
-                show_summary(results)
+                vs = compare_mod.versus(results)
+                if format_ is tables.Format.json:
+                    sys.stdout.write(tables.run_json(results, vs, str(out), files))
+                elif format_ is tables.Format.csv:
+                    sys.stdout.write(tables.run_csv(results, vs))
+                else:
+                    tables.show_run(console, results, vs)
             finally:
                 results.close()
         finally:
             sim.close()
     finally:
         folder.release()
-    console.print(f"\n{throughput(sc.population.people, started, week_done, elapsed)} "
-                  f"Results in [bold]{lit(out)}[/] ({', '.join(files)}).")
+    done = (f"{throughput(sc.population.people, started, week_done, elapsed)} "
+            f"Results in [bold]{lit(out)}[/] ({', '.join(files)}).")
+    if format_ is tables.Format.table:
+        console.print(f"\n{done}")
+    elif not quiet:
+        err_console.print(done)
+
+
+@app.command()
+def compare(
+    run_a: Annotated[Path, typer.Argument(help="Run folder A (the reference).")],
+    run_b: Annotated[Path, typer.Argument(help="Run folder B (the change).")],
+    format_: Annotated[tables.Format, typer.Option(
+        "--format", help="table: for people; json or csv: the numbers, for scripts "
+                         "(docs/simulate.md lists the keys).")] = tables.Format.table,
+) -> None:
+    """Compare two runs with the same seed and population, person by person (B − A)."""
+    from jinmyaku.studies import compare as compare_mod
+    from jinmyaku.studies.results import Results
+
+    a, b = Results.read(run_a), Results.read(run_b)  # manifests and checksums first
+    comp = compare_mod.paired(a, b, f"run A ({run_a})", f"run B ({run_b})")
+    if format_ is tables.Format.json:
+        sys.stdout.write(tables.compare_json(comp, str(run_a), str(run_b)))
+    elif format_ is tables.Format.csv:
+        sys.stdout.write(tables.compare_csv(comp))
+    else:
+        tables.show_compare(console, comp, str(run_a), str(run_b))
 
 
 COMPILING = "compiling the model's kernels (first run on this machine, about a minute)…"
@@ -174,61 +210,6 @@ def throughput(people: int, started: float, week_done: dict[int, float],
                 f"week {first}, which compile or load the kernels, took {setup:.1f} s).")
     return f"{text} ({len(weeks)} week{'s' if len(weeks) != 1 else ''}: too short to measure " \
            f"the speed apart from compiling or loading the kernels)."
-
-
-def _cell(row) -> str:
-    if row is None or row["mean"] != row["mean"]:
-        return "–"
-    lo, hi = row["lo"], row["hi"]
-    if lo != lo:
-        return f"{row['mean']:.2f}"
-    half = max(row["mean"] - lo, hi - row["mean"])
-    return f"{row['mean']:.2f}[dim]±{half:.2f}[/]"
-
-
-def show_summary(results) -> None:
-    """Print the by-strategy tables (means with 95% intervals over each cohort)."""
-    s = results.summary()
-    if s.empty:
-        console.print("This scenario has no focal cohorts, so there is no table by strategy; "
-                      "the run folder has the full results.")
-        return
-    cells = {(r["strategy"], r["measure"]): r for r in s.to_dict("records")}
-    strategies = list(dict.fromkeys(s["strategy"]))
-    years = results.scenario.steps / 52
-
-    def table(title, columns):
-        t = Table(title=title, title_justify="left", show_lines=False)
-        t.add_column("strategy", style="bold")
-        t.add_column("n", justify="right")
-        for label, _ in columns:
-            t.add_column(label, justify="right")
-        for st in strategies:
-            n = cells[(st, "stage_end")]["n"]
-            t.add_row(lit(st), str(n), *(_cell(cells.get((st, m))) for _, m in columns))
-        console.print(t)
-
-    console.print("Means over each focal cohort, ± the wider half of the 95% interval "
-                  "(full intervals: summary.parquet).", style="dim")
-    table(f"Stage and opportunities after {years:g} years", [
-        ("stage at start", "stage_start"), ("stage at end", "stage_end"),
-        ("closest-5 stage", "closest5_stage_end"),
-        ("opportunities / yr", "opportunities_per_year"),
-        ("value / yr", "opportunity_value_per_year")])
-
-    def by_origin(title, rows):
-        t = Table(title=title, title_justify="left")
-        t.add_column("origin", style="bold")
-        for st in strategies:
-            t.add_column(lit(st), justify="right")
-        for label, measure in rows:
-            t.add_row(label, *(_cell(cells.get((st, measure))) for st in strategies))
-        console.print(t)
-
-    by_origin("Ties alive at the end, per person, by origin",
-              [(o, f"ties_alive_{o}") for o in ORIGINS] + [("all", "ties_alive")])
-    by_origin("Share of opportunities received through each tie origin",
-              [(o, f"opportunity_share_{o}") for o in ORIGINS])
 
 
 @app.command()

@@ -154,6 +154,52 @@ def write_manifest(out: Path, files: list[str], extra: dict) -> None:
     write_text(out / "manifest.json", json.dumps(manifest, indent=2, sort_keys=True) + "\n")
 
 
+def read_manifest(folder: Path, what: str = "run folder",
+                  required: tuple[str, ...] = ()) -> dict:
+    """The manifest of a complete results folder, after checking every file it lists.
+
+    InputError, naming the folder and the file, when ``folder`` is not a folder,
+    has no ``manifest.json`` (incomplete: a run writes it last) or an unreadable
+    one, lacks a file the manifest lists or one of ``required``, or holds a file
+    whose SHA-256 differs from the manifest's (damaged or changed since).
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(f"{folder}: no such {what} (not a folder).")
+    path = folder / "manifest.json"
+    if not path.is_file():
+        raise InputError(f"{folder}: not a complete {what}: it has no manifest.json (a run "
+                         f"writes it last, so the run was interrupted or this is another "
+                         f"folder).")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise InputError(f"{path}: cannot be read as a manifest ({e}); the {what} is "
+                         f"damaged.") from None
+    listed = manifest.get("files") if isinstance(manifest, dict) else None
+    if not isinstance(listed, dict):
+        raise InputError(f"{path}: has no list of files with their checksums; the {what} "
+                         f"is damaged.")
+    for name in required:
+        if name not in listed:
+            raise InputError(f"{folder}: not a complete {what}: its manifest does not list "
+                             f"{name}.")
+    for name, digest in sorted(listed.items()):
+        file = folder / name
+        if not file.is_file():
+            raise InputError(f"{file}: missing; the manifest lists it, so the {what} is "
+                             f"incomplete.")
+        try:
+            actual = sha256(file)
+        except OSError as e:
+            raise InputError(f"{file}: cannot be read ({e.strerror or e}).") from None
+        if actual != digest:
+            raise InputError(f"{file}: damaged or changed since the run (its SHA-256 differs "
+                             f"from the one in manifest.json); run it again to rebuild the "
+                             f"{what}.")
+    return manifest
+
+
 def available_memory() -> int | None:
     """Memory a run may use now (bytes), or None if unknown: the system's
     ``MemAvailable`` (Linux; else free physical pages), capped by the room left

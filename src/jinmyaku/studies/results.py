@@ -91,6 +91,39 @@ class Results:
         start = pd.DataFrame({"pid": sim.recorder.start_pid, "stage": sim.recorder.start_stage})
         return cls(sc, series, events, ties, opps, people, start)
 
+    @classmethod
+    def read(cls, folder: str | Path) -> Results:
+        """The Results of a run folder written by :meth:`write` (``jinmyaku.open``).
+
+        The manifest's checksums are checked first: a folder that is not a
+        complete run (no ``manifest.json``, a file missing or changed) is refused
+        with an InputError naming the file. The tables are the ones ``run`` gave,
+        read back from Parquet (the whole tie ledger, also for a run that spilled
+        it); ``summary()`` at its default ``n_boot`` is ``summary.parquet``.
+        ``start`` (everyone's stage at week 0) is not in the folder: it is None.
+        """
+        from jinmyaku.model.scenario import load
+
+        folder = Path(folder)
+        manifest = io.read_manifest(folder, required=RUN_FILES)
+        sc = load(folder / "scenario.toml")
+        if sc.seed != manifest.get("seed") or sc.steps != manifest.get("steps"):
+            raise InputError(f"{folder}: scenario.toml (seed {sc.seed}, {sc.steps} steps) "
+                             f"does not match manifest.json (seed {manifest.get('seed')}, "
+                             f"{manifest.get('steps')} steps); the run folder is damaged.")
+
+        def table(name: str) -> pd.DataFrame:
+            try:
+                return pd.read_parquet(folder / f"{name}.parquet")
+            except (OSError, ValueError, pa.ArrowException) as e:
+                raise InputError(f"{folder / f'{name}.parquet'}: cannot be read as a table "
+                                 f"({e}).") from None
+
+        res = cls(sc, table("series"), table("events"), table("ties"),
+                  table("opportunities"), table("people"))
+        res._summaries[1000] = table("summary")
+        return res
+
     # ------------------------------------------------------------ summary
 
     def summary(self, n_boot: int = 1000) -> pd.DataFrame:
@@ -205,6 +238,11 @@ class Results:
         """Remove the temporary files of a spilled tie ledger (nothing to do otherwise)."""
         if isinstance(self.ties, SpilledTies):
             self.ties.close()
+
+
+RUN_FILES = ("scenario.toml", "series.parquet", "events.parquet", "ties.parquet",
+             "opportunities.parquet", "people.parquet", "summary.parquet")
+"""The files of every run folder (``network.graphml`` only with ``--export-graph``)."""
 
 
 def simulation(scenario: Scenario, *, check_memory: bool = True,
