@@ -258,6 +258,23 @@ def layer_sizes(weights, k: int = 4) -> np.ndarray | None:
     return np.cumsum(sizes[::-1])
 
 
+def layer_membership(weights, k: int = 4) -> np.ndarray | None:
+    """The layer of each of one ego's tie weights (0: the strongest), by the same exact
+    1-D k-means as :func:`layer_sizes`; None if there are fewer than k distinct weights.
+
+    Equal weights share a layer; ``np.bincount(layer_membership(w, k))`` cumulated is
+    ``layer_sizes(w, k)``. Used by the personal mode to say who is in which layer.
+    """
+    w = np.asarray(weights, dtype=np.float64)
+    order = np.argsort(w, kind="stable")
+    sizes = np.zeros(k, dtype=np.int64)
+    if w.size < k or not _kmeans_1d_sizes(w[order], k, sizes):
+        return None
+    out = np.empty(w.size, dtype=np.int64)
+    out[order] = np.repeat(np.arange(k - 1, -1, -1), sizes)  # weakest cluster first
+    return out
+
+
 def ego_layers(e: Edges, k: int = 4) -> np.ndarray:
     """(n, k) cumulative layer sizes of each ego network; NaN rows if < k distinct weights."""
     ego = np.concatenate([e.a, e.b])

@@ -141,7 +141,7 @@ def iso_date(text: str, partial: bool = False) -> str:
 
 def first_day(text: str | None) -> date | None:
     """The first day an ISO date of any precision can mean (``2019`` → 2019-01-01)."""
-    if not text:
+    if not isinstance(text, str) or not text:
         return None
     y, _, rest = text.partition("-")
     mo, _, d = rest.partition("-")
