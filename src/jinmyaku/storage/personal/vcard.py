@@ -184,8 +184,12 @@ def read_vcards(data: bytes, source: str) -> Batch:
     cards: list[list[tuple[int, str]]] = []
     current: list[tuple[int, str]] | None = None
     begun = 0
+    bad: set[int] = set()  # lines already named as a problem
     for n, line in _logical(_physical(data)):
+        before = len(problems.items)
         text = _clean_line(line, problems, n)
+        if len(problems.items) > before:
+            bad.add(n)
         if text is None:  # dropped (a property not used here) or already named
             continue
         upper = text.upper()
@@ -210,6 +214,8 @@ def read_vcards(data: bytes, source: str) -> Batch:
         raise InputError(f"{source}: no vCard (BEGIN:VCARD … END:VCARD) in this file.")
     seen: dict[str, int] = {}
     for card in cards:
+        if bad and bad.intersection(range(card[0][0], card[-1][0] + 1)):
+            continue  # its bad line is named; saying the card lacks a name too is noise
         contact = _contact(card, problems)
         if contact is None:
             continue
