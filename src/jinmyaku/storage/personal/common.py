@@ -86,8 +86,10 @@ def blank(cells: list[str]) -> bool:
 
 
 def comment(cells: list[str]) -> bool:
-    """A template comment line: its first cell starts with ``#``."""
-    return bool(cells) and cells[0].lstrip().startswith("#")
+    """A template comment line: its first cell starts with ``#`` and is not a person's
+    number such as ``#12``."""
+    first = cells[0].strip() if cells else ""
+    return first.startswith("#") and not first[1:].isdigit()
 
 
 def clean(value: str | None) -> str | None:

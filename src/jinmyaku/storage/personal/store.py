@@ -467,14 +467,14 @@ class Store:
                             (min(a, b), max(a, b)))
 
     def _exists(self, *ids: int) -> dict[int, str]:
+        if len(set(ids)) != len(ids):
+            raise InputError(f"#{ids[0]} twice: give two different people.")
         names = {}
         for pid in ids:
             row = self.db.execute("SELECT name FROM people WHERE id = ?", (pid,)).fetchone()
             if row is None:
                 raise InputError(f"no person #{pid} in the store; see jinmyaku me people.")
             names[pid] = row[0]
-        if len(set(ids)) != len(ids):
-            raise InputError(f"#{ids[0]} twice: give two different people.")
         return names
 
     def merge(self, keep: int, gone: int) -> str:

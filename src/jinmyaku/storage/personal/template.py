@@ -2,12 +2,14 @@
 
 ``jinmyaku me template FOLDER`` writes ``people.csv``, ``knows.csv`` and
 ``log.csv``, each starting with ``#`` lines that say what every column
-takes (lines whose first cell starts with ``#`` are skipped when read, so
-the notes can stay). Column names are matched without regard to case,
-spaces, hyphens or underscores; only ``person`` (``people.csv``), ``person``
-and ``knows`` (``knows.csv``), and ``date`` and ``kind`` (``log.csv``) are
-required. Files are UTF-8 (a byte-order mark is fine); one saved by Excel in
-another encoding is read with ``--encoding``.
+takes. Lines whose first cell starts with ``#`` are skipped when read, so
+the notes can stay; a cell such as ``#12`` is not a note but person number
+12 as ``jinmyaku me people`` lists them (usable in ``knows.csv`` and
+``log.csv``). Column names are matched without regard to case, spaces,
+hyphens or underscores. Required: ``person`` (``people.csv``); ``person``
+and ``knows`` (``knows.csv``); ``date`` and ``kind`` (``log.csv``). Files
+are UTF-8 (a byte-order mark is fine); one saved by Excel in another
+encoding is read with ``--encoding``.
 """
 
 from __future__ import annotations

@@ -27,8 +27,9 @@ to plain data (dicts, lists, numbers, ``None`` for "cannot be said") that the
   ``value``) through people of each origin, their amounts, and pieces per
   tie-year (the same function; exposure from when you met to the end or
   ``as_of``).
-- **Closest five**: the five highest closeness (if at least five people have
-  one), else the five most frequent contacts; their mean stage as you see it.
+- **Closest five**: the five highest closeness (then people without one, by
+  contacts a year); if nobody has a closeness, the five most frequent contacts;
+  their mean stage as you see it.
 - **Turnover**: in each complete calendar year, your closest 5 (15) are the
   5 (15) people with the most contact days; turnover from one year to the
   next is the share of them not among the next year's. The *signature*
@@ -166,14 +167,14 @@ def _layers(current: pd.DataFrame, by: str) -> dict:
 
 
 def _closest(current: pd.DataFrame, n: int = 5) -> dict:
-    if current["closeness"].notna().sum() >= n:
+    known = current[current["closeness"].notna() | current["per_year"].notna()]
+    if current["closeness"].notna().any():
         by = "closeness"
-        ranked = current.sort_values(["closeness", "per_year", "id"],
-                                     ascending=[False, False, True], na_position="last")
+        ranked = known.sort_values(["closeness", "per_year", "id"],
+                                   ascending=[False, False, True], na_position="last")
     else:
         by = "contacts a year"
-        ranked = current[current["per_year"].notna()].sort_values(
-            ["per_year", "id"], ascending=[False, True])
+        ranked = known.sort_values(["per_year", "id"], ascending=[False, True])
     top = ranked.head(n)
     stage = top["stage"].dropna()
     return {"by": by, "people": [{"id": int(r.id), "name": r.name, "stage": _num(r.stage)}
@@ -204,7 +205,7 @@ def _by_origin(ppl: pd.DataFrame, last: pd.Series, log: pd.DataFrame,
     pieces = value.groupby("person_id").size()
     ties["value"] = ties["id"].map(pieces).fillna(0.0)
     steps = _weeks(as_of)
-    known = ties[ties["known"]]
+    known = ties[ties["known"].astype(bool)]
     surv = outcomes.origin_table(known, steps) if len(known) else None
     allv = outcomes.origin_table(ties, steps) if len(ties) else None
     retention = []
@@ -239,7 +240,7 @@ def _by_origin(ppl: pd.DataFrame, last: pd.Series, log: pd.DataFrame,
                        "kinds": {k: int((unknown["value_kind"] == k).sum())
                                  for k in ("work", "client", "introduction", "information")},
                        "per_tie_year": None})
-    return retention, values, int((~ties["known"]).sum())
+    return retention, values, int((~ties["known"].astype(bool)).sum())
 
 
 def _turnover(contacts: pd.DataFrame, as_of: date) -> list[dict]:
