@@ -175,3 +175,23 @@ def test_ended_ties_are_not_in_the_current_network(tmp_path):
         m = measure(s.tables(), AS_OF)
     assert m["current"] == 2 and m["layers"]["measured"] == 2
     assert [p["name"] for p in m["closest"]["people"]] == ["B", "C"]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_constraint_is_networkx_constraint(seed):
+    import networkx as nx
+
+    rng = np.random.default_rng(seed)
+    g = nx.gnp_random_graph(25, 0.15 + 0.05 * seed, seed=seed)
+    g.add_node(25)  # an isolated node: NaN
+    weighted = seed % 2 == 1
+    for u, v in g.edges:
+        g[u][v]["weight"] = float(rng.uniform(0.1, 2.0)) if weighted else 1.0
+    a, b = zip(*g.edges, strict=True)
+    w = [g[u][v]["weight"] for u, v in g.edges]
+    e = network.make_edges(26, a, b, w)
+    got = network.constraint(e)
+    want = nx.constraint(g, weight="weight" if weighted else None)
+    assert np.isnan(got[25]) and np.isnan(want[25])
+    np.testing.assert_allclose(got[:25], [want[i] for i in range(25)], rtol=1e-12)
+    np.testing.assert_array_equal(network.constraint(e, [3, 0]), [got[3], got[0]])

@@ -36,10 +36,12 @@ to plain data (dicts, lists, numbers, ``None`` for "cannot be said") that the
   (Saramäki et al. 2014) is each year's share of contact days by rank; its
   Jensen–Shannon distance (base 2: 0 the same shape, 1 nothing shared) from
   one year to the next says whether it persists.
-- **Brokerage** (Burt): constraint and effective size of you in the ego
-  network (you, your people, and who knows whom among them, as NetworkX
-  computes them), and local bridges (ties to people who know none of your
-  others). The who-knows-whom file is taken as complete: a person it does not
+- **Brokerage** (Burt): constraint (:func:`jinmyaku.analysis.network.constraint`,
+  NetworkX's definition as sparse products, since ``networkx.constraint`` takes
+  minutes on a few hundred people) and effective size (``networkx.effective_size``)
+  of you in the ego network (you, your people, and who knows whom among them,
+  unweighted), and local bridges (``networkx.local_bridges``: ties to people who
+  know none of your others). The who-knows-whom file is taken as complete: a person it does not
   name knows none of your other people. Without it: a sentence saying so.
 - **Fading**: people whose last contact is more than :data:`FADING_FACTOR`
   times the usual gap of their layer ago (usual gap: a year divided by the
@@ -64,7 +66,6 @@ LAYER_NAMES = ("support clique (≈5)", "sympathy group (≈15)", "affinity grou
                "active network (≈150)")
 EPOCH = date(1970, 1, 1)
 SIGNATURE_RANKS = 20
-EGO = "you"
 
 
 def _weeks(d: date) -> float:
@@ -286,16 +287,19 @@ def _brokerage(current: pd.DataFrame, knows: pd.DataFrame) -> dict:
             "among your people: import a knows.csv (jinmyaku me template) to measure it.")}
     import networkx as nx
 
+    order = sorted(ids)
+    pos = {p: i + 1 for i, p in enumerate(order)}  # you are node 0
+    a = [0] * len(order) + [pos[x] for x, _ in edges]
+    b = [pos[p] for p in order] + [pos[y] for _, y in edges]
+    e = network.make_edges(len(order) + 1, a, b)
     g = nx.Graph()
-    g.add_edges_from((EGO, p) for p in ids)
-    g.add_edges_from(edges)
-    bridges = sum(1 for a, b in nx.local_bridges(g, with_span=False) if EGO in (a, b))
-    named = {p for e in edges for p in e}
+    g.add_edges_from(zip(e.a.tolist(), e.b.tolist(), strict=True))
+    bridges = sum(1 for x, y in nx.local_bridges(g, with_span=False) if 0 in (x, y))
+    size = float(nx.effective_size(g, nodes=[0])[0])
+    named = {p for pair in edges for p in pair}
     return {"present": True, "people": len(ids), "knows_edges": len(edges),
-            "named": len(named),
-            "effective_size": float(nx.effective_size(g, nodes=[EGO])[EGO]),
-            "efficiency": float(nx.effective_size(g, nodes=[EGO])[EGO] / len(ids)),
-            "constraint": float(nx.constraint(g, nodes=[EGO])[EGO]),
+            "named": len(named), "effective_size": size, "efficiency": size / len(ids),
+            "constraint": float(network.constraint(e, [0])[0]),
             "local_bridges": int(bridges),
             "sentence": (f"Who knows whom names {len(named)} of your {len(ids)} people; "
                          f"the others are taken to know none of your people.")}
