@@ -172,3 +172,27 @@ def test_the_memory_guard_takes_the_smaller_of_the_system_and_the_cgroup(monkeyp
     assert io.available_memory() == 123
     monkeypatch.setattr(io, "cgroup_room", lambda: None)
     assert io.available_memory() > 2**20
+
+
+def test_a_temp_left_by_a_killed_writer_goes_at_the_next_write(tmp_path):
+    """SIGKILL during a write leaves ``.NAME.PID-*.tmp``; the next write of NAME removes
+    it, but not a temp of a living writer nor one of another name."""
+    import signal
+    import subprocess
+    import sys
+
+    dest = tmp_path / "fitted.toml"
+    code = ("import os, signal, sys; from pathlib import Path; "
+            "from jinmyaku.storage import files; "
+            "files.atomic_write(Path(sys.argv[1]), "
+            "lambda tmp: (tmp.write_text('half'), os.kill(os.getpid(), signal.SIGKILL)))")
+    proc = subprocess.run([sys.executable, "-c", code, str(dest)], capture_output=True)
+    assert proc.returncode == -signal.SIGKILL
+    (left,) = tmp_path.glob(".fitted.toml.*.tmp")
+    living = tmp_path / f".fitted.toml.{os.getpid()}-abc.tmp"
+    living.write_text("being written")
+    other = tmp_path / ".other.toml.999999999-x.tmp"
+    other.write_text("not ours")
+    io.write_text(dest, "whole")
+    assert dest.read_text() == "whole"
+    assert not left.exists() and living.exists() and other.exists()

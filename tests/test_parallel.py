@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import math
 import os
+import signal
 from pathlib import Path
 
 import pytest
 
 from jinmyaku import __version__
 from jinmyaku.errors import InputError
-from jinmyaku.studies.parallel import DaskCluster, evaluator, run_tasks, worker_info
+from jinmyaku.studies.parallel import (
+    DaskCluster,
+    WorkerDied,
+    evaluator,
+    run_tasks,
+    worker_info,
+)
 
 TASKS = {f"t{i}": i for i in range(12)}
 EXPECTED = {k: math.factorial(v) for k, v in TASKS.items()}
@@ -145,3 +152,36 @@ def test_good_dask_addresses_pass_the_check():
     for address in ("local", "tcp://10.0.0.5:8786", "tls://sched.example:8786",
                     "tcp://[::1]:8786"):
         check_address(address)
+
+
+def _die(_: object) -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_a_worker_killed_mid_task_is_a_clear_error():
+    """The OOM killer (or a crash in compiled code) ends a worker: the caller gets one
+    message saying how it ended and what to try, not BrokenProcessPool's traceback."""
+    with pytest.raises(WorkerDied, match="killed by SIGKILL.*--workers 0"):
+        list(run_tasks(_die, {0: None, 1: None}, workers=1))
+
+
+def _timed(seconds: float) -> tuple[int, float, float]:
+    import time
+
+    start = time.time()
+    time.sleep(seconds)
+    return os.getpid(), start, time.time()
+
+
+def test_first_tasks_on_a_cold_kernel_cache_run_one_at_a_time(tmp_path, monkeypatch):
+    """Two workers that would compile at once into one cache (numba#4807: a crash)
+    take turns for their first task; later tasks run side by side."""
+    monkeypatch.setenv("JINMYAKU_CACHE", str(tmp_path))  # empty: cold
+    monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
+    got = dict(run_tasks(_timed, {i: 0.5 for i in range(4)}, workers=2))
+    first: dict[int, tuple[float, float]] = {}
+    for pid, start, end in sorted(got.values(), key=lambda r: r[1]):
+        first.setdefault(pid, (start, end))
+    assert len(first) == 2, got  # both workers ran a task
+    (s1, e1), (s2, e2) = sorted(first.values())
+    assert s2 >= e1 - 0.01  # the second worker's first task began after the first's ended

@@ -420,7 +420,8 @@ def test_a_signal_leaves_the_old_run_folder(old_run, tmp_path, signum, moment):
     expected = 130 if signum == signal.SIGINT else 143
     assert proc.returncode in (expected, -signum), err  # -signum: killed before any handler
     assert "Traceback" not in err, err
-    assert snapshot(out) == before  # the old folder whole; no staging folder, lock or temp
+    # the old folder whole; no staging folder, lock or temp
+    assert snapshot(out) == before, (proc.returncode, err)
     complete(out)
 
 
@@ -437,3 +438,61 @@ def test_two_runs_into_one_folder(tmp_path):
     winner = next(i for i, (code, _) in enumerate(results) if code == 0)
     assert manifest["seed"] == (1, 2)[winner]
     assert [p.name for p in tmp_path.iterdir()] == ["run"]  # no lock, staging or temp left
+
+
+@pytest.mark.parametrize("delay", [0.05, 0.15, 0.3, 0.5])
+def test_ctrl_c_early_in_start_up_says_one_line(tmp_path, delay):
+    """Ctrl-C while Python imports the command line and sets up (the first half second):
+    one line and status 130, no traceback, nothing written. Before the facade stopped
+    importing Numba, 0.05-0.3 s gave a KeyboardInterrupt traceback."""
+    proc = jinmyaku_process(*RUN, "--out", str(tmp_path / "run"))
+    time.sleep(delay)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    if proc.returncode == 0:
+        pytest.skip("the run finished before the signal")  # a very fast machine
+    assert proc.returncode in (130, -signal.SIGINT), err
+    assert "Traceback" not in err, err
+    assert not (tmp_path / "run").exists()
+
+
+def test_setup_interrupted_returns_130(monkeypatch, capsys):
+    def interrupted() -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "setup_process", interrupted)
+    assert cli.main(["scenarios"]) == 130
+    assert capsys.readouterr().err == "interrupted while starting: nothing was done.\n"
+
+
+def test_the_facade_imports_no_numba_and_kernel_layers_choose_the_cache(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    env["JINMYAKU_CACHE"] = str(tmp_path)
+    code = ("import sys, jinmyaku, jinmyaku.faces.start; "
+            "print('numba' in sys.modules, 'numpy' in sys.modules); "
+            "import jinmyaku.analysis.network, jinmyaku._kernel_cache as kc; "
+            "from numba.core import config; print(config.CACHE_DIR == str(kc.folder()))")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, check=True)
+    assert out.stdout.split() == ["False", "False", "True"]
+
+
+def test_an_interrupt_while_the_world_is_built_releases_the_folder(old_run, tmp_path,
+                                                                   monkeypatch, capsys):
+    """SIGTERM between claiming the folder and running (the world being built) left the
+    lock file behind (seen under load by the signal test above)."""
+    from jinmyaku.studies import results
+
+    out = tmp_path / "run"
+    out.mkdir()
+    for p in old_run.iterdir():
+        (out / p.name).write_bytes(p.read_bytes())
+    before = snapshot(out)
+
+    def terminated(*args, **kwargs):
+        raise cli._Terminated
+
+    monkeypatch.setattr(results, "simulation", terminated)
+    assert cli.main([*RUN, "--out", str(out)]) == 143
+    assert "terminated" in capsys.readouterr().err
+    assert snapshot(out) == before and not (tmp_path / ".run.lock").exists()

@@ -4,6 +4,7 @@ and resuming after a real kill."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -330,6 +331,25 @@ def test_a_folder_with_another_sweep_is_refused(baseline, tmp_path):
     other = write(tmp_path, spec.read_text().replace("replicates = 2", "replicates = 3"))
     with pytest.raises(InputError, match="holds the results of a different sweep"):
         run_sweep(other, out, workers=0)
+
+
+def test_a_sweep_folder_in_use_is_refused_and_left_as_it_was(baseline, tmp_path):
+    """One writer per sweep folder: DuckDB's lock on its database file. A second sweep
+    (another process) into a folder in use exits 2 with one message, no traceback,
+    and changes nothing."""
+    spec, base_out, _ = baseline
+    out = tmp_path / "busy"
+    shutil.copytree(base_out, out)
+    before = {p.name: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    with duckdb.connect(str(out / "sweep.duckdb")):  # another writer holds it
+        proc = subprocess.run(
+            [sys.executable, "-c", "import sys; from jinmyaku.faces.cli import main; "
+             "sys.exit(main(sys.argv[1:]))", "sweep", str(spec), "--out", str(out),
+             "--workers", "0", "-q"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "another sweep" in " ".join(proc.stderr.split())
+    assert {p.name: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
 
 
 @pytest.mark.parametrize(("workers", "dask"), [(1, None), (2, None), (2, "local")])

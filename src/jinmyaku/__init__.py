@@ -10,14 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from jinmyaku import _kernel_cache
 from jinmyaku._version import __version__
 
-# Importing jinmyaku changes nothing in the process or on disk; it only tells Numba
-# where this source version's compiled kernels live (before any kernel module is
-# imported). The `jinmyaku` command also creates that folder, prunes old ones and
-# sets GOMP_SPINCOUNT: see jinmyaku._kernel_cache and jinmyaku.faces.cli.main.
-_kernel_cache.configure()
+# Importing jinmyaku changes nothing in the process or on disk, and imports neither
+# Numba nor NumPy (a quarter of a second): the layers that hold compiled kernels
+# (jinmyaku.model, jinmyaku.analysis) tell Numba where this source version's kernels
+# live when they are first imported. The `jinmyaku` command also creates that
+# folder, prunes old ones and sets GOMP_SPINCOUNT: see jinmyaku._kernel_cache and
+# jinmyaku.faces.cli.main.
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -12,7 +12,8 @@ Setting ``NUMBA_CACHE_DIR`` yourself turns this off.
 
 Two steps, split between the library and the command line:
 
-* :func:`configure` (run by ``import jinmyaku``) only points Numba's
+* :func:`configure` (run on import by ``jinmyaku.model`` and ``jinmyaku.analysis``,
+  the layers that define kernels) only points Numba's
   ``config.CACHE_DIR`` at the versioned folder. It creates nothing, removes
   nothing and changes no environment variable: importing a library should not
   touch the file system or the process. Numba creates the folder itself when a
@@ -31,6 +32,7 @@ Two steps, split between the library and the command line:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import shutil
@@ -49,7 +51,8 @@ def source_hash(root: Path | None = None) -> str:
     throw compiled kernels away. This file does not count either (it only says
     where kernels are kept).
     """
-    root = root or Path(__file__).parent
+    if root is None:
+        return _own_hash()
     h = hashlib.sha256()
     for path in sorted(root.rglob("*.py")):
         if path.relative_to(root).as_posix() == "_kernel_cache.py":
@@ -59,6 +62,12 @@ def source_hash(root: Path | None = None) -> str:
             h.update(path.relative_to(root).as_posix().encode())
             h.update(text)
     return h.hexdigest()[:16]
+
+
+@functools.cache
+def _own_hash() -> str:
+    """The package's own hash, computed once per process (two layers configure)."""
+    return source_hash(Path(__file__).parent)
 
 
 def folder() -> Path | None:

@@ -21,6 +21,7 @@ from rich.text import Text
 import jinmyaku._kernel_cache as _kernel_cache
 from jinmyaku._version import __version__
 from jinmyaku.errors import InputError
+from jinmyaku.faces import STARTING_INTERRUPTED
 from jinmyaku.faces import progress as show_progress
 from jinmyaku.faces.me import me_app
 from jinmyaku.model import scenario as scenario_mod
@@ -121,32 +122,33 @@ def run(
     out = out or default_run_folder(sc, sets)
     folder = OutputFolder(out, "run folder")
     folder.claim()  # one writer per folder, checked before the run; released below
+    try:  # released also when interrupted while the world is built
+        if _kernel_cache.is_cold():
+            err_console.print(COMPILING, highlight=False, soft_wrap=True)
+        started = time.perf_counter()
+        week_done: dict[int, float] = {}  # week -> time it finished
 
-    if _kernel_cache.is_cold():
-        err_console.print(COMPILING, highlight=False, soft_wrap=True)
-    started = time.perf_counter()
-    week_done: dict[int, float] = {}  # week -> time it finished
+        sim = simulation(sc, check_memory=False)
+        try:  # a spilled tie ledger's temporary files go, whatever happens
+            with show_progress.bar(err_console, f"{sc.name} ({sc.population.people:,} people)",
+                                   unit="weeks", quiet=quiet) as update_bar:
 
-    sim = simulation(sc, check_memory=False)
-    try:  # a spilled tie ledger's temporary files go, whatever happens
-        with show_progress.bar(err_console, f"{sc.name} ({sc.population.people:,} people)",
-                               unit="weeks", quiet=quiet) as update_bar:
+                def progress(done: int, total: int) -> None:
+                    week_done.setdefault(done, time.perf_counter())  # for the speed shown
+                    update_bar(done, total)
 
-            def progress(done: int, total: int) -> None:
-                week_done.setdefault(done, time.perf_counter())  # for the speed shown
-                update_bar(done, total)
-
-            sim.run(progress=progress)
-            results = Results.from_simulation(sim)
-        sim.close()
-        elapsed = time.perf_counter() - started
-        try:
-            files = results.write(folder, export_graph=export_graph)
-            show_summary(results)
+                sim.run(progress=progress)
+                results = Results.from_simulation(sim)
+            sim.close()
+            elapsed = time.perf_counter() - started
+            try:
+                files = results.write(folder, export_graph=export_graph)
+                show_summary(results)
+            finally:
+                results.close()
         finally:
-            results.close()
+            sim.close()
     finally:
-        sim.close()
         folder.release()
     console.print(f"\n{throughput(sc.population.people, started, week_done, elapsed)} "
                   f"Results in [bold]{lit(out)}[/] ({', '.join(files)}).")
@@ -642,12 +644,15 @@ def main(argv: list[str] | None = None) -> int:
     if (sys.argv[1:] if argv is None else argv)[:1] == ["me"]:
         _INTERRUPTED = ("the store has every file imported before the one under way; that "
                         "one was written whole or not at all.")
-    tolerant_output()
-    setup_process()
+    previous = None
     try:
-        previous = signal.signal(signal.SIGTERM, _on_sigterm)
-    except ValueError:  # not in the main thread: leave signals alone
-        previous = None
+        tolerant_output()
+        setup_process()
+        with contextlib.suppress(ValueError):  # not in the main thread: leave signals alone
+            previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    except KeyboardInterrupt:
+        sys.stderr.write(STARTING_INTERRUPTED)
+        return 130
     try:
         return _main(argv)
     finally:

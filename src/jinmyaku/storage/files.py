@@ -66,8 +66,15 @@ def prepare_folder(out: Path) -> None:
 
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    """Call ``write(tmp)`` then move tmp over ``path`` in one step."""
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    """Call ``write(tmp)`` then move tmp over ``path`` in one step.
+
+    The temporary file is ``.NAME.PID-RANDOM.tmp`` beside ``path``. One left by a
+    process that no longer lives (killed by SIGKILL, say, which no clean-up can
+    catch) is removed the next time ``path`` is written.
+    """
+    remove_stale_temps(path)
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}-",
+                                    suffix=".tmp")
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -80,6 +87,37 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
+
+
+def remove_stale_temps(path: Path) -> list[Path]:
+    """Remove the temporary files of :func:`atomic_write` for ``path`` whose writer
+    process is gone; return them. Files of living processes, or of other names, stay."""
+    prefix = f".{path.name}."
+    gone = []
+    try:
+        candidates = [p for p in path.parent.iterdir()
+                      if p.name.startswith(prefix) and p.name.endswith(".tmp")]
+    except OSError:
+        return gone
+    for p in candidates:
+        pid, dash, _ = p.name[len(prefix):].partition("-")
+        if not dash or not pid.isdigit() or _alive(int(pid)):
+            continue
+        with contextlib.suppress(OSError):
+            p.unlink()
+            gone.append(p)
+    return gone
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process ``pid`` exists (one of another user counts as alive)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
 
 
 def write_text(path: Path, text: str) -> None:

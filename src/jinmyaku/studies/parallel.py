@@ -27,10 +27,15 @@ import contextlib
 import ctypes
 import multiprocessing
 import os
+import signal
 import sys
+import tempfile
+import time
 import uuid
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 from typing import Any, Protocol
 
 from jinmyaku.errors import InputError
@@ -55,9 +60,7 @@ def _die_with_parent(parent: int) -> None:
     elsewhere a daemon thread checks the parent once a second. A worker whose
     parent died before this ran exits at once.
     """
-    import signal
     import threading
-    import time
 
     try:
         libc = ctypes.CDLL(None, use_errno=True)
@@ -77,18 +80,64 @@ def _die_with_parent(parent: int) -> None:
 def _init_local_worker(parent: int | None = None) -> None:
     """A local worker: ends with its parent; one Numba thread; Ctrl-C is left to the
     parent, which cancels the rest."""
-    import signal
-
     if parent is not None:
         _die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _one_numba_thread()
 
 
+_first_task_done = False  # in this worker process
+
+
 def call(fn: Callable[[Any], Any], arg: Any) -> Any:
-    """Run one task where it lands: one Numba thread, then ``fn(arg)``."""
+    """Run one task where it lands: one Numba thread, then ``fn(arg)``.
+
+    A worker's first task, while the kernel cache is cold, runs holding a lock on
+    the cache folder (:func:`compiling_alone`).
+    """
+    global _first_task_done
     _one_numba_thread()
-    return fn(arg)
+    if _first_task_done:
+        return fn(arg)
+    _first_task_done = True
+    with compiling_alone():
+        return fn(arg)
+
+
+@contextlib.contextmanager
+def compiling_alone() -> Iterator[bool]:
+    """While the model's kernels are not cached yet, let one process at a time compile them.
+
+    Numba's cache is not safe when several processes compile and write the same
+    kernels at once: a process can load an index that points at another's half-
+    written code and crash (numba/numba#4807, #10128, open). So, on a cold cache,
+    a worker runs its first task (which compiles) holding an exclusive lock on
+    ``.compiling.lock`` in the cache folder; the next worker then finds the
+    kernels cached. Yields whether it held the lock. On a warm cache it does
+    nothing. Costs at most one task's time per worker, once per source version.
+    """
+    import fcntl
+
+    import jinmyaku._kernel_cache as _kernel_cache
+    import jinmyaku.model  # noqa: F401  (chooses the cache folder)
+
+    if not _kernel_cache.is_cold():
+        yield False
+        return
+    from numba.core import config
+
+    folder = Path(config.CACHE_DIR or tempfile.gettempdir())
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(folder / ".compiling.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:  # no lock to be had: compile as before
+        yield False
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield True
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def worker_info(_: object = None) -> dict[str, Any]:
@@ -156,6 +205,7 @@ class LocalProcesses:
     def __init__(self, workers: int | None = None) -> None:
         self.workers = max(1, workers or os.cpu_count() or 1)
         self._pool: ProcessPoolExecutor | None = None
+        self._seen: set = set()  # every worker process started, to say how one ended
 
     def __enter__(self) -> LocalProcesses:
         self._pool = ProcessPoolExecutor(self.workers,
@@ -192,6 +242,7 @@ class LocalProcesses:
                     exhausted = True
                     break
                 pending[self._pool.submit(call, fn, arg)] = key
+                self._seen.update((getattr(self._pool, "_processes", None) or {}).values())
             if not pending:
                 return
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -199,9 +250,41 @@ class LocalProcesses:
                 key = pending.pop(fut)
                 try:
                     result = fut.result()
+                except BrokenProcessPool:
+                    raise WorkerDied(self._casualties()) from None
                 except Exception as e:
                     raise _with_key(e, key) from None
                 yield key, result
+
+    def _casualties(self) -> str:
+        """How the pool's dead workers ended, for the message (e.g. 'killed by SIGKILL')."""
+        ends = set()
+        # The pool forgets its workers once broken, and its own thread may be reaping
+        # them: wait a moment for the exit status of each that is ending.
+        deadline = time.monotonic() + 2.0
+        while any(p.exitcode is None for p in self._seen) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        for proc in self._seen:
+            code = proc.exitcode
+            if code is not None and code < 0:
+                try:
+                    ends.add(f"killed by {signal.Signals(-code).name}")
+                except ValueError:
+                    ends.add(f"killed by signal {-code}")
+            elif code:
+                ends.add(f"exit status {code}")
+        return ", ".join(sorted(ends)) or "unknown"
+
+
+class WorkerDied(InputError):
+    """A local worker process ended in the middle of a task (killed, or crashed)."""
+
+    def __init__(self, how: str) -> None:
+        super().__init__(
+            f"a worker process ended in the middle of a task ({how}): killed by the "
+            f"system (out of memory, or another program), or crashed. What was finished "
+            f"is kept as each command says (a sweep resumes when run again). Try again "
+            f"with fewer --workers, or --workers 0 to run in this process.")
 
 
 class DaskCluster:

@@ -22,6 +22,8 @@ Rule (docs/model.md) → reference module → tuned kernel (agreement):
 * kumpula rule 1, local search → ``local_search`` → ``processes.kumpula_kernels``
   and ``processes.local_search.search`` (exact where weights are binary fractions);
 * §7.12 random numbers → ``rng`` → ``model.rng`` (the same numbers).
+* contacts that fade (issue 16, not yet in the engine) → ``contacts`` →
+  ``model.contacts`` (strengths to 1e-9; the same ends week by week).
 
 Weight rules shared by the references (§2.2) are in ``ties``.
 
