@@ -133,6 +133,34 @@ def local_clustering(e: Edges, common: np.ndarray | None = None) -> np.ndarray:
         return np.where(k >= 2, tri2 / (k * (k - 1)), np.nan)
 
 
+def constraint(e: Edges, nodes=None) -> np.ndarray:
+    """Burt's constraint of ``nodes`` (default every node), as NetworkX defines it.
+
+    ``c_i = Σ_{j ∈ N(i)} (p_ij + Σ_{q ≠ i, j} p_iq p_qj)²`` with ``p_ij = w_ij / Σ_k w_ik``
+    (the share of i's tie weight on j; 1 per tie when all weights are 1); NaN for a node
+    without ties. The same figures as ``networkx.constraint`` (checked in the tests), as
+    sparse matrix products: NetworkX recomputes each share in Python, O(k³) for a node
+    of degree k (minutes for an ego network of a few hundred people).
+    """
+    A = adjacency(e, weighted=True)
+    strength = np.asarray(A.sum(axis=1)).ravel()
+    with np.errstate(divide="ignore"):
+        inv = np.where(strength > 0, 1.0 / np.where(strength > 0, strength, 1.0), 0.0)
+    P = sp.diags(inv) @ A  # row i: shares p_ij
+    idx = np.arange(e.n) if nodes is None else np.asarray(nodes, dtype=np.int64)
+    rows = P[idx]
+    two_step = rows @ P  # Σ_q p_iq p_qj (q = i or j add nothing: no self-loops)
+    out = np.full(idx.size, np.nan)
+    for r in range(idx.size):
+        direct = rows.getrow(r)
+        if direct.nnz == 0:
+            continue
+        cols = direct.indices
+        total = direct.data + two_step.getrow(r).toarray().ravel()[cols]
+        out[r] = float((total ** 2).sum())
+    return out
+
+
 def binned_means(x, y, bins: int = 10) -> tuple[np.ndarray, np.ndarray]:
     """Mean of ``y`` in equal-count bins of ``x`` (by rank): (bin centre rank share, mean)."""
     x, y = np.asarray(x, float), np.asarray(y, float)
@@ -256,6 +284,23 @@ def layer_sizes(weights, k: int = 4) -> np.ndarray | None:
     if x.size < k or not _kmeans_1d_sizes(x, k, sizes):
         return None
     return np.cumsum(sizes[::-1])
+
+
+def layer_membership(weights, k: int = 4) -> np.ndarray | None:
+    """The layer of each of one ego's tie weights (0: the strongest), by the same exact
+    1-D k-means as :func:`layer_sizes`; None if there are fewer than k distinct weights.
+
+    Equal weights share a layer; ``np.bincount(layer_membership(w, k))`` cumulated is
+    ``layer_sizes(w, k)``. Used by the personal mode to say who is in which layer.
+    """
+    w = np.asarray(weights, dtype=np.float64)
+    order = np.argsort(w, kind="stable")
+    sizes = np.zeros(k, dtype=np.int64)
+    if w.size < k or not _kmeans_1d_sizes(w[order], k, sizes):
+        return None
+    out = np.empty(w.size, dtype=np.int64)
+    out[order] = np.repeat(np.arange(k - 1, -1, -1), sizes)  # weakest cluster first
+    return out
 
 
 def ego_layers(e: Edges, k: int = 4) -> np.ndarray:

@@ -1,5 +1,5 @@
 """The command line: ``jinmyaku run``, ``compare``, ``scenarios``, ``validate``, ``calibrate``,
-``sweep``, ``experiment``."""
+``sweep``, ``experiment``; the personal mode ``me`` is :mod:`jinmyaku.faces.me`."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from jinmyaku._version import __version__
 from jinmyaku.errors import InputError
 from jinmyaku.faces import STARTING_INTERRUPTED, tables
 from jinmyaku.faces import progress as show_progress
+from jinmyaku.faces.me import me_app
 from jinmyaku.model import scenario as scenario_mod
 from jinmyaku.storage import memory
 
@@ -32,6 +33,7 @@ scenarios_app = typer.Typer(help="List built-in scenarios, or print one as TOML.
 app.add_typer(scenarios_app, name="scenarios")
 experiment_app = typer.Typer(help="Named experiments over many runs.", no_args_is_help=True)
 app.add_typer(experiment_app, name="experiment")
+app.add_typer(me_app, name="me")
 console = Console()
 err_console = Console(stderr=True)
 
@@ -619,6 +621,9 @@ def main(argv: list[str] | None = None) -> int:
     """
     global _INTERRUPTED
     _INTERRUPTED = "no complete run folder was written (no manifest.json)."
+    if (sys.argv[1:] if argv is None else argv)[:1] == ["me"]:
+        _INTERRUPTED = ("the store has every file imported before the one under way; that "
+                        "one was written whole or not at all.")
     previous = None
     try:
         tolerant_output()
