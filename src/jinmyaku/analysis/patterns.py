@@ -486,22 +486,31 @@ def over_representation(rows: pd.DataFrame) -> float:
 # ------------------------------------------------------------------ 12 selection vs influence
 
 def stage_gaps(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """|stage_a − stage_b| at formation and ``lag`` later, per pair."""
-    return (np.abs(df["stage_a0"].to_numpy(float) - df["stage_b0"].to_numpy(float)),
-            np.abs(df["stage_a1"].to_numpy(float) - df["stage_b1"].to_numpy(float)))
+    """Squared stage differences (stage_a − stage_b)² at formation and ``lag`` later, per pair.
+
+    Squared, not absolute: if both ends drift by independent noise ε, the
+    mean squared gap grows by Var(ε₁ − ε₂) whatever the gap was, so drift
+    cancels in :func:`selection_influence`'s difference in differences; the
+    absolute gap grows more for small gaps (tied pairs) than for large ones
+    (untied), which would hide influence and let the check pass too easily.
+    """
+    return ((df["stage_a0"].to_numpy(float) - df["stage_b0"].to_numpy(float)) ** 2,
+            (df["stage_a1"].to_numpy(float) - df["stage_b1"].to_numpy(float)) ** 2)
 
 
 def selection_influence(g0: np.ndarray, g1: np.ndarray, b0: np.ndarray,
                         b1: np.ndarray) -> tuple[float, float, float]:
     """Selection, influence and selection's share of the excess similarity of tied pairs.
 
-    With stage gaps g (tied) and b (baseline) at formation (0) and later (1):
-    selection S = mean b0 − mean g0 (how much closer tied pairs already were
-    when they tied); influence I = (mean g0 − mean g1) − (mean b0 − mean b1)
-    (how much closer they became afterwards, beyond the drift of untied
-    pairs: a difference in differences). S + I is the excess similarity of
-    tied pairs at the later time. Selection's share S / (S + I) (NaN when
-    S + I ≤ 0: tied pairs are no more similar than untied ones).
+    With squared stage gaps g (tied pairs) and b (baseline: untied pairs) at
+    formation (0) and ``lag`` later (1) (:func:`stage_gaps`): selection
+    S = mean b0 − mean g0 (how much closer tied pairs already were when they
+    tied); influence I = (mean g0 − mean g1) − (mean b0 − mean b1) (how much
+    closer they became afterwards, beyond untied pairs' change: a difference
+    in differences). S + I is the excess similarity of tied pairs at the later
+    time; selection's share is S / (S + I), NaN when S + I ≤ 0 (tied pairs no
+    more similar than untied ones). A share below ½ means influence made more
+    of the similarity than selection (Aral et al. 2009's bound).
     """
     sel = float(b0.mean() - g0.mean())
     inf = float((g0.mean() - g1.mean()) - (b0.mean() - b1.mean()))

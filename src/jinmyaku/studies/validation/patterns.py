@@ -170,7 +170,8 @@ SPECS: dict[str, Spec] = {s.check: s for s in (
          "selection > 50% of tied pairs' similarity",
          f"selection share ≥ {SELECTION_SHARE_MIN}",
          "Aral et al.'s bound: fails whenever influence (similarity gained after tying, "
-         "beyond untied pairs' drift) exceeds selection (similarity at tying)"),
+         "beyond untied pairs' change) exceeds selection (similarity at tying), by squared "
+         "stage gaps in a difference in differences"),
 )}
 
 
@@ -460,7 +461,7 @@ def check_selection(si: P.SelectionInfluence | None, seed: int = 1) -> list[Row]
     lo, hi = P.bootstrap(stat, nt, seed, strata=nb)
     ok = np.isfinite(share) and share >= SELECTION_SHARE_MIN
     return [spec.row(_fmt(share, lo, hi), share, lo, hi, ok,
-                     f"{nt:,} ties formed, {nb:,} untied pairs; mean stage gap tied "
+                     f"{nt:,} ties formed, {nb:,} untied pairs; mean squared stage gap tied "
                      f"{g0.mean():.3f} → {g1.mean():.3f}, untied {b0.mean():.3f} → "
                      f"{b1.mean():.3f} over {si.lag_weeks} weeks; selection {sel:.3f}, "
                      f"influence {inf:.3f}; influence share = 1 − selection share"
