@@ -111,13 +111,14 @@ SPECS: dict[str, Spec] = {s.check: s for s in (
          "the published lower figure, stricter than the issue so a frozen inner circle fails"),
     Spec("P4", "Each person's social signature persists year to year despite turnover",
          "Saramäki, Leicht, López, Roberts, Reed-Tsochas & Dunbar 2014 PNAS "
-         "(Fig. 3: self-distances below reference distances)",
+         "(distributions of self- and reference distances of signatures)",
          "own year-to-year distance < distance to others",
          f"d_self < d_ref for ≥ {SIGNATURE_SHARE_MIN:.0%} of egos",
          "the issue's figure; Saramäki et al. show the two distributions, not a share, so "
          "the share is a tolerance, not a published number"),
     Spec("P5", "Contact counts per tie are broad and heavy-tailed",
-         "Onnela et al. 2007 PNAS (Fig. 1: tie strengths broad, power-law-like tail)",
+         "Onnela et al. 2007 PNAS (Fig. 1: tie strength distribution, broad with a power-law-like "
+         "tail)",
          "broad, heavy-tailed",
          f"CV ≥ {CV_MIN} and Hill tail index α of P(W > w) ≤ {TAIL_ALPHA_MAX} "
          f"(top {TAIL_TOP:.0%} of ties)",
@@ -125,12 +126,13 @@ SPECS: dict[str, Spec] = {s.check: s for s in (
          "too: a power-law tail with density exponent ≤ 3.5 has α ≤ 2.5, an exponential tail "
          "gives α̂ ≈ ln 100 ≈ 4.6 at the top 1%"),
     Spec("P6", "Removing ties weakest-first fragments the network sooner than strongest-first",
-         "Onnela et al. 2007 PNAS (Fig. 3; ties with calls in an 18-week window)",
+         "Onnela et al. 2007 PNAS (link-removal figure and text; ties with calls in an 18-week "
+         "window)",
          "weak-first f_c ≈ 0.8; strong-first no transition",
          f"f_c(strong) − f_c(weak) ≥ {FRAGMENTATION_GAP_MIN}",
          "the issue's loosest; 5 grid steps of 0.01, beyond the grid's resolution"),
     Spec("P7", "Neighbourhood overlap rises with tie weight",
-         "Onnela et al. 2007 PNAS (Fig. 2: ⟨O⟩ rises with cumulative weight rank)",
+         "Onnela et al. 2007 PNAS (overlap against cumulative weight rank)",
          "⟨O⟩ rising in weight",
          f"Spearman ρ(w, O) ≥ {OVERLAP_RHO_MIN} and mean overlap rising over weight deciles "
          f"(at most {OVERLAP_STEPS_DOWN_MAX} step not up, ≥ {OVERLAP_MIN_BINS} bins)",
@@ -138,16 +140,16 @@ SPECS: dict[str, Spec] = {s.check: s for s in (
          "drop Onnela et al. show at the very highest weights"),
     Spec("P8", "Opportunities travel most over moderately embedded ties (inverted U in mutual "
          "contacts)",
-         "Rajkumar, Saint-Jacques, Bojinov, Brynjolfsson & Aral 2022 Science (Fig. 3: job "
-         "transmission against mutual connections)",
+         "Rajkumar, Saint-Jacques, Bojinov, Brynjolfsson & Aral 2022 Science (abstract and "
+         "main text: job transmission against mutual connections)",
          "inverted U, peak at moderate mutual contacts",
          f"peak in an interior bin of {MUTUAL_BINS}, not the last two, its interval above both "
          "end bins' intervals",
          "the issue's rule, plus the intervals (stricter): on flat data the highest bin "
          "falls in the interior by chance"),
     Spec("P9", "Per tie, the weakest ties by interaction intensity carry the most",
-         "Rajkumar et al. 2022 Science (Fig. 4: job transmission against interaction "
-         "intensity; weakest ties most useful)",
+         "Rajkumar et al. 2022 Science (abstract: the weakest ties by interaction intensity "
+         "created the most job mobility)",
          "weakest ties most useful per tie",
          f"rate of the weakest intensity quintile ≥ rate of the strongest "
          f"({INTENSITY_BINS} bins)",
