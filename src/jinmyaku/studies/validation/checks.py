@@ -467,7 +467,10 @@ def to_markdown(rows: list[Row], title: str, command: str) -> str:
              markdown.table(COLUMNS, ([getattr(r, c) for c in COLUMNS] for r in rows))]
     n_pass = sum(r.status == "pass" for r in rows)
     n_fail = sum(r.status == "fail" for r in rows)
-    lines += ["", f"{n_pass} pass, {n_fail} fail, {len(rows) - n_pass - n_fail} not run.", ""]
+    n_measured = sum(r.status == "not measured" for r in rows)  # the pattern suite's word
+    rest = len(rows) - n_pass - n_fail - n_measured
+    tail = f", {n_measured} not measured" if n_measured else ""
+    lines += ["", f"{n_pass} pass, {n_fail} fail, {rest} not run{tail}.", ""]
     return "\n".join(lines)
 
 
