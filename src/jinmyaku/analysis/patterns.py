@@ -82,12 +82,6 @@ from jinmyaku.analysis import intervals
 from jinmyaku.analysis import network as S
 from jinmyaku.model import rng as model_rng
 
-BOOTSTRAP_PURPOSE = 1616
-"""Purpose key of the pattern suite's bootstrap generator (``model.rng.generator``).
-
-Kept here rather than in ``model/rng.py`` while the model is being rewritten;
-no number in ``model/rng.py`` uses it.
-"""
 BOOTSTRAP_REPS = 200
 """Resamples of every bootstrap interval of the pattern suite."""
 
@@ -195,12 +189,13 @@ def bootstrap(stat: Callable[[np.ndarray], float], n: int, seed: int = 1,
     ``idx`` is a resample (with replacement) of 0..n−1; with ``strata`` = n2,
     two groups are resampled apart: ``idx`` holds n draws from 0..n−1, then
     n2 draws from n..n+n2−1. The generator is
-    ``model.rng.generator(seed, BOOTSTRAP_PURPOSE)``, so intervals repeat
+    ``model.rng``'s generator for ``seed`` and validation's resampling
+    purpose ``VALIDATION_RESAMPLE``, so intervals repeat
     exactly. Non-finite replicates are left out; none left: (nan, nan).
     """
     if n < 2 or (strata is not None and strata < 2):
         return np.nan, np.nan
-    g = model_rng.generator(seed, BOOTSTRAP_PURPOSE)
+    g = model_rng.generator(seed, model_rng.VALIDATION_RESAMPLE)
 
     def draw() -> np.ndarray:
         i = g.integers(0, n, n)
@@ -303,15 +298,16 @@ def jensen_shannon(p: np.ndarray, q: np.ndarray) -> np.ndarray:
 
 
 def signature_distances(cw: ContactWindows, t: int, ranks: int = 20, min_alters: int = 5,
-                        n_ref: int = 100, seed: int = 1) -> pd.DataFrame:
+                        n_ref: int = 100) -> pd.DataFrame:
     """Self and reference signature distances of each ego from window t to t+1.
 
     Saramäki et al. (2014): ``d_self`` = JSD(σ_i(t), σ_i(t+1)); ``d_ref`` =
     mean over other egos j of JSD(σ_i(t), σ_j(t+1)) — how far ego i's
     signature is from the next-window signature of someone else. Here j runs
-    over up to ``n_ref`` other egos drawn once (seeded), all of them when
-    fewer. Egos: ``people`` with at least ``min_alters`` alters in both
-    windows. Returns a DataFrame ego, d_self, d_ref.
+    over ``n_ref`` other egos at evenly spaced offsets in pid order (no
+    random draw), all of them when there are fewer. Egos: ``people`` with at
+    least ``min_alters`` alters in both windows. Returns a DataFrame ego,
+    d_self, d_ref.
     """
     ea0, ea1 = _ego_alter(cw.window(t)), _ego_alter(cw.window(t + 1))
     n0, n1 = ea0.groupby("ego").size(), ea1.groupby("ego").size()
@@ -322,18 +318,10 @@ def signature_distances(cw: ContactWindows, t: int, ranks: int = 20, min_alters:
     s0, s1 = signatures(cw, t, egos, ranks), signatures(cw, t + 1, egos, ranks)
     d_self = jensen_shannon(s0, s1)
     n = egos.size
-    g = model_rng.generator(seed, BOOTSTRAP_PURPOSE, t)
     m = min(n_ref, n - 1)
     d_ref = np.zeros(n)
-    if m == n - 1:  # few egos: every other ego
-        for shift in range(1, n):
-            d_ref += jensen_shannon(s0, s1[(np.arange(n) + shift) % n])
-    else:
-        g = model_rng.generator(seed, BOOTSTRAP_PURPOSE, t)
-        for _ in range(m):
-            j = g.integers(0, n - 1, n)
-            j = j + (j >= np.arange(n))  # another ego, never i itself
-            d_ref += jensen_shannon(s0, s1[j])
+    for shift in 1 + (np.arange(m) * (n - 1)) // m:  # m distinct offsets in 1..n−1
+        d_ref += jensen_shannon(s0, s1[(np.arange(n) + shift) % n])  # never i itself
     return pd.DataFrame({"ego": egos, "d_self": d_self, "d_ref": d_ref / m})
 
 

@@ -249,8 +249,7 @@ def check_signatures(cw: P.ContactWindows | None, seed: int = 1) -> list[Row]:
     if cw.windows < 2:
         return [spec.not_measured("needs two consecutive windows")]
     t = cw.windows - 2
-    d = P.signature_distances(cw, t, SIGNATURE_RANKS, SIGNATURE_MIN_ALTERS, SIGNATURE_REFS,
-                              seed)
+    d = P.signature_distances(cw, t, SIGNATURE_RANKS, SIGNATURE_MIN_ALTERS, SIGNATURE_REFS)
     if len(d) < 2:
         return [spec.not_measured(f"fewer than 2 egos with {SIGNATURE_MIN_ALTERS}+ alters "
                                   "in both windows")]
@@ -262,7 +261,7 @@ def check_signatures(cw: P.ContactWindows | None, seed: int = 1) -> list[Row]:
                      f"alters in both; signature = contact shares of the top {SIGNATURE_RANKS} "
                      f"ranks; Jensen–Shannon divergence (bits); median d_self "
                      f"{d['d_self'].median():.3f}, d_ref {d['d_ref'].median():.3f} (mean over up "
-                     f"to {SIGNATURE_REFS} other egos)")]
+                     f"to {SIGNATURE_REFS} other egos, evenly spaced in pid order)")]
 
 
 def check_weight_spread(cw: P.ContactWindows | None, seed: int = 1) -> list[Row]:
