@@ -440,7 +440,7 @@ def test_two_runs_into_one_folder(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["run"]  # no lock, staging or temp left
 
 
-@pytest.mark.parametrize("delay", [0.05, 0.15, 0.3, 0.5])
+@pytest.mark.parametrize("delay", [0.15, 0.3, 0.5])
 def test_ctrl_c_early_in_start_up_says_one_line(tmp_path, delay):
     """Ctrl-C while Python imports the command line and sets up (the first half second):
     one line and status 130, no traceback, nothing written. Before the facade stopped

@@ -170,6 +170,52 @@ def binned_means(x, y, bins: int = 10) -> tuple[np.ndarray, np.ndarray]:
     return centres, np.array([y[p].mean() if p.size else np.nan for p in parts])
 
 
+def equal_count_bins(key, bins: int) -> list[np.ndarray]:
+    """Indices of ``key`` in about ``bins`` equal-count bins by rank, equal keys kept together.
+
+    A bin boundary that would split a run of equal keys moves to the run's
+    start, so bins can merge (fewer than ``bins`` come back when keys repeat);
+    bins are in ascending order of key and never empty.
+    """
+    key = np.asarray(key, dtype=float)
+    order = np.argsort(key, kind="stable")
+    ks = key[order]
+    cuts = [0]
+    for q in range(1, bins):
+        c = int(np.searchsorted(ks, ks[int(q * ks.size / bins)], side="left"))
+        if c > cuts[-1]:
+            cuts.append(c)
+    cuts.append(ks.size)
+    return [order[lo:hi] for lo, hi in zip(cuts[:-1], cuts[1:], strict=True) if hi > lo]
+
+
+def rate_bins(key, counts, bins: int) -> list[tuple[float, float, float, float, float]]:
+    """Events per unit in equal-count bins of ``key`` (:func:`equal_count_bins`).
+
+    ``counts[i]`` events happened to unit i (e.g. deliveries over a tie in a
+    year); returns per bin (lowest key, highest key, rate, lo, hi) with the
+    exact Poisson interval of the rate per unit.
+    """
+    key = np.asarray(key, dtype=float)
+    counts = np.asarray(counts, dtype=float)
+    out = []
+    for idx in equal_count_bins(key, bins):
+        ks = key[idx]
+        out.append((float(ks.min()), float(ks.max()),
+                    *intervals.poisson_rate(counts[idx].sum(), idx.size)))
+    return out
+
+
+def top_alters(a: np.ndarray, b: np.ndarray, w: np.ndarray, k: int = 5):
+    """Each ego's k strongest alters: a DataFrame ego, alter (equal weights: lower pid first)."""
+    import pandas as pd
+
+    df = pd.DataFrame({"ego": np.concatenate([a, b]), "alter": np.concatenate([b, a]),
+                       "w": np.concatenate([w, w])})
+    df = df.sort_values(["ego", "w", "alter"], ascending=[True, False, True], kind="stable")
+    return df.groupby("ego", sort=False).head(k)[["ego", "alter"]]
+
+
 # ------------------------------------------------------------------ percolation
 
 def removal_order(e: Edges, weakest_first: bool, seed: int = 0) -> np.ndarray:

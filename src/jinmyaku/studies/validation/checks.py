@@ -129,12 +129,7 @@ def _snapshot_edges(run: Run) -> tuple[S.Edges, np.ndarray]:
     return S.Edges(nodes.size, lo, hi, run.snapshot["weight"].to_numpy(np.float64)), nodes
 
 
-def top_alters(a: np.ndarray, b: np.ndarray, w: np.ndarray, k: int = 5) -> pd.DataFrame:
-    """Each ego's k strongest alters: columns ego, alter (ties of equal weight: lower pid first)."""
-    df = pd.DataFrame({"ego": np.concatenate([a, b]), "alter": np.concatenate([b, a]),
-                       "w": np.concatenate([w, w])})
-    df = df.sort_values(["ego", "w", "alter"], ascending=[True, False, True], kind="stable")
-    return df.groupby("ego", sort=False).head(k)[["ego", "alter"]]
+top_alters = S.top_alters  # kept under its old name (moved to analysis.network)
 
 
 # ------------------------------------------------------------------ the checks
@@ -200,24 +195,7 @@ def check_onnela(run: Run) -> list[Row]:
     return rows
 
 
-def _rate_bins(key: np.ndarray, counts: np.ndarray, bins: int):
-    """Equal-count bins of ``key`` (equal keys kept together): rates per tie with intervals."""
-    order = np.argsort(key, kind="stable")
-    ks = key[order]
-    cuts = [0]
-    for q in range(1, bins):
-        c = int(np.searchsorted(ks, ks[int(q * ks.size / bins)], side="left"))
-        if c > cuts[-1]:
-            cuts.append(c)
-    cuts.append(ks.size)
-    out = []
-    for lo, hi in zip(cuts[:-1], cuts[1:], strict=True):
-        if hi <= lo:
-            continue
-        idx = order[lo:hi]
-        out.append((float(ks[lo]), float(ks[hi - 1]),
-                    *intervals.poisson_rate(counts[idx].sum(), idx.size)))
-    return out
+_rate_bins = S.rate_bins  # moved to analysis.network (also used by the pattern suite)
 
 
 def check_weak_ties(run: Run) -> list[Row]:
@@ -489,7 +467,10 @@ def to_markdown(rows: list[Row], title: str, command: str) -> str:
              markdown.table(COLUMNS, ([getattr(r, c) for c in COLUMNS] for r in rows))]
     n_pass = sum(r.status == "pass" for r in rows)
     n_fail = sum(r.status == "fail" for r in rows)
-    lines += ["", f"{n_pass} pass, {n_fail} fail, {len(rows) - n_pass - n_fail} not run.", ""]
+    n_measured = sum(r.status == "not measured" for r in rows)  # the pattern suite's word
+    rest = len(rows) - n_pass - n_fail - n_measured
+    tail = f", {n_measured} not measured" if n_measured else ""
+    lines += ["", f"{n_pass} pass, {n_fail} fail, {rest} not run{tail}.", ""]
     return "\n".join(lines)
 
 
