@@ -133,6 +133,8 @@ def test_sigkill_during_the_write_loses_nothing(tmp_path):
     out = tmp_path / "run"
     with OutputFolder(out) as f:
         f.write(fill_with("old"))
+    # (the old folder's manifest lists no files: a.txt, b.txt, c.txt count as the
+    # user's and are carried into the new folder)
     script = ("import time, sys\n"
               "from jinmyaku.storage.folders import OutputFolder\n"
               "def fill(s):\n"
@@ -140,7 +142,7 @@ def test_sigkill_during_the_write_loses_nothing(tmp_path):
               "        (s / f'f{k}.txt').write_text('new')\n"
               "        time.sleep(0.001)\n"
               "    (s / 'manifest.json').write_text('new')\n"
-              "    return []\n"
+              "    return [f'f{k}.txt' for k in range(200)]\n"
               f"with OutputFolder({str(out)!r}) as f:\n"
               "    print('go', flush=True)\n"
               "    f.write(fill)\n")
@@ -155,6 +157,73 @@ def test_sigkill_during_the_write_loses_nothing(tmp_path):
             state = (out / MARKER).read_text()
             seen.add(state)
             files = contents(out)
-            assert (state == "old" and len(files) == 4) or (state == "new" and len(files) == 201)
+            assert (state == "old" and len(files) == 4) or (state == "new" and len(files) == 204)
         assert beside(out) == []
     assert "old" in seen
+
+
+def _fill_listed(names: list[str], content: str):
+    """A fill that writes ``names`` and a JSON manifest listing them (as runs do)."""
+    import json
+
+    def fill(staging: Path) -> list[str]:
+        for name in names:
+            (staging / name).write_text(f"{content} {name}")
+        (staging / MARKER).write_text(json.dumps({"files": {n: "x" for n in names}}))
+        return names
+    return fill
+
+
+def test_a_users_own_files_survive_a_new_write_and_an_old_runs_extras_do_not(tmp_path):
+    """Hostile rerun D7: a second run deleted notes the user kept in the run folder."""
+    out = tmp_path / "run"
+    with OutputFolder(out) as f:
+        f.write(_fill_listed(["a.txt", "network.graphml"], "one"))
+    (out / "notes.txt").write_text("mine")
+    (out / "drafts").mkdir()
+    (out / "drafts" / "d.txt").write_text("also mine")
+    with OutputFolder(out) as f:
+        f.write(_fill_listed(["a.txt"], "two"))
+    assert (out / "notes.txt").read_text() == "mine"
+    assert (out / "drafts" / "d.txt").read_text() == "also mine"
+    assert (out / "a.txt").read_text() == "two a.txt"
+    assert not (out / "network.graphml").exists()  # the old run's, not the user's
+    assert beside(out) == []
+
+
+def test_out_through_a_symbolic_link_replaces_the_target_and_keeps_the_link(tmp_path):
+    """Hostile rerun D2: the link was replaced by a folder and a link left beside it."""
+    target = tmp_path / "target"
+    with OutputFolder(target) as f:
+        f.write(_fill_listed(["a.txt"], "one"))
+    link = tmp_path / "link"
+    link.symlink_to(target)
+    with OutputFolder(link) as f:
+        f.write(_fill_listed(["a.txt"], "two"))
+    assert link.is_symlink() and (link / "a.txt").read_text() == "two a.txt"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link", "target"]
+
+
+def test_the_folder_one_is_in_is_refused(tmp_path, monkeypatch):
+    """Hostile rerun D3: ``--out .`` was refused as not empty (its lock was inside it),
+    or ran to the end and failed at the swap."""
+    here = tmp_path / "here"
+    (here / "deeper").mkdir(parents=True)
+    monkeypatch.chdir(here / "deeper")
+    for out in (".", "..", str(here), str(here / "deeper")):
+        with pytest.raises(InputError, match="the folder you are in"):
+            OutputFolder(out)
+    OutputFolder("results")  # a name is fine
+    assert sorted(p.name for p in here.iterdir()) == ["deeper"]
+
+
+def test_a_full_disk_when_the_lock_is_written_is_a_clear_error(tmp_path, monkeypatch):
+    """Hostile rerun D8: with 0 bytes free the lock file was left and the message named
+    no file."""
+    def full(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(folders.os, "pwrite", full)
+    with pytest.raises(InputError, match=r"\.run\.lock.*No space left"):
+        OutputFolder(tmp_path / "run").claim()
+    assert list(tmp_path.iterdir()) == []

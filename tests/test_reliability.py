@@ -496,3 +496,21 @@ def test_an_interrupt_while_the_world_is_built_releases_the_folder(old_run, tmp_
     assert cli.main([*RUN, "--out", str(out)]) == 143
     assert "terminated" in capsys.readouterr().err
     assert snapshot(out) == before and not (tmp_path / ".run.lock").exists()
+
+
+def test_an_early_interrupt_names_what_the_command_leaves(monkeypatch, capsys):
+    """Hostile rerun D4: Ctrl-C while validate or calibrate imported its study printed
+    the run command's words ("no complete run folder"). Each command now says its own
+    words before importing anything; before any command, the words claim nothing."""
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli.scenario_mod, "load", interrupted)
+    assert cli.main(["validate", "--quick", "-q"]) == 130
+    err = " ".join(capsys.readouterr().err.split())
+    assert "no validation folder was written" in err and "run folder" not in err
+    assert cli._INTERRUPTED.startswith("no validation folder")  # set by validate
+    monkeypatch.setattr(cli, "setup_process", lambda: None)
+    monkeypatch.setattr(cli, "app", lambda **kw: interrupted())
+    assert cli.main(["anything"]) == 130
+    assert "stopped before it wrote anything" in capsys.readouterr().err

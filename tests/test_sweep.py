@@ -602,3 +602,36 @@ def test_an_interrupted_sweep_says_how_to_resume(tmp_path, capsys, monkeypatch, 
     assert cli.main(["sweep", str(spec), "--out", str(tmp_path / "o"), "-q"]) == code
     err = capsys.readouterr().err
     assert err.startswith(f"{word}: every run stored so far is kept") and "Traceback" not in err
+
+
+@pytest.mark.parametrize("address", ["localhost", "tcp://host:abc"])
+def test_a_bad_dask_address_is_refused_before_the_folder_is_made(tmp_path, address):
+    """Hostile rerun D6: the sweep folder and its database were made first."""
+    spec = write(tmp_path, spec_text())
+    with pytest.raises(InputError):
+        run_sweep(spec, tmp_path / "sw", workers=1, dask=address)
+    assert not (tmp_path / "sw").exists()
+
+
+def test_a_sweep_whose_database_could_not_be_made_starts_over_when_run_again(
+        baseline, tmp_path, monkeypatch):
+    """Hostile rerun D5: a sweep started with no room on the disk left a half-made
+    database, and running the same command again failed ("not a valid DuckDB
+    database") until the folder was removed by hand."""
+    from jinmyaku.studies.sweep import store as store_mod
+
+    spec, base_out, _ = baseline
+    out = tmp_path / "sw"
+    real = store_mod.Store._create
+
+    def full(self):
+        self.con.execute("CREATE TABLE half (x INTEGER)")
+        raise duckdb.IOException("No space left on device")
+
+    monkeypatch.setattr(store_mod.Store, "_create", full)
+    with pytest.raises(InputError, match="No space left"):
+        run_sweep(spec, out, workers=0)
+    assert not (out / "sweep.duckdb").exists()
+    monkeypatch.setattr(store_mod.Store, "_create", real)
+    run_sweep(spec, out, workers=0)
+    pd.testing.assert_frame_equal(frame(out), frame(base_out))

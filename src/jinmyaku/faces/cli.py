@@ -112,6 +112,8 @@ def run(
                          "(docs/simulate.md lists the keys).")] = tables.Format.table,
 ) -> None:
     """Run a scenario and show what each strategy did for the people who followed it."""
+    global _INTERRUPTED
+    _INTERRUPTED = "no complete run folder was written (no manifest.json)."
     from jinmyaku.storage.folders import OutputFolder
     from jinmyaku.studies import compare as compare_mod
     from jinmyaku.studies.results import Results, simulation
@@ -231,12 +233,12 @@ def validate(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress messages.")] = False,
 ) -> None:
     """Check the model against published findings, or against an observed network."""
+    global _INTERRUPTED
+    _INTERRUPTED = "no validation folder was written; one already there is left as it was."
     from jinmyaku.storage import files as io
     from jinmyaku.storage.folders import OutputFolder
     from jinmyaku.studies.validation import checks, observed
 
-    global _INTERRUPTED
-    _INTERRUPTED = "no validation folder was written; one already there is left as it was."
     if groups is not None and against is None:
         raise InputError("--groups needs --against EDGES.csv (the observed network).")
     sc = scenario_mod.load(scenario, seed=seed)
@@ -378,12 +380,12 @@ def calibrate(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Fit tie decay, focus contact rate and outside mixing to an observed network (ABC)."""
+    global _INTERRUPTED
+    _INTERRUPTED = f"no fitted scenario was written; a file {out} already there is left as it was."
     from jinmyaku.storage import files as io
     from jinmyaku.studies.validation import calibrate as cal
     from jinmyaku.studies.validation import observed
 
-    global _INTERRUPTED
-    _INTERRUPTED = f"no fitted scenario was written; a file {out} already there is left as it was."
     e, group, _ = observed.load_observed(against, groups)
     sc = scenario_mod.load(scenario, list(set_ or []), seed=seed)
     check_file_out(out, "fitted scenario")  # before any draw
@@ -423,11 +425,11 @@ def sweep(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Run a sweep over parameters (grid, random, Sobol' or Morris); resume if interrupted."""
+    global _INTERRUPTED
+    _INTERRUPTED = "every run stored so far is kept; run the same command again to resume."
     from jinmyaku.studies.sweep import run_sweep
     from jinmyaku.studies.sweep.report import show
 
-    global _INTERRUPTED
-    _INTERRUPTED = "every run stored so far is kept; run the same command again to resume."
     with show_progress.bar(err_console, f"sweep {spec.stem}", unit="runs", quiet=quiet,
                            resumed=True) as update:
         result = run_sweep(spec, out, workers=workers, dask=dask, progress=update)
@@ -569,7 +571,7 @@ def setup_process() -> None:
 
 
 # What an interruption leaves, said after "interrupted:"; each command sets its own.
-_INTERRUPTED = "no complete run folder was written (no manifest.json)."
+_INTERRUPTED = "the command was stopped before it wrote anything."
 
 
 def interruption(e: BaseException) -> int | None:
@@ -620,7 +622,7 @@ def main(argv: list[str] | None = None) -> int:
     inside a compiled kernel.
     """
     global _INTERRUPTED
-    _INTERRUPTED = "no complete run folder was written (no manifest.json)."
+    _INTERRUPTED = "the command was stopped before it wrote anything."
     if (sys.argv[1:] if argv is None else argv)[:1] == ["me"]:
         _INTERRUPTED = ("the store has every file imported before the one under way; that "
                         "one was written whole or not at all.")

@@ -27,6 +27,7 @@ import contextlib
 import ctypes
 import errno
 import fcntl
+import json
 import os
 import shutil
 from collections.abc import Callable
@@ -72,6 +73,14 @@ class OutputFolder:
     def __init__(self, out: str | os.PathLike, what: str = "results folder",
                  known: tuple[str, ...] = ()) -> None:
         self.out = Path(out)
+        if self.out.is_symlink():  # write where the link points; the link stays a link
+            self.out = Path(os.path.realpath(self.out))
+        here = Path.cwd().resolve()
+        whole = Path(os.path.abspath(self.out))
+        if whole == here or whole in here.parents or self.out.name in ("", ".", ".."):
+            raise InputError(
+                f"{out}: is the folder you are in (or one holding it), which a {what} "
+                f"would replace whole; give the folder a name, e.g. --out results.")
         self.what = what
         self.known = frozenset(known)
         self.parent = self.out.parent if str(self.out.parent) else Path(".")
@@ -133,9 +142,16 @@ class OutputFolder:
             except FileNotFoundError:
                 same = False
             if same:
-                os.ftruncate(fd, 0)
-                os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-                self._fd = fd
+                self._fd = fd  # held: released (and the file removed) on any failure
+                try:
+                    os.ftruncate(fd, 0)
+                    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+                except OSError as e:
+                    self.release()
+                    raise InputError(
+                        f"{self.lock_path}: cannot write the lock of {self.out} "
+                        f"({e.strerror or e}). If the disk is full, free some space or "
+                        f"choose another --out.") from None
                 return
             os.close(fd)
 
@@ -182,6 +198,7 @@ class OutputFolder:
         try:
             staging.mkdir()
             files = fill(staging)
+            self._keep_others(staging, files)
             _fsync_dir(staging)
             self._swap(staging)
         except BaseException:
@@ -189,6 +206,34 @@ class OutputFolder:
             raise
         _fsync_dir(self.parent)
         return files
+
+    def _keep_others(self, staging: Path, files: list[str]) -> None:
+        """Carry into the staging folder what the old folder holds that no run wrote:
+        a user's own files (not listed in the old manifest, not written now). The old
+        run's files that this one does not write (an old ``network.graphml``) go with
+        the old run. Files are hard-linked where the system allows (else copied), so
+        the old folder stays whole until the swap."""
+        if not self.out.is_dir():
+            return
+        try:
+            listed = set(json.loads((self.out / MARKER).read_text(encoding="utf-8"))
+                         .get("files", {}))
+        except (OSError, ValueError, AttributeError):
+            listed = set()
+        ours = {*listed, *files, MARKER, *self.known}
+        for p in self.out.iterdir():
+            if p.name in ours or (staging / p.name).exists():
+                continue
+            target = staging / p.name
+            if p.is_dir() and not p.is_symlink():
+                shutil.copytree(p, target, symlinks=True)
+            elif p.is_symlink():
+                os.symlink(os.readlink(p), target)
+            else:
+                try:
+                    os.link(p, target)
+                except OSError:
+                    shutil.copy2(p, target)
 
     def _swap(self, staging: Path) -> None:
         if not self.out.exists():

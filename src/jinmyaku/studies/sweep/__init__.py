@@ -27,6 +27,7 @@ from jinmyaku._version import __version__
 from jinmyaku.errors import InputError
 from jinmyaku.model.scenario import Scenario, _format_errors
 from jinmyaku.storage import memory
+from jinmyaku.studies.parallel import check_address
 from jinmyaku.studies.sweep import analysis
 from jinmyaku.studies.sweep import design as design_mod
 from jinmyaku.studies.sweep.design import Design
@@ -228,6 +229,8 @@ def run_sweep(spec_path: str | Path, out: str | Path | None = None, *,
     design = design_mod.make(sweep)
     scenarios = plan(sweep, design)
     _check_memory(scenarios, workers, dask)
+    if dask is not None and dask != "local":
+        check_address(dask)  # a bad address is refused before the folder is made
     reps = spec.replicates
     total = len(design) * reps
     ran = 0

@@ -103,10 +103,14 @@ class Store:
                     f"{self.out}: the folder exists, is not empty and holds no sweep (no "
                     f"{DB}); it is left as it is. Choose a new or empty folder with --out.")
         io.prepare_folder(self.out)
+        new = not (self.out / DB).exists()
         try:
             (self.out / SERIES).mkdir(exist_ok=True)
             self.con = duckdb.connect(str(self.out / DB))
         except (OSError, duckdb.Error) as e:
+            if new:  # our own half-made file (a full disk): gone, so a rerun starts over
+                self._remove_new_database()
+                raise self._failed("creating the sweep database", e) from None
             raise InputError(f"{self.out / DB}: cannot open the sweep database ({e}). Is "
                              f"another sweep or a query using it right now?") from None
         try:
@@ -119,11 +123,24 @@ class Store:
             self._tidy()
         except (OSError, duckdb.Error) as e:
             self.close()
+            if new:
+                self._remove_new_database()
             raise self._failed("creating the sweep database", e) from None
         except BaseException:
             self.close()
+            if new:
+                self._remove_new_database()
             raise
         return self
+
+    def _remove_new_database(self) -> None:
+        """Remove the database file (and its write-ahead log) this open created: a
+        database whose creation failed holds no run, and a damaged one would stop the
+        rerun that should start the sweep over."""
+        self.close()
+        for name in (DB, DB + ".wal"):
+            with contextlib.suppress(OSError):
+                (self.out / name).unlink()
 
     def _failed(self, what: str, e: BaseException) -> InputError:
         text = getattr(e, "strerror", None) or str(e)
