@@ -514,3 +514,31 @@ def test_an_early_interrupt_names_what_the_command_leaves(monkeypatch, capsys):
     monkeypatch.setattr(cli, "app", lambda **kw: interrupted())
     assert cli.main(["anything"]) == 130
     assert "stopped before it wrote anything" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("error", [MemoryError("Unable to allocate 50.4 MiB"),
+                                   RuntimeError("can't start new thread")])
+def test_memory_refused_by_the_system_is_one_message(monkeypatch, capsys, error, tmp_path):
+    """Hostile rerun D9: under ulimit -v a run failed with MemoryError or "can't start
+    new thread" and a traceback (the memory check cannot see a per-process limit)."""
+    from jinmyaku.studies import results
+
+    def refused(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(results, "simulation", refused)
+    assert cli.main([*RUN, "--out", str(tmp_path / "run")]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "refused memory" in err and "ulimit -v" in err and "Traceback" not in err
+    assert not (tmp_path / "run").exists() and list(tmp_path.iterdir()) == []
+
+
+def test_other_runtime_errors_are_not_taken_for_memory(monkeypatch, tmp_path):
+    from jinmyaku.studies import results
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(results, "simulation", broken)
+    with pytest.raises(RuntimeError, match="a bug"):
+        cli.main([*RUN, "--out", str(tmp_path / "run")])

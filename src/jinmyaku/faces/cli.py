@@ -642,6 +642,16 @@ def main(argv: list[str] | None = None) -> int:
             signal.signal(signal.SIGTERM, previous)
 
 
+# Said when the system refuses memory or a thread despite the memory check (which reads
+# the memory available and a cgroup's limit, not a per-process limit such as ulimit -v).
+OUT_OF_MEMORY = (
+    "the system refused memory (or a thread) to this command. A per-process limit "
+    "(ulimit -v) or other programs may leave less than the memory check saw. Raise the "
+    "limit, close other programs, or run a smaller world (--people, population.years); "
+    "files already written are as each command says (a run folder is written whole or "
+    "not at all).")
+
+
 def _main(argv: list[str] | None) -> int:
     try:
         app(args=argv, prog_name="jinmyaku", standalone_mode=True)
@@ -652,6 +662,14 @@ def _main(argv: list[str] | None) -> int:
         where = f"{e.filename}: " if e.filename else ""
         say_error(f"{where}{e.strerror or e}. If the disk is full or the folder cannot be "
                   f"written, free some space or choose another --out and try again.")
+        return 2
+    except MemoryError:
+        say_error(OUT_OF_MEMORY)
+        return 2
+    except RuntimeError as e:
+        if "can't start new thread" not in str(e):
+            raise
+        say_error(OUT_OF_MEMORY)
         return 2
     except BaseException as e:
         code = interruption(e)
