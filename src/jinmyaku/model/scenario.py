@@ -158,6 +158,9 @@ class Cohorts(Model):
 class Budget(Model):
     mixer_hours: Float = Field(3.0, gt=0.0, le=24.0, description="hours one mixer takes (h)")
     meetup_hours: Float = Field(3.0, gt=0.0, le=24.0, description="hours one meetup takes (h)")
+    mixer_every: Int = Field(1, ge=1, le=520, description=(
+        "weeks between mixers: one is held in weeks divisible by it (credit saved for a "
+        "mixer never exceeds one mixer's hours; the rest is social hours)"))
 
 
 class Input(Model):
@@ -253,6 +256,9 @@ class Opportunities(Model):
     trust_half: Float = Field(0.2, gt=0.0, le=10.0,
                               description="weight at which an offer is made half the time")
     forward: Prob = Field(0.5, description="chance an unfitting holder forwards it on")
+    topic_fit: bool = Field(True, description=(
+        "an opportunity fits only contacts whose aim or field is its topic (false: any "
+        "topic fits; the stage requirement stays)"))
     alpha: Rate = Field(0.1, description="reinforcement of a tie that delivers value")
 
 

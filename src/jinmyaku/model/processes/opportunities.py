@@ -6,7 +6,8 @@ rate · stage_h^γ / mean(stage^γ). Each has a topic (h's aim with chance
 required stage r = stage_h · U(0, 1), and a value 1 + 4r (value units).
 
 The holder offers it to one fitting contact (whose aim or field is the topic
-and whose stage is at least r), drawn ∝ tie weight, and the offer is made
+— unless ``topic_fit`` is off, when any topic fits — and whose stage is at least
+r), drawn ∝ tie weight, and the offer is made
 with chance w / (w + trust_half): trust matters. If no contact fits, the
 holder forwards it with chance ``forward`` to a contact drawn ∝ weight (with
 the same trust chance), who tries in turn, up to ``max_hops`` ties in all.
@@ -27,22 +28,26 @@ from jinmyaku.model.ties import reinforce, weight
 
 
 @njit(cache=True)
-def _eligible(j, holder, prev, topic, required, aim, field, stage, fitting_only) -> bool:
-    """May the opportunity go to contact j (fitting: topic is j's aim or field, stage ≥ r)?"""
+def _eligible(j, holder, prev, topic, required, aim, field, stage, fitting_only,
+              topic_fit=True) -> bool:
+    """May the opportunity go to contact j (fitting: topic is j's aim or field — unless
+    ``topic_fit`` is off — and stage ≥ r)?"""
     if j == holder or j == prev:
         return False
     if fitting_only:
-        return (aim[j] == topic or field[j] == topic) and stage[j] >= required
+        on_topic = (not topic_fit) or aim[j] == topic or field[j] == topic
+        return on_topic and stage[j] >= required
     return True
 
 
 @njit(cache=True)
-def _pick(T, cur, holder, prev, topic, required, aim, field, stage, fitting_only, u):
+def _pick(T, cur, holder, prev, topic, required, aim, field, stage, fitting_only, u,
+          topic_fit=True):
     """A contact of ``cur`` drawn ∝ weight (fitting ones only if asked); -1 if none."""
     total = 0.0
     for s in range(T.deg[cur]):
         if _eligible(T.nbr[cur, s], holder, prev, topic, required, aim, field, stage,
-                     fitting_only):
+                     fitting_only, topic_fit):
             total += T.ws[cur, s]
     if total <= 0.0:
         return -1
@@ -51,7 +56,7 @@ def _pick(T, cur, holder, prev, topic, required, aim, field, stage, fitting_only
     last = -1
     for s in range(T.deg[cur]):
         if _eligible(T.nbr[cur, s], holder, prev, topic, required, aim, field, stage,
-                     fitting_only):
+                     fitting_only, topic_fit):
             last = T.adj[cur, s]
             acc += T.ws[cur, s]
             if acc > target:
@@ -62,8 +67,11 @@ def _pick(T, cur, holder, prev, topic, required, aim, field, stage, fitting_only
 @njit(cache=True)
 def route(T, stage, aim, field, rate_scale: float, rate: float, gamma: float, n_topics: int,
           own_aim: float, own_field: float, max_hops: int, trust_half: float, forward: float,
-          alpha: float, opp_count, opp_value, step: int, seed: int, pid):
+          alpha: float, opp_count, opp_value, step: int, seed: int, pid, topic_fit=True):
     """Create and route this week's opportunities; returns the ledger rows and the count made.
+
+    ``topic_fit`` off: any contact whose stage is high enough fits, whatever the topic
+    (the alternative to "only contacts whose aim or field is the topic").
 
     It is the plain rule (one sequential loop in a fixed order, no prefetching, no
     threads), so it is its own reference (see ``jinmyaku.model.reference``).
@@ -94,7 +102,7 @@ def route(T, stage, aim, field, rate_scale: float, rate: float, gamma: float, n_
             cur, prev, hops = h, -1, 0
             while hops < max_hops:
                 tid = _pick(T, cur, h, prev, topic, required, aim, field, stage, True,
-                            rng.uniform(k, c))
+                            rng.uniform(k, c), topic_fit)
                 if tid >= 0:
                     wt = weight(T, tid)
                     if rng.uniform(k, c + 1) < wt / (wt + trust_half):
@@ -148,7 +156,7 @@ class Opportunities(Process):
         rows_i, rows_v, made = route(
             world.ties.arrays(), p.stage, p.aim, p.field, scale, q.rate, q.stage_power,
             world.places.fields, q.own_aim, q.own_field, q.max_hops, q.trust_half, q.forward,
-            q.alpha, p.opp_count, p.opp_value, world.step, world.seed, p.pid)
+            q.alpha, p.opp_count, p.opp_value, world.step, world.seed, p.pid, q.topic_fit)
         self.ledger.append(world.step, rows_i, rows_v)
         return {"opportunities_made": int(made), "opportunities_delivered": int(rows_v.size),
                 "value_delivered": float(rows_v.sum())}
