@@ -11,6 +11,7 @@ figures give equal bytes (no date, fixed ids).
 from __future__ import annotations
 
 import io
+import re
 import warnings
 
 import matplotlib
@@ -53,6 +54,7 @@ def svg(fig: Figure, title: str = "") -> Markup:
         fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
     text = buf.getvalue().decode("utf-8")
     text = text[text.index("<svg"):]
+    text = re.sub(r"\s*<metadata>.*?</metadata>", "", text, count=1, flags=re.S)  # RDF
     if title:
         head = text.index(">") + 1
         text = text[:head] + f"<title>{Markup.escape(title)}</title>" + text[head:]
