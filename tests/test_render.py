@@ -69,9 +69,8 @@ def test_strategies_a_scenario_adds_get_other_colours():
 
 def _extracted() -> set[str | tuple[str, str]]:
     """The messages in the sources now, by babel.cfg (what ``make catalogues`` extracts)."""
-    from babel.messages.frontend import parse_mapping_cfg
-
     from babel.messages.extract import extract_from_dir
+    from babel.messages.frontend import parse_mapping_cfg
 
     with open(ROOT / "babel.cfg", encoding="utf-8") as f:
         method_map, options_map = parse_mapping_cfg(f)

@@ -250,7 +250,7 @@ def survival_figure(results, say: Speaker):
             continue
         t, s, at_risk = kaplan_meier(age, ended, steps)
         keep = at_risk >= MIN_AT_RISK
-        ax.step(t[keep] / (52 if years else 1), s[keep], where="post",
+        ax.plot(t[keep] / (52 if years else 1), s[keep], drawstyle="steps-post",
                 color=palette.origin_colour(origin), lw=1.8, label=say.name(origin))
         drawn += 1
         lowest = min(lowest, float(s[keep].min()))
