@@ -292,3 +292,19 @@ def test_a_scenario_without_cohorts_still_gets_a_report(tmp_path, capsys):
     assert code == 0, err
     html = (tmp_path / "r" / "report.html").read_text("utf-8")
     assert "no focal cohorts" in html and html.count("<svg") == 1
+
+
+def test_a_spilled_tie_ledger_gives_the_same_report(small_run):
+    from conftest import scenario
+
+    from jinmyaku.storage.ledger import SpilledTies
+    from jinmyaku.studies.results import simulate
+
+    _, in_memory = small_run
+    spilled = simulate(scenario(), spill_rows=1000)
+    try:
+        assert isinstance(spilled.ties, SpilledTies)
+        html = run_report.render(spilled, compare.versus(spilled), "en")
+        assert html == run_report.render(in_memory, compare.versus(in_memory), "en")
+    finally:
+        spilled.close()

@@ -132,7 +132,8 @@ def headline_parts(vs: pd.DataFrame) -> list[dict]:
     first: ``strategy``; ``word`` (``more``, ``fewer``, ``same``: about as many at the
     precision the interval allows, or ``none``: no one left in the cohort); ``amount``
     (the difference's size, rounded like :func:`cell`); ``interval`` (``+0.86 to
-    +1.04``, or None). The terminal and the HTML report say it in their own words."""
+    +1.04``, or None) and its ``ends`` (``("+0.86", "+1.04")``, or None). The
+    terminal and the HTML report say it in their own words."""
     if vs.empty:
         return []
     base = vs["base"].iloc[0]
@@ -142,17 +143,18 @@ def headline_parts(vs: pd.DataFrame) -> list[dict]:
         d, lo, hi = r["difference"], r["lo"], r["hi"]
         if not _finite(d):
             parts.append({"strategy": r["strategy"], "word": "none", "amount": "",
-                          "interval": None, "difference": d, "lo": lo, "hi": hi})
+                          "interval": None, "ends": None, "difference": d, "lo": lo, "hi": hi})
             continue
         dd = decimals(max(d - lo, hi - d)) if _finite(lo) else 2
         word = "more" if d > 0 else "fewer"
         if round(abs(d), dd) == 0:
             word = "same"
-        interval = (f"{lo:+.{dd}f} to {hi:+.{dd}f}".replace("-", "−") if _finite(lo)
-                    else None)
+        ends = ((f"{lo:+.{dd}f}".replace("-", "−"), f"{hi:+.{dd}f}".replace("-", "−"))
+                if _finite(lo) else None)
         parts.append({"strategy": r["strategy"], "word": word,
                       "amount": "" if word == "same" else f"{abs(d):.{dd}f}",
-                      "interval": interval, "difference": d, "lo": lo, "hi": hi})
+                      "interval": f"{ends[0]} to {ends[1]}" if ends else None,
+                      "ends": ends, "difference": d, "lo": lo, "hi": hi})
     return parts
 
 

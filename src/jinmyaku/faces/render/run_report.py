@@ -47,6 +47,10 @@ class Speaker:
         t = translations(lang)
         self._, self.n_ = t.gettext, t.ngettext
 
+    def sentences(self, parts: list[str]) -> str:
+        """Sentences one after another: with a space in English, none in Japanese."""
+        return ("" if self.lang == "ja" else " ").join(parts)
+
     def name(self, name: str) -> str:
         """A strategy's or an origin's name in this language (unknown names as they are)."""
         return self._(name) if name in LABELS else name
@@ -71,8 +75,10 @@ def headline(say: Speaker, vs: pd.DataFrame, steps: int) -> dict:
                else _("the %(strategy)s cohort") % {"strategy": say.name(base)})
     lines = []
     for p in tables.headline_parts(vs):
+        interval = (_("%(lo)s to %(hi)s") % {"lo": p["ends"][0], "hi": p["ends"][1]}
+                    if p["ends"] else _("no interval"))
         values = {"strategy": say.name(p["strategy"]), "amount": p["amount"],
-                  "interval": p["interval"] or _("no interval")}
+                  "interval": interval}
         text = {
             "more": N_("%(strategy)s: %(amount)s more opportunities a year per person "
                        "(95%% interval %(interval)s)"),
@@ -226,6 +232,11 @@ def _batches(ties, columns: list[str]) -> Iterator[pd.DataFrame]:
         yield ties[columns]
 
 
+def _origin_codes(origin: pd.Series) -> np.ndarray:
+    """Origin codes in the vocabulary's order, whatever categories a table read back has."""
+    return pd.Categorical(origin.astype(str), categories=list(ORIGINS)).codes
+
+
 def survival_figure(results, say: Speaker):
     _ = say._
     steps = results.scenario.steps
@@ -236,7 +247,7 @@ def survival_figure(results, say: Speaker):
         end = np.where(np.isnan(death), steps, death)
         age = (end - b["birth"].to_numpy()).astype(np.int64)
         ended = b["cause"].isin(["decayed", "displaced"]).to_numpy()
-        codes = b["origin"].cat.codes.to_numpy()
+        codes = _origin_codes(b["origin"])
         for o in range(len(ORIGINS)):
             m = codes == o
             ages[o].append(age[m])
@@ -301,7 +312,7 @@ def ego_figure(results, pid: int, strategy: str, say: Speaker):
     start = t[(t["birth"] == 0)]
     end = t[np.isnan(death)]
     union = pd.concat([start, end]).drop_duplicates("alter")
-    union = union.assign(code=union["origin"].cat.codes).sort_values(["code", "alter"])
+    union = union.assign(code=_origin_codes(union["origin"])).sort_values(["code", "alter"])
     angle = dict(zip(union["alter"], np.linspace(0, 2 * np.pi, len(union), endpoint=False)
                      + np.pi / 2, strict=True))
     weights = end["weight"].to_numpy(dtype=float)
@@ -433,7 +444,7 @@ def _render(results, vs: pd.DataFrame, lang: str) -> str:
                  _("At the end the ties sit nearer the centre the stronger they are."))
         sections.append({
             "id": "ego", "title": _("One ego network before and after"), "figure": svg,
-            "caption": " ".join([caption, rings, _(
+            "caption": say.sentences([caption, rings, _(
                 "At the start they sit on one ring: the run does not store the weights ties "
                 "had then. Each person keeps the same place in both, so the ties that "
                 "lasted can be followed; colours are the ties' origins.")])})
