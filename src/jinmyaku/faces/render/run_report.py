@@ -304,17 +304,17 @@ def ego_figure(results, pid: int, strategy: str, say: Speaker):
     """The ego network at the start and at the end. At the end the alters sit on rings by
     layer (the strongest ties innermost), or by tie strength where the weights do not
     make four layers; at the start on one ring, since starting weights are not stored.
-    An alter keeps its angle in both, so the ties that lasted can be followed."""
+    Around each ring alters go by origin; the ties that lasted from the start to the
+    end have a thick black edge in both."""
     _ = say._
     steps = results.scenario.steps
     t = ego_ties(results, pid)
     death = t["death"].to_numpy(dtype=float, na_value=np.nan)
+    order = ["code", "alter"]
     start = t[(t["birth"] == 0)]
+    start = start.assign(code=_origin_codes(start["origin"])).sort_values(order)
     end = t[np.isnan(death)]
-    union = pd.concat([start, end]).drop_duplicates("alter")
-    union = union.assign(code=_origin_codes(union["origin"])).sort_values(["code", "alter"])
-    angle = dict(zip(union["alter"], np.linspace(0, 2 * np.pi, len(union), endpoint=False)
-                     + np.pi / 2, strict=True))
+    end = end.assign(code=_origin_codes(end["origin"])).sort_values(order)
     weights = end["weight"].to_numpy(dtype=float)
     layer = network.layer_membership(weights, LAYERS) if len(end) else None
     if layer is not None:
@@ -328,26 +328,30 @@ def ego_figure(results, pid: int, strategy: str, say: Speaker):
                                top=0.3)
     lasted = set(end["alter"]) & set(start["alter"])
     panels = (
-        (axes[0], start, np.full(len(start), LAYERS / 2 + 0.5), [],
-         _("start: %(n)d ties") % {"n": len(start)}),
+        (axes[0], start, np.full(len(start), LAYERS / 2 + 0.5),
+         [(LAYERS / 2 + 0.5, "")], _("start: %(n)d ties") % {"n": len(start)}),
         (axes[1], end, radius_end, rings,
          _("after %(duration)s: %(n)d ties, %(kept)d of them from the start") % {
              "duration": say.duration(steps), "n": len(end), "kept": len(lasted)}),
     )
     for ax, ties, radius, ring_list, title in panels:
-        theta = np.array([angle[a] for a in ties["alter"]])
+        theta = np.linspace(0, 2 * np.pi, len(ties), endpoint=False) + np.pi / 2
         x, y = radius * np.cos(theta), radius * np.sin(theta)
         for r, label in ring_list:
             circle = np.linspace(0, 2 * np.pi, 120)
             ax.plot(r * np.cos(circle), r * np.sin(circle), color="#dddddd", lw=0.6,
                     zorder=0)
-            ax.text(0, r + 0.08, label, ha="center", va="bottom", fontsize=6,
-                    color="#777777")
+            if label:
+                ax.text(0, r + 0.08, label, ha="center", va="bottom", fontsize=6,
+                        color="#777777")
         spokes = np.zeros((len(x), 2, 2))
         spokes[:, 1, 0], spokes[:, 1, 1] = x, y
         ax.add_collection(LineCollection(spokes, colors="#cccccc", linewidths=0.4, zorder=1))
         colours = [palette.origin_colour(o) for o in ties["origin"].astype(str)]
-        ax.scatter(x, y, c=colours, s=18, edgecolors="#333333", linewidths=0.4, zorder=2)
+        kept = ties["alter"].isin(lasted).to_numpy()
+        ax.scatter(x, y, c=colours, s=np.where(kept, 30, 18),
+                   edgecolors=np.where(kept, "black", "#333333"),
+                   linewidths=np.where(kept, 1.5, 0.4), zorder=2)
         ax.scatter([0], [0], c="black", s=40, zorder=3)
         ax.set_title(title, fontsize=8)
         lim = LAYERS + 0.6
@@ -355,11 +359,14 @@ def ego_figure(results, pid: int, strategy: str, say: Speaker):
         ax.set_ylim(-lim, lim)
         ax.set_aspect("equal")
         ax.axis("off")
-    present = [o for o in ORIGINS if o in set(union["origin"].astype(str))]
+    present = [o for o in ORIGINS
+               if o in {*start["origin"].astype(str), *end["origin"].astype(str)}]
     handles = [axes[1].scatter([], [], c=palette.origin_colour(o), s=18,
                                edgecolors="#333333", linewidths=0.4, label=say.name(o))
                for o in present]
-    fig.legend(handles=handles, loc="lower center", ncols=min(6, len(present)),
+    handles.append(axes[1].scatter([], [], c="white", s=30, edgecolors="black",
+                                   linewidths=1.5, label=_("from the start to the end")))
+    fig.legend(handles=handles, loc="lower center", ncols=min(4, len(handles)),
                frameon=False, fontsize=7)
     caption = _("One person of the %(strategy)s cohort (person %(pid)d, with the cohort's "
                 "median number of ties at the end).") % {
@@ -446,8 +453,8 @@ def _render(results, vs: pd.DataFrame, lang: str) -> str:
             "id": "ego", "title": _("One ego network before and after"), "figure": svg,
             "caption": say.sentences([caption, rings, _(
                 "At the start they sit on one ring: the run does not store the weights ties "
-                "had then. Each person keeps the same place in both, so the ties that "
-                "lasted can be followed; colours are the ties' origins.")])})
+                "had then. Colours are the ties' origins; a thick black edge marks a tie "
+                "that lasted from the start to the end.")])})
     return environment(lang).get_template("run_report.html.j2").render(**context)
 
 
