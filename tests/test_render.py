@@ -308,3 +308,20 @@ def test_a_spilled_tie_ledger_gives_the_same_report(small_run):
         assert html == run_report.render(in_memory, compare.versus(in_memory), "en")
     finally:
         spilled.close()
+
+
+def test_without_lang_the_report_speaks_the_locale_s_language(tiny, capsys, tmp_path,
+                                                             monkeypatch):
+    import shutil
+
+    run = tmp_path / "copy"
+    shutil.copytree(tiny, run)
+    for env, lang in (({"LANG": "ja_JP.UTF-8"}, "ja"), ({"LANG": "C.UTF-8"}, "en"),
+                      ({"LC_ALL": "ja_JP.UTF-8", "LANG": "en_US.UTF-8"}, "ja")):
+        for key in ("LC_ALL", "LC_MESSAGES", "LANG"):
+            monkeypatch.delenv(key, raising=False)
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        code, out, err = main(capsys, "report", str(run))
+        assert code == 0, err
+        assert f'<html lang="{lang}">' in (run / "report.html").read_text("utf-8")
