@@ -107,7 +107,8 @@ def duration(steps: int) -> str:
     return f"{steps / 52:.3g} years"
 
 
-def _ratio(r) -> str:
+def ratio_text(r) -> str:
+    """``3.58×``: a ratio to the reference strategy, as the tables show it."""
     return f"{r:.2f}×" if _finite(r) else NONE
 
 
@@ -268,7 +269,7 @@ def show_run(console: Console, results, vs: pd.DataFrame) -> None:
         column(t, lit(h))
     for st in strategies:
         t.add_row(lit(st), str(cells[(st, "stage_end")]["n"]),
-                  c(st, "opportunities_per_year"), _ratio(ratio.get(st)),
+                  c(st, "opportunities_per_year"), ratio_text(ratio.get(st)),
                   c(st, "opportunity_value_per_year"))
     console.print(t)
     console.print()

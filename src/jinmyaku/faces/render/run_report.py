@@ -144,7 +144,7 @@ def table_rows(results, vs: pd.DataFrame, say: Speaker) -> list[dict]:
 
     return [{"strategy": say.name(st), "key": st, "n": cells[(st, "stage_end")]["n"],
              "opportunities": c(st, "opportunities_per_year"),
-             "ratio": tables._ratio(ratio.get(st)),
+             "ratio": tables.ratio_text(ratio.get(st)),
              "value": c(st, "opportunity_value_per_year")} for st in strategies]
 
 
