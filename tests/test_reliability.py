@@ -98,7 +98,7 @@ def test_a_full_disk_while_a_run_folder_is_written(tmp_path, capsys, monkeypatch
     capsys.readouterr()
     complete(out)
     before = snapshot(out)
-    assert count.calls == 8  # scenario.toml, six Parquet files, manifest.json
+    assert count.calls == 9  # scenario.toml, six Parquet files, report.html, manifest.json
     for k in [*range(count.calls), "swap"]:
         with monkeypatch.context() as m:
             DiskFull(m, k) if k != "swap" else exchange_fails(m)

@@ -1,5 +1,6 @@
-"""The command line: ``jinmyaku run``, ``compare``, ``scenarios``, ``validate``, ``calibrate``,
-``sweep``, ``experiment``; the personal mode ``me`` is :mod:`jinmyaku.faces.me`."""
+"""The command line: ``jinmyaku run``, ``report``, ``compare``, ``scenarios``, ``validate``,
+``calibrate``, ``sweep``, ``experiment``; the personal mode ``me`` is
+:mod:`jinmyaku.faces.me`."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from jinmyaku.errors import InputError
 from jinmyaku.faces import STARTING_INTERRUPTED, tables
 from jinmyaku.faces import progress as show_progress
 from jinmyaku.faces.me import me_app
+from jinmyaku.faces.render.i18n import check_lang
 from jinmyaku.model import scenario as scenario_mod
 from jinmyaku.storage import memory
 
@@ -110,8 +112,12 @@ def run(
     format_: Annotated[tables.Format, typer.Option(
         "--format", help="table: for people; json or csv: the numbers, for scripts "
                          "(docs/simulate.md lists the keys).")] = tables.Format.table,
+    lang: Annotated[str | None, typer.Option(
+        help="Language of report.html: en or ja (default: the locale's, ja for LANG=ja_*, "
+             "else en).")] = None,
 ) -> None:
-    """Run a scenario and show what each strategy did for the people who followed it."""
+    """Run a scenario, show what each strategy did for the people who followed it, and
+    write the run folder with report.html."""
     global _INTERRUPTED
     _INTERRUPTED = "no complete run folder was written (no manifest.json)."
     from jinmyaku.storage.folders import OutputFolder
@@ -123,6 +129,7 @@ def run(
         if value is not None:
             sets.append(f"{key}={value}")
     sc = scenario_mod.load(scenario, sets, seed=seed)
+    lang = check_lang(lang)
     memory.check(sc)  # before anything is written
     out = out or default_run_folder(sc, sets)
     folder = OutputFolder(out, "run folder")
@@ -147,8 +154,14 @@ def run(
             sim.close()
             elapsed = time.perf_counter() - started
             try:
-                files = results.write(folder, export_graph=export_graph)
                 vs = compare_mod.versus(results)
+
+                def report(staging: Path) -> list[str]:
+                    from jinmyaku.faces.render import run_report
+
+                    return [run_report.write(results, vs, staging, lang)]
+
+                files = results.write(folder, export_graph=export_graph, extra=report)
                 if format_ is tables.Format.json:
                     sys.stdout.write(tables.run_json(results, vs, str(out), files))
                 elif format_ is tables.Format.csv:
@@ -189,6 +202,22 @@ def compare(
         sys.stdout.write(tables.compare_csv(comp))
     else:
         tables.show_compare(console, comp, str(run_a), str(run_b))
+
+
+@app.command()
+def report(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder written by jinmyaku run.")],
+    lang: Annotated[str | None, typer.Option(
+        help="Language: en or ja (default: the locale's, ja for LANG=ja_*, else en).")] = None,
+) -> None:
+    """Rebuild report.html of a run folder from its files (e.g. in another language)."""
+    global _INTERRUPTED
+    _INTERRUPTED = "report.html and manifest.json are each as they were or rebuilt whole."
+    from jinmyaku.faces.render import run_report
+
+    lang = check_lang(lang)
+    path = run_report.rebuild(run_dir, lang)
+    console.print(f"Written: [bold]{lit(path)}[/] ({lang}).")
 
 
 COMPILING = "compiling the model's kernels (first run on this machine, about a minute)…"

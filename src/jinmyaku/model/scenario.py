@@ -27,6 +27,7 @@ from pydantic import (
 )
 
 from jinmyaku.errors import InputError
+from jinmyaku.model.vocabulary import STRATEGIES
 
 # Strict numbers: a TOML boolean is not taken for 1 or 0 (an int is still a valid float).
 Int = Annotated[int, Strict()]
@@ -151,8 +152,7 @@ class Cohorts(Model):
         None, ge=0, le=1_000_000,
         description="persons per focal strategy; not given: min(500, people // (2 × "
                     "number of strategies))")
-    strategies: list[str] = Field(
-        default_factory=lambda: ["passive", "mixer", "meetup", "grow", "grow+meetup"])
+    strategies: list[str] = Field(default_factory=lambda: list(STRATEGIES))
 
 
 class Budget(Model):
