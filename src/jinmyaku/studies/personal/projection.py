@@ -84,6 +84,7 @@ NOT_GIVEN = "not given"
 CATEGORIES = (*ORIGINS, NOT_GIVEN)
 WEIGHT_FLOOR_FACTOR = 2.0  # the weakest starting weight: this times maintenance.drop_below
 WEEKS = 52
+WORLD_PER_TIE = 4  # the simulated world has at least this many people per placed tie
 # the figures of each year, in the order they are shown
 MEASURES = ("ties", "kept", "made", "closest_mean_stage", "closest_kept", "closest_tied",
             "opportunities", "value", "stage")
@@ -429,9 +430,10 @@ def project(tables: dict[str, pd.DataFrame], *, strategies: Sequence[str] | None
         base.cohorts.strategies), base)
     as_of = as_of or date.today()
     ego = ego_network(tables, base, as_of, stage)
-    if ego.size >= people:
-        raise InputError(f"{ego.size} ties to place in a world of {people} people: give "
-                         f"--people of at least {4 * ego.size}.")
+    if people < WORLD_PER_TIE * ego.size:
+        raise InputError(f"{ego.size} ties to place in a world of {people} people: your "
+                         f"people would be too large a part of it; give --people of at "
+                         f"least {WORLD_PER_TIE * ego.size}.")
     marks = [WEEKS * y for y in years]
     plans = [place(scenario_mod.load(base, seed=replicate_seed(seed, r)), ego)
              for r in range(replicates)]
