@@ -7,7 +7,7 @@ as the user runs it, a fresh ``jinmyaku`` process (so start-up is counted), in a
 temporary folder with ``--db`` there; median of R runs after one warm-up (the warm-up
 compiles the Dunbar-layer kernel into numba's cache on a first run). The projection
 (``--project N`` runs, default 1; 0 skips it) runs ``me project --json`` with its
-defaults (2,000 people, 1 and 5 years) and ``--workers`` (default 2), after the
+defaults (1,500 people, 1 and 5 years) and ``--workers`` (default 2), after the
 import/status runs, and checks that two runs print the same bytes.
 
     .venv/bin/python bench/me.py [--contacts 300] [--repeats 3] [--project 1] [--workers 2]

@@ -390,7 +390,7 @@ def project_(
     scenario: Annotated[str, typer.Option(
         help="The world's rules: a built-in scenario or a TOML file.")] = "default",
     people: Annotated[int | None, typer.Option(
-        help="People in the simulated world around you (default 2,000).")] = None,
+        help="People in the simulated world around you (default 1,500).")] = None,
     stage: Annotated[float | None, typer.Option(
         help="Your own stage, 0–1 (default: the mean stage of your closest five).")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the replicates.")] = 1,

@@ -76,7 +76,7 @@ from jinmyaku.model.vocabulary import MIXER, ORIGIN_CODE, ORIGINS
 from jinmyaku.studies import parallel
 from jinmyaku.studies.personal.measures import current_people
 
-DEFAULT_PEOPLE = 2000
+DEFAULT_PEOPLE = 1500
 DEFAULT_REPLICATES = 10
 DEFAULT_YEARS = (1, 5)
 MAX_YEARS = 20
@@ -130,10 +130,10 @@ def steady_weight(per_year: float, alpha: float, decay: float) -> float:
 def ego_network(tables: dict[str, pd.DataFrame], sc: scenario_mod.Scenario,
                 as_of: date | None = None, stage: float | None = None) -> EgoNetwork:
     """The placed ties of the store's people on ``as_of`` (see the module docstring)."""
-    current, closest_ids = current_people(tables, as_of)
     if not len(tables["people"]):
         raise InputError("the store has nobody in it: import your contacts first (jinmyaku "
                          "me template, then jinmyaku me import people.csv).")
+    current, closest_ids = current_people(tables, as_of)
     m = sc.processes.maintenance
     floor = min(1.0, WEIGHT_FLOOR_FACTOR * m.drop_below)
     rows, no_info, lapsed = [], 0, 0
