@@ -221,8 +221,9 @@ class Placement:
 
 
 def replicate_seed(seed: int, r: int) -> int:
-    """The scenario seed of replicate ``r``."""
-    return int(rng.generator(seed, rng.PERSONAL_REPLICATE, r).integers(0, 2**62))
+    """The scenario seed of replicate ``r``: the r-th draw of the replicates' stream (the
+    same whatever the number of replicates)."""
+    return int(rng.generator(seed, rng.PERSONAL_REPLICATE).integers(0, 2**62, size=r + 1)[r])
 
 
 def place(sc: scenario_mod.Scenario, ego: EgoNetwork) -> Placement:
