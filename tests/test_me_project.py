@@ -194,6 +194,8 @@ def test_the_command_prints_ranges_and_json_byte_for_byte(store_path, capsys):
     (["--stage", "1.5"], "from 0 to 1"),
     (["--scenario", "kumpula2007"], "strategies mean nothing"),
     (["--people", "5"], "at least 10"),
+    (["--seed", "-1"], "from 0 to 2**63 - 1"),
+    (["--workers", "-1"], "--workers -1"),
 ])
 def test_bad_options_are_refused_with_exit_2(store_path, capsys, args, words):
     base = ["--scenario", "small", "--people", "240", "--years", "1", "--replicates", "2",

@@ -73,6 +73,7 @@ from jinmyaku.model import world as world_mod
 from jinmyaku.model.engine import Analyzer, Intervention, Simulation
 from jinmyaku.model.processes.life_events import stays
 from jinmyaku.model.vocabulary import MIXER, ORIGIN_CODE, ORIGINS
+from jinmyaku.storage import memory
 from jinmyaku.studies import parallel
 from jinmyaku.studies.personal.measures import current_people
 
@@ -423,10 +424,13 @@ def project(tables: dict[str, pd.DataFrame], *, strategies: Sequence[str] | None
     if replicates < 2:
         raise InputError(f"--replicates {replicates}: give at least 2 (a range needs more "
                          f"than one run).")
+    if not 0 <= seed <= 2**63 - 1:
+        raise InputError(f"--seed {seed}: give an integer from 0 to 2**63 - 1.")
     years = sorted({int(y) for y in years})
     if not years or years[0] < 1 or years[-1] > MAX_YEARS:
         raise InputError(f"--years: give whole years from 1 to {MAX_YEARS}, e.g. 1,5.")
     base = projection_scenario(scenario, people, years[-1], seed)
+    memory.check(base, spill_rows=None)  # one world per worker, its dead ties in memory
     names = check_strategies(list(strategies) if strategies else list(
         base.cohorts.strategies), base)
     as_of = as_of or date.today()
