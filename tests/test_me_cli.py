@@ -49,6 +49,10 @@ def test_personal_data_stays_out_of_the_working_folder(tmp_path, monkeypatch, ca
     code, out, err = me(capsys, "status", "--as-of", "2025-01-01")
     assert code == 0, err
     assert me(capsys, "duplicates")[0] == 0
+    code, out, err = me(capsys, "project", "--scenario", "small", "--people", "100", "--years",
+                        "1", "--replicates", "2", "--strategies", "passive", "--as-of",
+                        "2025-01-01", "--workers", "0", "--quiet")
+    assert code == 0, err
     assert list(work.iterdir()) == []
     store = data / "jinmyaku" / "me.sqlite"
     assert store.exists()

@@ -99,6 +99,11 @@ class SeedNetwork:
     codes of ``jinmyaku.model.vocabulary.ORIGINS``, weights in (0, 1]), made
     at week 0 in the order given, before any drawn tie; a drawn tie between
     two people already tied is not made.
+
+    ``alone``: one flag per person (slot), or None. A flagged person's starting
+    ties are the given ones only: no family/school or workplace tie is drawn for
+    them (the draws are made all the same, so everyone else's ties are those of
+    the same world without the flags).
     """
 
     group: np.ndarray | None = None
@@ -107,11 +112,15 @@ class SeedNetwork:
     b: np.ndarray | None = None
     weight: np.ndarray | None = None
     origin: np.ndarray | None = None
+    alone: np.ndarray | None = None
 
     def check(self, people: int) -> None:
         """Raise ValueError unless the arrays fit a population of ``people``."""
         if self.group is not None and np.asarray(self.group).shape != (people,):
             raise ValueError(f"seed network: {np.asarray(self.group).size} group codes for "
+                             f"{people} people")
+        if self.alone is not None and np.asarray(self.alone).shape != (people,):
+            raise ValueError(f"seed network: {np.asarray(self.alone).size} 'alone' flags for "
                              f"{people} people")
         cols = [self.a, self.b, self.weight, self.origin]
         if any(c is None for c in cols) and any(c is not None for c in cols):
@@ -199,8 +208,11 @@ def focus_of(places: Places, topic, band, draw) -> np.ndarray:
 
 @njit(cache=True)
 def _tie_within_groups(T, members, ptr, start_g: int, start_x: int, mean_ties: float,
-                       w_lo: float, w_hi: float, origin: int, seed: int, stream: int, pid):
+                       w_lo: float, w_hi: float, origin: int, seed: int, stream: int, pid,
+                       alone):
     """Tie each pair inside each group with chance mean_ties / (size - 1).
+
+    A pair with a person flagged in ``alone`` is drawn but not tied.
 
     Works person by person from member position ``start_x`` of group
     ``start_g``; before a person's row of pairs it checks that the free tie
@@ -222,7 +234,7 @@ def _tie_within_groups(T, members, ptr, start_g: int, start_x: int, mean_ties: f
             k = rng.key(seed, stream, g, pid[i])
             c = 0
             for y in range(x + 1, hi):
-                if rng.uniform(k, c) < p:
+                if rng.uniform(k, c) < p and not (alone[i] or alone[members[y]]):
                     w = w_lo + (w_hi - w_lo) * rng.uniform(k, c + 1)
                     create_tie(T, i, members[y], 0, origin, w, pid)
                 c += 2
@@ -230,14 +242,18 @@ def _tie_within_groups(T, members, ptr, start_g: int, start_x: int, mean_ties: f
 
 
 def tie_within_groups(world: World, group: np.ndarray, n_groups: int, mean_ties: float,
-                      origin: int, stream: int) -> None:
-    """Give every group of people its starting ties (growing the tie pool as needed)."""
+                      origin: int, stream: int, alone: np.ndarray | None = None) -> None:
+    """Give every group of people its starting ties (growing the tie pool as needed);
+    none for the people flagged in ``alone``."""
     members, ptr = groups(group.astype(np.int64), n_groups)
+    if alone is None:
+        alone = np.zeros(group.size, dtype=np.bool_)
     lo, hi = world.scenario.population.initial_weight
     g, x = 0, 0
     while g < n_groups:
         g, x = _tie_within_groups(world.ties.arrays(), members, ptr, g, x, mean_ties, lo, hi,
-                                  origin, world.seed, stream, world.people.pid)
+                                  origin, world.seed, stream, world.people.pid,
+                                  np.asarray(alone, dtype=np.bool_))
         if g < n_groups:
             world.ties.reserve(max(int(ptr[g + 1] - x), world.ties.pool // 2))
     world.ties.flush()
@@ -303,14 +319,15 @@ def build(sc: Scenario, seed_network: SeedNetwork | None = None,
     order = np.argsort(noisy_stage, kind="stable")
     school = np.empty(n, dtype=np.int64)
     school[order] = np.arange(n) // pop.school_group
+    alone = None if seed_network is None else seed_network.alone
     tie_within_groups(world, school, int(school.max()) + 1, pop.school_ties, FAMILY_SCHOOL,
-                      rng.SCHOOL_TIES)
+                      rng.SCHOOL_TIES, alone)
     if grouped:
         place_in_groups(world, np.asarray(seed_network.group, dtype=np.int64))
         if not seed_network.group_ties:
             return world
     tie_within_groups(world, people.workplace, places.workplaces, pop.workplace_ties,
-                      WORKPLACE, rng.WORKPLACE_TIES)
+                      WORKPLACE, rng.WORKPLACE_TIES, alone)
     return world
 
 

@@ -98,19 +98,8 @@ def measure(tables: dict[str, pd.DataFrame], as_of: date | None = None,
     as_of = as_of or date.today()
     if by not in ("auto", "frequency", "closeness"):
         raise ValueError(f"by={by!r}: auto, frequency or closeness")
-    ppl = tables["people"].copy()
-    ppl["start"] = [first_day(m) or first_day(c) for m, c in
-                    zip(ppl["met_on"], ppl["connected_on"], strict=True)]
-    ppl["end"] = [first_day(e) for e in ppl["ended_on"]]
-    contacts = _contacts(tables, as_of)
-    last = contacts.groupby("person_id")["day"].max()
-    year_ago = as_of - timedelta(days=365)
-    recent = contacts[contacts["day"] > year_ago].groupby("person_id").size()
-    ppl["last_contact"] = ppl["id"].map(last)
-    has_record = ppl["id"].isin(last.index)
-    observed = ppl["id"].map(recent).fillna(0.0).where(has_record)
-    ppl["per_year"] = ppl["frequency"].astype(float).fillna(observed)
-    current = ppl[ppl["end"].isna() | (ppl["end"].map(lambda d: d is not None and d > as_of))]
+    ppl, contacts, last, has_record = _people(tables, as_of)
+    current = _current(ppl, as_of)
 
     out = {
         "as_of": as_of.isoformat(),
@@ -129,6 +118,41 @@ def measure(tables: dict[str, pd.DataFrame], as_of: date | None = None,
     out["brokerage"] = _brokerage(current, tables["knows"])
     out["fading"] = _fading(current, layers, as_of)
     return out
+
+
+def _people(tables: dict[str, pd.DataFrame], as_of: date
+            ) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series, pd.Series]:
+    """Everyone with start, end, last contact and contacts a year; the contact days; the
+    last contact per person; who has any contact record."""
+    ppl = tables["people"].copy()
+    ppl["start"] = [first_day(m) or first_day(c) for m, c in
+                    zip(ppl["met_on"], ppl["connected_on"], strict=True)]
+    ppl["end"] = [first_day(e) for e in ppl["ended_on"]]
+    contacts = _contacts(tables, as_of)
+    last = contacts.groupby("person_id")["day"].max()
+    year_ago = as_of - timedelta(days=365)
+    recent = contacts[contacts["day"] > year_ago].groupby("person_id").size()
+    ppl["last_contact"] = ppl["id"].map(last)
+    has_record = ppl["id"].isin(last.index)
+    observed = ppl["id"].map(recent).fillna(0.0).where(has_record)
+    ppl["per_year"] = ppl["frequency"].astype(float).fillna(observed)
+    return ppl, contacts, last, has_record
+
+
+def _current(ppl: pd.DataFrame, as_of: date) -> pd.DataFrame:
+    return ppl[ppl["end"].isna() | (ppl["end"].map(lambda d: d is not None and d > as_of))]
+
+
+def current_people(tables: dict[str, pd.DataFrame], as_of: date | None = None
+                   ) -> tuple[pd.DataFrame, list[int]]:
+    """The people whose tie had not ended on ``as_of`` (default today), with their
+    closeness, contacts a year (``per_year``: stated, else the contact days of the last
+    year if there is any contact record), stage and origin; and the ids of the closest
+    five as :func:`measure` ranks them. What the projection places."""
+    as_of = as_of or date.today()
+    ppl, _, _, _ = _people(tables, as_of)
+    current = _current(ppl, as_of)
+    return current, [p["id"] for p in _closest(current)["people"]]
 
 
 def _log_summary(log: pd.DataFrame, as_of: date) -> dict:
