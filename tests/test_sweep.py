@@ -21,6 +21,7 @@ from SALib.test_functions import Ishigami
 
 from jinmyaku.errors import InputError
 from jinmyaku.faces import cli
+from jinmyaku.studies.parallel import evaluator
 from jinmyaku.studies.sweep import (
     SweepResult,
     analysis,
@@ -604,13 +605,36 @@ def test_an_interrupted_sweep_says_how_to_resume(tmp_path, capsys, monkeypatch, 
     assert err.startswith(f"{word}: every run stored so far is kept") and "Traceback" not in err
 
 
-@pytest.mark.parametrize("address", ["localhost", "tcp://host:abc"])
-def test_a_bad_dask_address_is_refused_before_the_folder_is_made(tmp_path, address):
-    """Hostile rerun D6: the sweep folder and its database were made first."""
+@pytest.mark.parametrize("address", ["localhost", "tcp://host:abc", "udp://h:1",
+                                     "tcp://127.0.0.1:1"])
+def test_a_bad_dask_address_is_refused_before_the_folder_is_made(tmp_path, address, capsys,
+                                                                 monkeypatch):
+    """Hostile rerun D6: the sweep folder and its database were made first, also for an
+    unknown scheme (udp) and for a scheduler that cannot be reached (port 1 of this
+    machine refuses at once; the wait is shortened so the test needs no network)."""
+    import jinmyaku.studies.parallel as parallel
+
+    monkeypatch.setattr(parallel, "CONNECT_TIMEOUT", 0.5)
     spec = write(tmp_path, spec_text())
-    with pytest.raises(InputError):
+    with pytest.raises(InputError, match="not a scheduler address|cannot reach"):
         run_sweep(spec, tmp_path / "sw", workers=1, dask=address)
     assert not (tmp_path / "sw").exists()
+    assert cli.main(["sweep", str(spec), "--out", str(tmp_path / "sw"), "--dask", address,
+                     "-q"]) == 2
+    err = capsys.readouterr().err
+    assert " ".join(err.split()).startswith(f"error: --dask {address}:"), err
+    assert "Traceback" not in err and not (tmp_path / "sw").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["spec.toml"]
+
+
+def test_an_unknown_dask_scheme_names_the_schemes_dask_has():
+    from distributed.comm.registry import backends
+
+    with pytest.raises(InputError) as e:
+        evaluator(dask="udp://h:1")
+    text = str(e.value)
+    assert "the scheme udp is not one Dask connects with" in text and "\n" not in text
+    assert all(name in text for name in backends) and "tcp" in backends
 
 
 def test_a_sweep_whose_database_could_not_be_made_starts_over_when_run_again(
