@@ -289,6 +289,27 @@ def foreign_folder(tmp_path: Path) -> Path:
     return folder
 
 
+def test_a_users_file_a_run_would_write_is_refused_before_the_run(tmp_path, capsys,
+                                                                  monkeypatch):
+    """Hostile rerun N1: a network.graphml of the user's in a run folder (not in its
+    manifest) was overwritten by a new run with --export-graph."""
+    from jinmyaku.studies import results
+
+    out = tmp_path / "run"
+    assert cli.main([*RUN, "--out", str(out)]) == 0
+    capsys.readouterr()
+    (out / "network.graphml").write_text("<graphml>mine</graphml>")
+    before = snapshot(out)
+    monkeypatch.setattr(results, "simulation", no_work)
+    assert cli.main([*RUN, "--out", str(out), "--export-graph"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    err = " ".join(err.split())
+    assert err.startswith(f"error: {out / 'network.graphml'}: not a file of the run folder")
+    assert "Move or rename it, or choose another --out." in err
+    assert snapshot(out) == before and sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+
+
 def test_calibrate_refuses_a_folder_as_out_before_any_draw(tmp_path, capsys, monkeypatch):
     """Once an IsADirectoryError (a traceback) after every draw had run."""
     from jinmyaku.studies.validation import calibrate as cal

@@ -116,7 +116,7 @@ def run(
     _INTERRUPTED = "no complete run folder was written (no manifest.json)."
     from jinmyaku.storage.folders import OutputFolder
     from jinmyaku.studies import compare as compare_mod
-    from jinmyaku.studies.results import Results, simulation
+    from jinmyaku.studies.results import Results, run_files, simulation
 
     sets = list(set_ or [])
     for key, value in (("population.people", people), ("population.years", years)):
@@ -125,8 +125,8 @@ def run(
     sc = scenario_mod.load(scenario, sets, seed=seed)
     memory.check(sc)  # before anything is written
     out = out or default_run_folder(sc, sets)
-    folder = OutputFolder(out, "run folder")
-    folder.claim()  # one writer per folder, checked before the run; released below
+    folder = OutputFolder(out, "run folder", writes=run_files(export_graph))
+    folder.claim()  # one writer per folder, no file of the user's in the way, before the run
     try:  # released also when interrupted while the world is built
         if _kernel_cache.is_cold():
             err_console.print(COMPILING, highlight=False, soft_wrap=True)
@@ -465,7 +465,7 @@ def experiment_claims(
     """Test the post's six claims: replicates, effects with 95% intervals, where each flips."""
     from jinmyaku.storage.folders import OutputFolder
     from jinmyaku.studies.claims import experiment as ex
-    from jinmyaku.studies.claims.report import VERDICT_MARK, ci_text, write_report
+    from jinmyaku.studies.claims.report import REPORT_FILES, VERDICT_MARK, ci_text, write_report
 
     base = ex.QUICK if quick else ex.FULL
     if replicates is not None and replicates < 2:
@@ -485,8 +485,8 @@ def experiment_claims(
     out = out or Path("reports") / ("claims-quick" if quick else "claims")
     global _INTERRUPTED
     _INTERRUPTED = "no report was written; a report folder already there is left as it was."
-    folder = OutputFolder(out, "report folder")
-    folder.claim()  # before anything runs: one writer, a writable folder
+    folder = OutputFolder(out, "report folder", writes=REPORT_FILES)
+    folder.claim()  # before anything runs: one writer, a writable folder, no file in the way
     try:
         with show_progress.bar(err_console, "claims", unit="runs", quiet=quiet) as update:
             result = ex.run_claims(design, workers=workers, dask=dask,
