@@ -21,4 +21,4 @@ def entry() -> None:
     except KeyboardInterrupt:
         sys.stderr.write(STARTING_INTERRUPTED)
         sys.exit(130)
-    sys.exit(main())
+    sys.exit(main(exiting=True))  # signals ignored once the command is done

@@ -99,6 +99,7 @@ class OutputFolder:
         self.parent = self.out.parent if str(self.out.parent) else Path(".")
         self.lock_path = self.parent / f".{self.out.name}.lock"
         self._fd: int | None = None
+        self.swapped = False  # the new folder is in place (set the moment it is)
 
     # ------------------------------------------------------------ claiming
 
@@ -281,11 +282,14 @@ class OutputFolder:
     def _swap(self, staging: Path) -> None:
         if not self.out.exists():
             os.rename(staging, self.out)
+            self.swapped = True
             return
         if _exchange(staging, self.out):
+            self.swapped = True
             shutil.rmtree(staging, ignore_errors=True)  # now the old folder
             return
         old = self.parent / f".{self.out.name}.old-{os.getpid()}"
         os.rename(self.out, old)
         os.rename(staging, self.out)
+        self.swapped = True
         shutil.rmtree(old, ignore_errors=True)
