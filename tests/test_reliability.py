@@ -643,6 +643,41 @@ def test_memory_refused_by_the_system_is_one_message(monkeypatch, capsys, error,
     assert not (tmp_path / "run").exists() and list(tmp_path.iterdir()) == []
 
 
+def limited(kib: int):
+    """For subprocess.Popen: run the child under ``ulimit -v KIB``."""
+    def set_limit() -> None:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (kib * 1024, resource.RLIM_INFINITY))
+    return set_limit
+
+
+@pytest.mark.parametrize("kib", [300_000, 700_000])
+def test_a_too_small_address_space_is_refused_at_start(tmp_path, kib):
+    """Hostile rerun D10: under ulimit -v 700000 the command hung while OpenBLAS started
+    its threads (on the tester's machine); lower limits gave an import traceback. The
+    program now refuses to start below 1 GiB, naming the limit, before NumPy loads."""
+    out = tmp_path / "run"
+    proc = subprocess.run([sys.executable, "-c", *START, "run", "small", "-q", "--out",
+                           str(out)], capture_output=True, text=True, timeout=120,
+                          preexec_fn=limited(kib))
+    assert proc.returncode == 2, proc.stderr
+    said = " ".join(proc.stderr.split())
+    assert said.startswith(f"error: the per-process memory limit (ulimit -v) is {kib:,} KiB, "
+                           f"below the 1,048,576 KiB"), said
+    assert "ulimit -v unlimited" in said and "Traceback" not in said
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_address_space_of_a_gib_is_enough_to_start(tmp_path):
+    from jinmyaku.faces import start
+
+    assert start.MIN_ADDRESS_SPACE == 2**30
+    proc = subprocess.run([sys.executable, "-c", *START, "scenarios"], capture_output=True,
+                          text=True, timeout=120, preexec_fn=limited(2**20 + 1024))
+    assert proc.returncode == 0 and "small" in proc.stdout, proc.stderr
+
+
 def test_other_runtime_errors_are_not_taken_for_memory(monkeypatch, tmp_path):
     from jinmyaku.studies import results
 
