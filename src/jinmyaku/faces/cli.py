@@ -122,7 +122,7 @@ def run(
     _INTERRUPTED = "no complete run folder was written (no manifest.json)."
     from jinmyaku.storage.folders import OutputFolder
     from jinmyaku.studies import compare as compare_mod
-    from jinmyaku.studies.results import Results, simulation
+    from jinmyaku.studies.results import Results, run_files, simulation
 
     sets = list(set_ or [])
     for key, value in (("population.people", people), ("population.years", years)):
@@ -132,8 +132,13 @@ def run(
     lang = check_lang(lang)
     memory.check(sc)  # before anything is written
     out = out or default_run_folder(sc, sets)
-    folder = OutputFolder(out, "run folder")
-    folder.claim()  # one writer per folder, checked before the run; released below
+    # report.html's name, without loading the renderer (matplotlib) before the run
+    folder = OutputFolder(out, "run folder", writes=(*run_files(export_graph), "report.html"))
+    _INTERRUPTED = lambda: (  # noqa: E731  (said when interrupted: the folder swapped in?)
+        f"the run folder {out} was written whole (manifest.json last); only the summary "
+        f"was not shown." if folder.swapped else
+        "no complete run folder was written (no manifest.json).")
+    folder.claim()  # one writer per folder, no file of the user's in the way, before the run
     try:  # released also when interrupted while the world is built
         if _kernel_cache.is_cold():
             err_console.print(COMPILING, highlight=False, soft_wrap=True)
@@ -494,7 +499,7 @@ def experiment_claims(
     """Test the post's six claims: replicates, effects with 95% intervals, where each flips."""
     from jinmyaku.storage.folders import OutputFolder
     from jinmyaku.studies.claims import experiment as ex
-    from jinmyaku.studies.claims.report import VERDICT_MARK, ci_text, write_report
+    from jinmyaku.studies.claims.report import REPORT_FILES, VERDICT_MARK, ci_text, write_report
 
     base = ex.QUICK if quick else ex.FULL
     if replicates is not None and replicates < 2:
@@ -514,8 +519,8 @@ def experiment_claims(
     out = out or Path("reports") / ("claims-quick" if quick else "claims")
     global _INTERRUPTED
     _INTERRUPTED = "no report was written; a report folder already there is left as it was."
-    folder = OutputFolder(out, "report folder")
-    folder.claim()  # before anything runs: one writer, a writable folder
+    folder = OutputFolder(out, "report folder", writes=REPORT_FILES)
+    folder.claim()  # before anything runs: one writer, a writable folder, no file in the way
     try:
         with show_progress.bar(err_console, "claims", unit="runs", quiet=quiet) as update:
             result = ex.run_claims(design, workers=workers, dask=dask,
@@ -572,7 +577,37 @@ class _Terminated(BaseException):
     """SIGTERM, raised where the program is, so that clean-up code runs as for Ctrl-C."""
 
 
+def _in_llvm_callback(frame) -> bool:
+    """Whether ``frame`` runs inside llvmlite's object-cache callbacks, which LLVM calls
+    through ctypes while Numba compiles or loads a kernel. An exception raised there
+    cannot leave the callback: ctypes prints it ("Exception ignored") and goes on."""
+    while frame is not None:
+        code = frame.f_code
+        if code.co_name.startswith("_raw_object_cache_") and "llvmlite" in code.co_filename:
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _raise_later(signum: int) -> None:
+    """Send ``signum`` to this process again in a moment (from a thread)."""
+    import threading
+
+    threading.Timer(0.02, os.kill, (os.getpid(), signum)).start()
+
+
+def _on_sigint(signum, frame) -> None:
+    """Ctrl-C: KeyboardInterrupt, or, inside an LLVM callback, again a moment later."""
+    if _in_llvm_callback(frame):
+        _raise_later(signum)
+        return
+    raise KeyboardInterrupt
+
+
 def _on_sigterm(signum, frame) -> None:
+    if _in_llvm_callback(frame):
+        _raise_later(signum)
+        return
     raise _Terminated
 
 
@@ -640,7 +675,7 @@ def tolerant_output() -> None:
                 stream.reconfigure(errors="replace")
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, exiting: bool = False) -> int:
     """Entry point: user errors get one paragraph and exit status 2, never a traceback.
 
     Usage errors (unknown option, missing argument) are reported by typer
@@ -649,26 +684,39 @@ def main(argv: list[str] | None = None) -> int:
     Ctrl-C exits with 130 and SIGTERM with 143, both after removing temporary
     files (a spilled tie ledger, a staging folder), also when the signal arrives
     inside a compiled kernel.
+
+    ``exiting``: the process exits as soon as this returns (the ``jinmyaku``
+    program). Then Ctrl-C and SIGTERM are ignored from the moment the command is
+    done: its files are whole and its output printed, and what is left is Python
+    freeing the compiled kernels (about 0.2 s), during which a signal would kill
+    the process (exit status -2, nothing said) or raise where nothing catches it.
     """
     global _INTERRUPTED
     _INTERRUPTED = "the command was stopped before it wrote anything."
     if (sys.argv[1:] if argv is None else argv)[:1] == ["me"]:
         _INTERRUPTED = ("the store has every file imported before the one under way; that "
                         "one was written whole or not at all.")
-    previous = None
+    previous: dict[int, object] = {}
     try:
         tolerant_output()
         setup_process()
         with contextlib.suppress(ValueError):  # not in the main thread: leave signals alone
-            previous = signal.signal(signal.SIGTERM, _on_sigterm)
+            if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+                previous[signal.SIGINT] = signal.signal(signal.SIGINT, _on_sigint)
+            previous[signal.SIGTERM] = signal.signal(signal.SIGTERM, _on_sigterm)
     except KeyboardInterrupt:
         sys.stderr.write(STARTING_INTERRUPTED)
         return 130
     try:
         return _main(argv)
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        if exiting:
+            with contextlib.suppress(ValueError):  # not in the main thread
+                for signum in (signal.SIGINT, signal.SIGTERM):
+                    signal.signal(signum, signal.SIG_IGN)
+        else:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
 
 
 # Said when the system refuses memory or a thread despite the memory check (which reads
@@ -707,7 +755,8 @@ def _main(argv: list[str] | None) -> int:
                 return e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
             raise
         word = "interrupted" if code == 130 else "terminated"
-        err_console.print(f"{word}: {_INTERRUPTED}", markup=False, highlight=False,
+        said = _INTERRUPTED() if callable(_INTERRUPTED) else _INTERRUPTED
+        err_console.print(f"{word}: {said}", markup=False, highlight=False,
                           soft_wrap=True)
         return code
     return 0
@@ -715,4 +764,4 @@ def _main(argv: list[str] | None) -> int:
 
 def entry() -> None:
     """Console-script wrapper around :func:`main`."""
-    sys.exit(main())
+    sys.exit(main(exiting=True))

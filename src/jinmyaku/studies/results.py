@@ -202,7 +202,7 @@ class Results:
         ``report.html``) and returns their names, which the manifest lists too.
         """
         if not isinstance(out, OutputFolder):
-            with OutputFolder(out, "run folder") as folder:
+            with OutputFolder(out, "run folder", writes=run_files(export_graph)) as folder:
                 return self.write(folder, export_graph, extra)
         try:
             return out.write(lambda staging: self._write_files(staging, export_graph, extra))
@@ -249,6 +249,11 @@ class Results:
 RUN_FILES = ("scenario.toml", "series.parquet", "events.parquet", "ties.parquet",
              "opportunities.parquet", "people.parquet", "summary.parquet")
 """The files of every run folder (``network.graphml`` only with ``--export-graph``)."""
+
+
+def run_files(export_graph: bool = False) -> tuple[str, ...]:
+    """The files a run folder gets, ``manifest.json`` aside."""
+    return (*RUN_FILES, "network.graphml") if export_graph else RUN_FILES
 
 
 def simulation(scenario: Scenario, *, check_memory: bool = True,

@@ -435,12 +435,17 @@ def fmt_pct(x: float) -> str:
     return "–" if not np.isfinite(x) else f"{100 * x:.0f}%"
 
 
+REPORT_FILES = ("report.md", "report.html", "figures", "effects.csv", "verdicts.csv",
+                "sensitivity.csv", "replicates.parquet", "sensitivity_points.parquet")
+"""What a report folder may get, ``manifest.json`` aside (some only with sensitivity)."""
+
+
 def write_report(res: ClaimsResult, out: str | Path | OutputFolder) -> list[str]:
     """Write the report folder whole or not at all (a report already there is replaced
     only once the new one is complete); returns the files written (manifest last).
     ``out`` may be an :class:`OutputFolder` claimed before the experiment ran."""
     if not isinstance(out, OutputFolder):
-        with OutputFolder(out, "report folder") as folder:
+        with OutputFolder(out, "report folder", writes=REPORT_FILES) as folder:
             return write_report(res, folder)
     try:
         return out.write(lambda staging: _write_report_files(res, staging))
