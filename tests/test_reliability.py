@@ -25,6 +25,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import wait_for
 
 import jinmyaku
 from jinmyaku.faces import cli
@@ -395,14 +396,6 @@ START = ("from jinmyaku.faces.start import entry; entry()",)
 def jinmyaku_process(*argv: str) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-c", *START, *argv], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
-
-
-def wait_for(condition, proc: subprocess.Popen, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert proc.poll() is None, f"finished first: {proc.communicate()}"
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.001)
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import wait_for
 from rich.console import Console
 from SALib.test_functions import Ishigami
 
@@ -634,11 +635,7 @@ def test_a_signal_while_the_sweep_database_is_made(tmp_path, signum, code, word)
                              str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
     try:
-        deadline = time.monotonic() + 120
-        while not started.exists():
-            assert proc.poll() is None, proc.communicate()
-            assert time.monotonic() < deadline, "timed out"
-            time.sleep(0.002)
+        wait_for(started.exists, proc, timeout=120)
         proc.send_signal(signum)
         _, err = proc.communicate(timeout=300)
     finally:
