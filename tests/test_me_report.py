@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from me_files import me
+from me_files import LOG_NOTE, REPORT_PEOPLE, me, person_files
 
 from jinmyaku.faces.render import me_report
 from jinmyaku.storage.personal import sources
@@ -23,47 +23,14 @@ from jinmyaku.storage.personal.store import Store
 from jinmyaku.studies.personal import projection as projection_mod
 
 pytestmark = pytest.mark.usefixtures("socket_disabled")
-
 AS_OF = "2025-01-01"
-# name, reading, how met, when, introduced by, closeness, frequency, field, stage, notes,
-# e-mail, profile address, phone, ended
-PEOPLE = [
-    ("Zebulon Quirkwhistle", "ぜぶろん", "workplace", "2016-04", "", "0.95", "weekly",
-     "cryptozoology", "0.7", "owes me a kayak", "zebulon@quirk.example", "", "+81 90 4242 1717",
-     ""),
-    ("Ottilie Vantablack", "おってぃりー", "activity", "2018", "Zebulon Quirkwhistle", "0.9",
-     "weekly", "lepidopterology", "0.6", "allergic to hazelnuts", "ottilie@vanta.example",
-     "https://www.linkedin.com/in/ottilie-vantablack", "", ""),
-    ("Perpetua Marchbanks", "", "meetup", "2019-06", "", "0.85", "monthly", "", "0.8",
-     "secret: plays the theremin", "", "https://perpetua.example/home", "090-5555-0199", ""),
-    ("Thaddeus Oakenshield", "", "family_school", "2001", "", "0.8", "monthly", "", "0.4",
-     "", "", "", "", ""),
-    ("和泉 珠緒", "いずみ たまお", "mixer", "2021-10", "", "0.75", "weekly", "", "0.5",
-     "焼き鳥が好き", "tamao@izumi.example", "", "", ""),
-    ("Wilhelmina Fairweather", "", "referral", "2022-02", "Perpetua Marchbanks", "0.5",
-     "quarterly", "", "0.3", "", "", "", "", ""),
-    ("Bartholomew Crumpet", "", "workplace", "2015", "", "0.4", "yearly", "", "0.55", "",
-     "", "", "", "2023-06-01"),
-    ("Ignatius Pemberton", "", "mixer", "2020", "", "0.3", "monthly", "", "0.2", "", "", "",
-     "", ""),
-    ("Seraphina Holloway", "", "meetup", "2017", "", "0.6", "weekly", "", "0.65", "", "", "",
-     "", ""),
-    ("Cornelius Dunwiddie", "", "activity", "2019", "", "0.2", "yearly", "", "", "", "", "",
-     "", ""),
-]
-VCARD = ("BEGIN:VCARD\r\nVERSION:3.0\r\nN:Grimsditch;Eudora;;;\r\nFN:Eudora Grimsditch\r\n"
-         "X-PHONETIC-FIRST-NAME:ゆーどら\r\nEMAIL:eudora@grimsditch.example\r\n"
-         "URL:https://grimsditch.example/eudora\r\nTEL;type=CELL:+44 7700 900123\r\n"
-         "NOTE:met on the night ferry\r\nEND:VCARD\r\n")
-LOG_NOTE = "confidential merger talk"
-
 
 def _secrets() -> set[str]:
     """Every name (and each longer part of it), reading, e-mail, address, phone and note."""
     out = {LOG_NOTE, "Eudora Grimsditch", "Eudora", "Grimsditch", "ゆーどら",
            "eudora@grimsditch.example", "grimsditch.example", "+44 7700 900123", "900123",
            "met on the night ferry"}
-    for row in PEOPLE:
+    for row in REPORT_PEOPLE:
         name, reading, _o, _w, intro, _c, _f, field, _s, notes, email, url, phone, _e = row
         out |= {name, *(p for p in name.split() if len(p) >= 2)}
         out |= {x for x in (reading, intro, field, notes, email, url, phone) if x}
@@ -72,41 +39,12 @@ def _secrets() -> set[str]:
     return out
 
 
-def _person_files(folder: Path) -> list[Path]:
-    header = ("person,reading,how_met,when,introduced_by,closeness,contact_frequency,field,"
-              "stage,notes,email,profile_url,phone,ended")
-    lines = [header] + [",".join(f'"{x}"' if "," in x else x for x in row) for row in PEOPLE]
-    (folder / "people.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    (folder / "contacts.vcf").write_text(VCARD, encoding="utf-8")
-    (folder / "knows.csv").write_text(
-        "person,knows\nZebulon Quirkwhistle,Ottilie Vantablack\n"
-        "Ottilie Vantablack,Perpetua Marchbanks\nZebulon Quirkwhistle,Perpetua Marchbanks\n"
-        "Seraphina Holloway,Ignatius Pemberton\n", encoding="utf-8")
-    log = ["date,kind,person,duration,value,amount,note"]
-    active = [r[0] for r in PEOPLE[:6]] + ["Seraphina Holloway", "Ignatius Pemberton"]
-    for year in (2022, 2023, 2024):
-        for month in range(1, 13):
-            for k, name in enumerate(active):
-                if (month + k + year) % (1 + k % 3) == 0:
-                    log.append(f"{year}-{month:02d}-{1 + k:02d},meeting,{name},1h,,,")
-    log.append(f"2023-03-05,meeting,Thaddeus Oakenshield,2h,,,{LOG_NOTE}")  # fading since
-    log.append("2022-01-20,meeting,Bartholomew Crumpet,1h,,,")
-    for k, (name, kind) in enumerate([("Zebulon Quirkwhistle", "work"),
-                                      ("Perpetua Marchbanks", "introduction"),
-                                      ("和泉 珠緒", "client"),
-                                      ("Ottilie Vantablack", "information")]):
-        log.append(f"2024-0{k + 1}-15,value,{name},,{kind},{10 * (k + 1)},{LOG_NOTE}")
-    log.append(f"2024-06-01,input,,3h,,,{LOG_NOTE}")
-    (folder / "log.csv").write_text("\n".join(log) + "\n", encoding="utf-8")
-    return [folder / n for n in ("people.csv", "contacts.vcf", "knows.csv", "log.csv")]
-
-
 @pytest.fixture(scope="module")
 def store(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("person")
     db = folder / "me.sqlite"
     with Store(db) as s:
-        for f in _person_files(folder):
+        for f in person_files(folder):
             batch, digest = sources.read(f)
             s.import_batch(batch, str(f), digest)
     return db
