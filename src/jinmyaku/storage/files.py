@@ -124,7 +124,13 @@ def _alive(pid: int) -> bool:
 
 
 def write_text(path: Path, text: str, mode: int | None = None) -> None:
-    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"), mode)
+    def write(tmp: Path) -> None:
+        tmp.write_text(text, encoding="utf-8")
+
+    if mode is None:
+        atomic_write(path, write)
+    else:
+        atomic_write(path, write, mode=mode)
 
 
 # Parquet settings of every results file: equal tables give equal bytes.
