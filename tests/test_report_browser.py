@@ -1,5 +1,6 @@
-"""report.html in a real browser (headless Chromium driven by Playwright): every character
-of the page, figures included, in English and in Japanese, is drawn from a font that has it.
+"""report.html, and me report's page, in a real browser (headless Chromium driven by
+Playwright): every character of the page, figures included, in English and in Japanese, is
+drawn from a font that has it.
 
 How the check works. Chromium tells, through the DevTools protocol
 (``CSS.getPlatformFontsForNode``), which of the system's fonts drew the text of
@@ -27,6 +28,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from me_files import person_files
 
 import jinmyaku
 from jinmyaku.faces import cli
@@ -191,3 +193,48 @@ def test_the_check_finds_a_missing_glyph(browser, tmp_path):
     assert "U+E000" in found
     if not any(0x2705 in _cmap(ps) for ps in _font_files()):  # no emoji font installed
         assert "U+2705" in found
+
+
+# ---------------------------------------------------------------- me report
+
+
+@pytest.fixture(scope="module")
+def me_reports(tmp_path_factory) -> dict[str, Path]:
+    """``jinmyaku me report`` of a person with every section drawn, in both languages."""
+    root = tmp_path_factory.mktemp("me-browser")
+    db = str(root / "me.sqlite")
+    assert cli.main(["me", "import", "--db", db, *map(str, person_files(root))]) == 0
+    out = {}
+    for lang in ("en", "ja"):
+        out[lang] = root / f"me-{lang}.html"
+        assert cli.main(["me", "report", "--db", db, "--as-of", "2025-01-01", "--lang", lang,
+                         "--out", str(out[lang])]) == 0
+    return out
+
+
+ME_FIGURES = 8  # the ego network, layers, closest, retention, value, turnover, brokerage, fading
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_every_character_of_the_me_report_has_a_glyph(browser, me_reports, lang):
+    html = me_reports[lang].read_text("utf-8")
+    assert html.count("<svg") == ME_FIGURES and ("和泉 珠緒" in html)
+    assert ("最も親しい5人" in html) == (lang == "ja")
+    assert missing_glyphs(browser, me_reports[lang]) == {}
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_the_me_report_draws_its_figures_offline(browser, me_reports, lang):
+    page = browser.new_page()
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    try:
+        page.goto(me_reports[lang].resolve().as_uri())
+        sizes = page.eval_on_selector_all(
+            "svg.figure", "els => els.map(e => [e.getBoundingClientRect().width,"
+                          " e.getBoundingClientRect().height])")
+        assert len(sizes) == ME_FIGURES and all(w > 200 and h > 80 for w, h in sizes)
+        assert page.evaluate("document.documentElement.lang") == lang
+    finally:
+        page.close()
+    assert [u for u in requests if not u.startswith("file:")] == []

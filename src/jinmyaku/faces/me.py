@@ -484,3 +484,87 @@ def show_projection(r: dict) -> None:
       "by how the model made them. Opportunities and their value are the model's units "
       "(docs/model.md §7.9). See docs/me.md for how you are placed and what the model "
       "cannot represent.", style="dim", highlight=False, soft_wrap=True)
+
+
+def _report_path(out: Path | None, db: Path | None, redact: bool) -> Path:
+    """Where the report goes: ``--out``, else beside the store (in your data folder), never
+    the working folder unasked. InputError for a folder, another suffix, a missing or
+    unwritable folder, before anything is measured."""
+    import tempfile
+
+    from jinmyaku.faces.render import me_report
+
+    if out is None:
+        return _path(db).parent / (me_report.REDACTED_NAME if redact else me_report.NAME)
+    if out.is_dir():
+        raise InputError(f"--out {out}: is a folder; give the report's file, e.g. "
+                         f"{out / me_report.NAME}.")
+    if out.suffix.lower() not in (".html", ".htm"):
+        raise InputError(f"--out {out}: give a file ending in .html (the Markdown twin is "
+                         f"written beside it, ending in .md).")
+    if not out.parent.is_dir():
+        raise InputError(f"--out {out}: the folder {out.parent} does not exist.")
+    try:
+        with tempfile.NamedTemporaryFile(dir=out.parent, prefix=".probe-"):
+            pass
+    except OSError as e:
+        raise InputError(f"--out {out}: cannot write in {out.parent} "
+                         f"({e.strerror or e}).") from None
+    return out
+
+
+@me_app.command("report")
+def report(
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="The HTML file to write (default: me-report.html beside the store, "
+                      "in your data folder); the Markdown twin goes beside it (.md).")
+                   ] = None,
+    lang: Annotated[str | None, typer.Option(
+        help="en or ja (default: the locale's, ja for LANG=ja_*).")] = None,
+    redact: Annotated[bool, typer.Option(
+        "--redact", help="Replace every name by the person's number and leave out readings, "
+                         "e-mail and web addresses, phone numbers and notes, to share it "
+                         "(default file: me-report-redacted.html).")] = False,
+    with_projection: Annotated[bool, typer.Option(
+        "--projection", help="Add what each strategy would likely do for you (me project's "
+                             "defaults; about 20 s more).")] = False,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="Measure as on this day, YYYY-MM-DD (default today).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Write your network's report: one offline HTML page (and its Markdown twin) with the
+    figures of me status, an ego-network picture, optionally the projection."""
+    from jinmyaku.faces.render import me_report
+    from jinmyaku.faces.render.i18n import check_lang
+    from jinmyaku.storage import files
+    from jinmyaku.storage.personal.common import iso_date
+
+    lang = check_lang(lang)
+    try:
+        day = date.fromisoformat(iso_date(as_of)) if as_of else date.today()
+    except ValueError as e:
+        raise InputError(f"--as-of {as_of!r}: {e}.") from None
+    path = _report_path(out, db, redact)
+    with _open(db) as store:
+        tables = store.tables()
+    if tables["people"].empty:
+        raise InputError(f"{_path(db)}: no people in the store yet; import a file first "
+                         f"(jinmyaku me import FILE), then write the report.")
+    result = None
+    if with_projection:
+        from jinmyaku.faces import progress as show_progress
+        from jinmyaku.studies.personal import projection
+
+        err = Console(stderr=True)
+        with show_progress.bar(err, "projection", unit="runs", quiet=quiet) as update:
+            result = projection.project(tables, as_of=day, progress=update)
+    rep = me_report.make(tables, day, lang, redacted=redact, projection=result)
+    twin = path.with_suffix(".md")
+    try:  # readable by you only, like the store
+        files.write_text(twin, rep.markdown, mode=0o600)
+        files.write_text(path, rep.html, mode=0o600)
+    except OSError as e:
+        raise InputError(f"{path}: cannot write the report ({e.strerror or e}).") from None
+    console.print(f"Written: [bold]{lit(path)}[/] and {lit(twin)} ({lang}"
+                  f"{', redacted' if redact else ''}).", highlight=False, soft_wrap=True)

@@ -93,8 +93,13 @@ def _contacts(t: dict[str, pd.DataFrame], as_of: date) -> pd.DataFrame:
 
 
 def measure(tables: dict[str, pd.DataFrame], as_of: date | None = None,
-            by: str = "auto") -> dict:
-    """Every measure of the personal network, as plain data (see the module docstring)."""
+            by: str = "auto", curves: bool = False) -> dict:
+    """Every measure of the personal network, as plain data (see the module docstring).
+
+    ``curves``: also the Kaplan–Meier curves behind the retention table, under
+    ``retention_curves`` (per origin, ``years`` and ``alive``, the share of ties still
+    alive at each whole week of age up to the longest observed; for a report's figure).
+    """
     as_of = as_of or date.today()
     if by not in ("auto", "frequency", "closeness"):
         raise ValueError(f"by={by!r}: auto, frequency or closeness")
@@ -112,8 +117,10 @@ def measure(tables: dict[str, pd.DataFrame], as_of: date | None = None,
     layers = _layers(current, by)
     out["layers"] = layers
     out["closest"] = _closest(current)
-    out["retention"], out["value_by_origin"], out["retention_unknown"] = _by_origin(
-        ppl, last, tables["log"], as_of)
+    out["retention"], out["value_by_origin"], out["retention_unknown"], km = _by_origin(
+        ppl, last, tables["log"], as_of, curves)
+    if curves:
+        out["retention_curves"] = km
     out["turnover"] = _turnover(contacts, as_of)
     out["brokerage"] = _brokerage(current, tables["knows"])
     out["fading"] = _fading(current, layers, as_of)
@@ -208,8 +215,8 @@ def _closest(current: pd.DataFrame, n: int = 5) -> dict:
             "with_stage": int(len(stage))}
 
 
-def _by_origin(ppl: pd.DataFrame, last: pd.Series, log: pd.DataFrame,
-               as_of: date) -> tuple[list[dict], list[dict], int]:
+def _by_origin(ppl: pd.DataFrame, last: pd.Series, log: pd.DataFrame, as_of: date,
+               curves: bool = False) -> tuple[list[dict], list[dict], int, list[dict]]:
     dated = ppl[ppl["origin"].notna() & ppl["start"].notna()]
     dated = dated[dated["start"].map(lambda d: d <= as_of)]
     lapse = as_of - timedelta(days=LAPSE_DAYS)
@@ -231,7 +238,15 @@ def _by_origin(ppl: pd.DataFrame, last: pd.Series, log: pd.DataFrame,
     ties["value"] = ties["id"].map(pieces).fillna(0.0)
     steps = _weeks(as_of)
     known = ties[ties["known"].astype(bool)]
-    surv = outcomes.origin_table(known, steps) if len(known) else None
+    surv, km = None, []
+    if len(known):
+        life = steps - known["birth"].to_numpy(dtype=float)  # the longest a tie was watched
+        grid = np.arange(0.0, np.floor(life.max()) + 1) if curves else None
+        surv, by_origin = outcomes.origin_summary(known, steps, grid)
+        for o, s in by_origin.items():
+            keep = np.isfinite(s)
+            km.append({"origin": o, "years": [round(w / 52.0, 4) for w in grid[keep]],
+                       "alive": [round(float(x), 4) for x in s[keep]]})
     allv = outcomes.origin_table(ties, steps) if len(ties) else None
     retention = []
     for o in ORIGINS:
@@ -265,7 +280,7 @@ def _by_origin(ppl: pd.DataFrame, last: pd.Series, log: pd.DataFrame,
                        "kinds": {k: int((unknown["value_kind"] == k).sum())
                                  for k in ("work", "client", "introduction", "information")},
                        "per_tie_year": None})
-    return retention, values, int((~ties["known"].astype(bool)).sum())
+    return retention, values, int((~ties["known"].astype(bool)).sum()), km
 
 
 def _turnover(contacts: pd.DataFrame, as_of: date) -> list[dict]:
