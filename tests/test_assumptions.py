@@ -110,6 +110,9 @@ def test_what_an_hour_buys_follows_the_scenario():
     from jinmyaku.studies.claims.assumptions import hour_buys
 
     t = hour_buys(load("default")).set_index("activity")
-    assert t.loc["mixer", "encounters"] == 2.0 and t.loc["action", "encounters"] == 1.5
+    # grow's 1.875 action hours lift attendance from 0.1 to 1: 0.48 sessions an hour, 3 each
+    assert t.loc["mixer", "encounters"] == 2.0
+    assert t.loc["action", "encounters"] == pytest.approx(1.44)
+    assert hour_buys(load("null")).set_index("activity").loc["action", "encounters"] == 0
     t4 = hour_buys(load("default", ["processes.budget.mixer_every=4"])).set_index("activity")
     assert "every 4 week" in t4.loc["mixer", "other"]

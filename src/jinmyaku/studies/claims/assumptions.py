@@ -71,7 +71,10 @@ MECHANISMS: dict[str, Mechanism] = {
          Assumption("processes.opportunities.topic_fit", False,
                     "focus ties share the aim, which only matters when topics must fit"),
          Assumption("processes.maintenance.aim_bonus", 1.0,
-                    "attention to ties that share one's aim keeps focus ties alive"))),
+                    "attention to ties that share one's aim keeps focus ties alive"),
+         Assumption("processes.action.stage_bands", 1,
+                    "foci split by stage band tie people of like stage, who can meet each "
+                    "other's offers' stage requirement"))),
     "h4": Mechanism(
         "action raises stage; maintenance gives attention ∝ weight × "
         "exp(−|Δstage|/stage_scale) × aim bonus, so ties to one's old stage get less "
@@ -146,7 +149,8 @@ ACTIVITY_NAMES = ("input", "action", "mixer", "meetup", "social")
 def hour_buys(sc: Scenario) -> pd.DataFrame:
     """What one hour a week of each activity buys in ``sc`` (means, at mean propensity).
 
-    Columns: activity, encounters (people met per hour spent), new ties (expected
+    Columns: activity, encounters (people met per hour spent; for action, the extra
+    focus sessions an hour buys at the grow strategy's action hours), new ties (expected
     first-meeting ties per hour, before capacity and known faces), other (what
     else it buys, in words).
     """
@@ -154,12 +158,18 @@ def hour_buys(sc: Scenario) -> pd.DataFrame:
     prop = sc.population.propensity_beta
     mean_prop = prop[0] / (prop[0] + prop[1])
     sess = p.action.session_hours
+    # sessions an action hour buys beyond base attendance, at the grow strategy's hours
+    grow = sc.strategies.get("grow")
+    h = grow.action * sc.population.discretionary_hours if grow and grow.action > 0 else sess
+    base = p.action.base_attendance
+    per_hour = (min(1.0, base + h / sess) - base) / h
     rows = [
         {"activity": "input", "encounters": 0.0, "new_ties": 0.0,
          "other": f"{p.input.rate * mean_prop:.3g} knowledge units (forgotten at "
                   f"{100 * p.input.forgetting:g}%/week; raise stage only when acted on)"},
-        {"activity": "action", "encounters": p.action.encounters / sess,
-         "new_ties": p.action.encounters / sess * p.action.new_tie * (1 - p.action.seek_known),
+        {"activity": "action", "encounters": p.action.encounters * per_hour,
+         "new_ties": p.action.encounters * per_hour * p.action.new_tie
+         * (1 - p.action.seek_known),
          "other": f"stage growth; a focus session per {sess:g} h (besides "
                   f"{100 * p.action.base_attendance:g}% without action); the weekly chance "
                   f"of sharing news goes from {p.introductions.share_base:g} to "

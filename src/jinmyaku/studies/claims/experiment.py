@@ -83,6 +83,21 @@ SHOCK_EFFECTS = {
     "shock.persistence": "share of their own shock the shocked people still carry a year later",
 }
 
+# The minimal meaningful difference of each headline, fixed before any run (issue 17): a
+# headline whose interval lies above 0 is "supported" only if its mean is at least this;
+# one whose interval lies wholly below it is too small to matter ("not supported").
+MMD: dict[str, tuple[float, str]] = {
+    "h1": (0.02, "a tenth of the literal 1/5: a rise of 0.1 in one of your closest five "
+                 "lifts your stage by at least 0.002 within a year"),
+    "h2": (0.01, "value units per tie-year: over 50 ties, half a value unit a year, about "
+                 "one opportunity every four years"),
+    "h3": (0.01, "value units per tie-year, as for H2"),
+    "h4": (0.05, "five percentage points of one's starting ties to people at one's old stage"),
+    "h5": (0.1, "value units a person a year: about one opportunity (mean value about 2) "
+                "every 20 years"),
+    "h6": (1.0, "one more referral tie per person over the run"),
+}
+
 # Effects that compare a size with a literal reading of the claim: a note, not evidence.
 BENCHMARKS = ("shock.pass_through_minus_fifth",)
 
@@ -417,35 +432,44 @@ def verdicts(effects: pd.DataFrame, Y: pd.DataFrame | None,
     for c, key in HEADLINE.items():
         head = effects[effects["effect"] == key].iloc[0]
         st = head["status"]
+        mmd = MMD[c][0]
+        meaningful = st == "supported" and head["mean"] >= mmd
+        negligible = head["hi"] < mmd  # the interval excludes every meaningful effect
         share = np.nan
         if Y is not None and key in Y:
             y = Y[key].to_numpy(dtype=float)
-            share = float(np.mean(y[np.isfinite(y)] > 0)) if np.isfinite(y).any() else np.nan
+            share = float(np.mean(y[np.isfinite(y)] >= mmd)) if np.isfinite(y).any() else np.nan
         others = effects[(effects["claim"] == c) & (effects["effect"] != key)
                          & ~effects["effect"].isin(BENCHMARKS)]
         against = [e for e, s_ in zip(others["effect"], others["status"], strict=True)
                    if s_ == "contradicted"]
         notes = []
         if not np.isfinite(share):
-            verdict = ("supported" if st == "supported" and not against
-                       else "not supported" if st == "contradicted" else "depends")
+            verdict = ("supported" if meaningful and not against
+                       else "not supported" if st == "contradicted" or negligible
+                       else "depends")
             notes.append("no sensitivity analysis: the verdict rests on the default "
                          "parameters alone")
-        elif st == "supported" and share >= 0.8 and not against:
+        elif meaningful and share >= 0.8 and not against:
             verdict = "supported"
-        elif st != "supported" and share <= 0.2:
+        elif not meaningful and share <= 0.2:
             verdict = "not supported"
         else:
             verdict = "depends"
+        if st == "supported" and not meaningful:
+            notes.append(f"above 0 but below the minimal meaningful difference {mmd:g}")
+        elif negligible and st != "contradicted":
+            notes.append(f"too small to matter: the interval lies below the minimal "
+                         f"meaningful difference {mmd:g}")
         if against:
             notes.append("contradicted in part: " + ", ".join(f"`{e}`" for e in against)
                          + " points the other way")
-        if np.isfinite(share) and st == "supported" and share < 0.8:
-            notes.append(f"holds at the defaults but only in {100 * share:.0f}% of the "
-                         f"sensitivity points")
-        if np.isfinite(share) and st != "supported" and share > 0.2:
-            notes.append(f"not supported at the defaults, yet holds in {100 * share:.0f}% of "
-                         f"the sensitivity points")
+        if np.isfinite(share) and meaningful and share < 0.8:
+            notes.append(f"holds at the defaults but reaches {mmd:g} in only "
+                         f"{100 * share:.0f}% of the sensitivity points")
+        if np.isfinite(share) and not meaningful and share > 0.2:
+            notes.append(f"not supported at the defaults, yet reaches {mmd:g} in "
+                         f"{100 * share:.0f}% of the sensitivity points")
         for bench in effects[(effects["claim"] == c) & effects["effect"].isin(BENCHMARKS)
                              ].to_dict("records"):
             if bench["status"] == "contradicted":
@@ -456,7 +480,8 @@ def verdicts(effects: pd.DataFrame, Y: pd.DataFrame | None,
                              f"= {bench['mean']:.3g}")
         rows.append({"claim": c, "text": CLAIM_TEXT[c], "verdict": verdict,
                      "headline": key, "mean": head["mean"], "lo": head["lo"], "hi": head["hi"],
-                     "status": st, "holds_share": share, "note": "; ".join(notes),
+                     "status": st, "mmd": mmd, "holds_share": share,
+                     "note": "; ".join(notes),
                      "flips": flip_text(c, share, sens)})
     return pd.DataFrame(rows)
 
