@@ -534,7 +534,8 @@ def experiment_claims(
                   r["headline"].split(".", 1)[1], ci_text(r),
                   "–" if share != share else f"{100 * share:.0f}%")
     console.print(t)
-    console.print("* share of the sensitivity points where the claimed direction holds",
+    console.print("* share of the sensitivity points where the headline reaches its minimal "
+                  "meaningful difference",
                   style="dim")
     console.print(f"{design.replicates} replicates and {design.sens_runs if sensitivity else 0} "
                   f"sensitivity runs in {result.seconds:.0f} s. Report: "

@@ -29,7 +29,14 @@ from jinmyaku.model.vocabulary import ORIGINS
 from jinmyaku.storage import files as io
 from jinmyaku.storage import markdown
 from jinmyaku.storage.folders import OutputFolder
-from jinmyaku.studies.claims.experiment import CLAIM_TEXT, HEADLINE, ClaimsResult, t_interval
+from jinmyaku.studies.claims.assumptions import hour_buys, mechanism_table
+from jinmyaku.studies.claims.experiment import (
+    CLAIM_TEXT,
+    HEADLINE,
+    MMD,
+    ClaimsResult,
+    t_interval,
+)
 
 # Figures are matplotlib Figure objects saved directly (Agg for PNG, the SVG backend
 # for SVG), not pyplot figures: no global backend is chosen and no figure is left open
@@ -37,8 +44,9 @@ from jinmyaku.studies.claims.experiment import CLAIM_TEXT, HEADLINE, ClaimsResul
 SAVE_RC = {"svg.hashsalt": "jinmyaku"}  # fixed SVG ids: equal figures give equal bytes
 ORIGIN_COLOURS = dict(zip(ORIGINS, ("#7f7f7f", "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e",
                                     "#9467bd"), strict=True))
-VERDICT_MARK = {"supported": "✅ supported", "not supported": "❌ not supported",
-                "depends": "⚖️ depends"}
+# Plain words: no glyph that needs an emoji font (issue 17)
+VERDICT_MARK = {"supported": "supported", "not supported": "not supported",
+                "depends": "depends"}
 
 
 # ---------------------------------------------------------------- blocks
@@ -352,7 +360,12 @@ def blocks_for(res: ClaimsResult, figures: dict[str, bool]) -> list:
             "effect": [f"`{e}`" for e in rows["effect"]], "meaning": rows["meaning"],
             "mean [95% CI]": [ci_text(r) for r in rows.to_dict("records")],
             "status": rows["status"].replace("", "context")})))
-        b.append(Para(f"**Where it flips.** {v['flips']}"))
+        mmd = v.get("mmd", np.nan)
+        if np.isfinite(mmd):
+            b.append(Para(f"**Minimal meaningful difference** (fixed before the run): "
+                          f"{mmd:g}, {MMD[c][1]}."))
+        where = v.get("where", "")
+        b.append(Para(f"**Where it flips.** {where + ' ' if where else ''}{v['flips']}"))
         if c == "h1":
             b.append(Para("The pass-through is causal: the shocked copy of the world shares "
                           "every random number with the original, so the difference is the "
@@ -383,8 +396,12 @@ def blocks_for(res: ClaimsResult, figures: dict[str, bool]) -> list:
     if figures.get("sensitivity"):
         p = res.design
         b.append(Heading(2, "Sensitivity analysis"))
-        b.append(Para(f"Morris elementary effects (SALib): {p.sens_trajectories} trajectories "
-                      f"over {p.sens_parameters} parameters = {p.sens_runs} runs of "
+        method = ("Sobol' indices on Saltelli's balanced sample (SALib; total order in the "
+                  "μ* column, first order in σ's)" if p.sens_method == "sobol"
+                  else "Morris elementary effects (SALib)")
+        b.append(Para(f"{method}: {p.sens_trajectories} base samples or trajectories "
+                      f"over {p.sens_parameters + p.sens_deciding} parameters = "
+                      f"{p.sens_runs} runs of "
                       f"{p.sens_people:,} people over {p.sens_years:g} years, all with seed "
                       f"{p.seed} (common random numbers), the H1 shock applied "
                       f"{min(p.shock_weeks, int(p.sens_years * 52) // 2)} weeks before the end."
@@ -404,24 +421,26 @@ def blocks_for(res: ClaimsResult, figures: dict[str, bool]) -> list:
                                        "design, against the parameter along which the share "
                                        "of points that hold changes most (else the one with "
                                        "the largest μ*)."))
-    b.append(Heading(2, "Assumptions that lean on a claim"))
-    b.append(Para("Some of the model's assumptions favour a claim by construction; each is a "
-                  "parameter, and the sensitivity analysis varies it (the quick design leaves "
-                  "out those marked (full design)):"))
+    b.append(Heading(2, "Claim → mechanism → deciding assumptions"))
+    b.append(Para("For each claim, the rule of the model that produces its sign and the "
+                  "assumptions that decide it, each a parameter or switch; the null world "
+                  "(`--scenario null`) sets every one to the value in the last column, and "
+                  "there no claim may come out supported (docs/experiment.md)."))
+    mech = mechanism_table(res.scenario)
     b.append(Table(pd.DataFrame({
-        "assumption": ["ties made by doing things together start stronger than ties from a "
-                       "conversation at an event (activity 0.1, mixer 0.05)",
-                       "activity ties are reinforced faster (α 0.1 against 0.05)",
-                       "opportunities arise in proportion to stage^γ, γ = 2",
-                       "the grow strategy turns hours into stage growth",
-                       "stage moves 2% a week towards the closest five"],
-        "leans towards": ["H3 over H2 and H5", "H3", "H4, H5 and every strategy that grows",
-                          "H4's stage gain (so H4's headline is the network effect instead)",
-                          "H1"],
-        "varied as": ["`processes.action.initial_weight`, `processes.mixers.initial_weight`",
-                      "`processes.action.alpha` (full design)",
-                      "`processes.opportunities.stage_power` (0–4)",
-                      "`processes.action.growth`", "`processes.influence.rate` (full design)"]})))
+        "claim": [c.upper() for c in mech["claim"]], "assumption": [f"`{a}`" for a in
+                                                                    mech["assumption"]],
+        "here": [_plain(v) for v in mech["value"]], "null world": [_plain(v) for v in
+                                                                   mech["null"]],
+        "how it decides the sign": mech["how"]})))
+    b.append(Heading(2, "What an hour buys"))
+    b.append(Para("Strategies get equal hours, but an hour of each activity buys a different "
+                  "kind of thing (at mean propensity; new ties before capacity and known "
+                  "faces):"))
+    hb = hour_buys(res.scenario)
+    b.append(Table(pd.DataFrame({
+        "activity": hb["activity"], "people met per hour": [fmt(x) for x in hb["encounters"]],
+        "new ties per hour": [fmt(x) for x in hb["new_ties"]], "what else": hb["other"]})))
     b.append(Heading(2, "Reproduce"))
     b.append(Para(f"`jinmyaku experiment claims{' --quick' if d.name == 'quick' else ''} "
                   f"--seed {d.seed}` gives the same numbers, byte for byte, whatever the number "
@@ -429,6 +448,10 @@ def blocks_for(res: ClaimsResult, figures: dict[str, bool]) -> list:
                   f"`verdicts.csv`, `sensitivity.csv`, `sensitivity_points.parquet` and "
                   f"`replicates.parquet` beside it."))
     return b
+
+
+def _plain(v) -> str:
+    return str(v).lower() if isinstance(v, bool) else f"{v:g}" if isinstance(v, float) else str(v)
 
 
 def fmt_pct(x: float) -> str:
