@@ -23,3 +23,14 @@ def test_where_text_names_both_sides_and_nothing_without_contrast():
     assert text.startswith("Holds when `processes.influence.rate` ≥ 2")
     assert "fails when `processes.influence.rate` ≤ 1" in text
     assert where_text(x, np.ones(40, dtype=bool), ["p"]) == ""
+
+
+def test_a_switch_reads_on_or_off_and_boxes_stay_short():
+    rng = np.random.default_rng(5)
+    x = np.column_stack([rng.integers(0, 2, 200), rng.random((200, 5))])
+    holds = (x[:, 0] == 1) & (x[:, 1] > 0.3)
+    text = where_text(x, holds, ["processes.opportunities.topic_fit", *"abcde"])
+    assert "`processes.opportunities.topic_fit` on" in text
+    assert "`processes.opportunities.topic_fit` off" in text
+    for sentence in text.split("; "):
+        assert sentence.count("`") <= 2 * 3  # at most three conditions

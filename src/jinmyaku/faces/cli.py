@@ -494,7 +494,7 @@ def experiment_claims(
     """Test the post's six claims: replicates, effects with 95% intervals, where each flips."""
     from jinmyaku.storage.folders import OutputFolder
     from jinmyaku.studies.claims import experiment as ex
-    from jinmyaku.studies.claims.report import VERDICT_MARK, ci_text, write_report
+    from jinmyaku.faces.render.claims_report import VERDICT_MARK, ci_text, write_report
 
     base = ex.QUICK if quick else ex.FULL
     if replicates is not None and replicates < 2:

@@ -7,8 +7,8 @@ the low or high end of one parameter — whichever peel raises the share of
 points inside that are "of interest" (the claim holds, or fails) the most —
 until the box would hold fewer than ``min_support`` of the points or no peel
 raises that share. The box returned is the one with the highest share of
-interest along that path whose support is at least ``min_support``; only the
-parameters it restricts appear in its conditions. scikit-learn is not a
+interest along that path that restricts at most ``max_conditions`` parameters
+(a sentence a person can read); only those appear in its conditions. scikit-learn is not a
 dependency of jinmyaku, so this short peeling (no pasting, no covering) is
 written here.
 
@@ -22,6 +22,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+
+MIN_DENSITY = 0.6  # a box is reported only if at least this share of its points agree
 
 
 @dataclass(frozen=True)
@@ -44,11 +47,14 @@ class Box:
         return self.hits / self.total_hits if self.total_hits else np.nan
 
     def conditions(self, full: dict[str, tuple[float, float]]) -> list[str]:
-        """One phrase per restricted parameter; ``full`` gives each one's whole range."""
+        """One phrase per restricted parameter; ``full`` gives each one's whole range (a
+        parameter run only at 0 and 1 is a switch: "on" or "off")."""
         out = []
         for name, (lo, hi) in self.limits.items():
             flo, fhi = full[name]
-            if lo > flo and hi < fhi:
+            if (flo, fhi) == (0.0, 1.0) and lo == hi:
+                out.append(f"`{name}` {'on' if lo == 1 else 'off'}")
+            elif lo > flo and hi < fhi:
                 out.append(f"`{name}` between {lo:.3g} and {hi:.3g}")
             elif lo > flo:
                 out.append(f"`{name}` ≥ {lo:.3g}")
@@ -65,7 +71,7 @@ class Box:
 
 
 def prim(x: np.ndarray, interest: np.ndarray, names: list[str], *, alpha: float = 0.1,
-         min_support: float = 0.1) -> Box:
+         min_support: float = 0.15, max_conditions: int = 3) -> Box:
     """The PRIM box (module docstring) for the points ``x`` (points, D) where ``interest``."""
     x = np.asarray(x, dtype=float)
     y = np.asarray(interest, dtype=bool)
@@ -101,7 +107,8 @@ def prim(x: np.ndarray, interest: np.ndarray, names: list[str], *, alpha: float 
             lo[j] = x[inside, j].min()
         else:
             hi[j] = x[inside, j].max()
-        if score > best[0] + 1e-12:
+        restricted = int(((lo > x.min(axis=0)) | (hi < x.max(axis=0))).sum())
+        if score > best[0] + 1e-12 and restricted <= max_conditions:
             best = (score, inside.copy(), lo.copy(), hi.copy())
     _, box_in, blo, bhi = best
     full_lo, full_hi = x.min(axis=0), x.max(axis=0)
@@ -117,9 +124,10 @@ def where_text(x: np.ndarray, holds: np.ndarray, names: list[str]) -> str:
     full = {n: (float(x[:, j].min()), float(x[:, j].max())) for j, n in enumerate(names)}
     parts = []
     if 0 < holds.sum() < holds.size:
-        h = prim(x, holds, names).sentence("holds", full)
-        f = prim(x, ~holds, names).sentence("fails", full)
-        parts = [p for p in (h, f) if p]
+        # a box in which the answer is barely likelier than not says nothing: left out
+        boxes = (("holds", prim(x, holds, names)), ("fails", prim(x, ~holds, names)))
+        parts = [s for s in (box.sentence(verb, full) for verb, box in boxes
+                             if box.density >= MIN_DENSITY) if s]
     if not parts:
         return ""
     text = "; ".join(parts)

@@ -555,7 +555,8 @@ def flip_text(claim: str, share: float, sens: pd.DataFrame | None) -> str:
         return f"It held at every one of the {n} parameter points sampled. {size}"
     if share == 0.0:
         return f"It failed at every one of the {n} parameter points sampled. {size}"
-    lead = f"The claimed direction holds in {100 * share:.0f}% of the {n} parameter points sampled."
+    lead = (f"The headline reaches its minimal meaningful difference in {100 * share:.0f}% of "
+            f"the {n} parameter points sampled.")
     if not (s["hold_range"] > 0).any():
         return (f"{lead} No single parameter explains where: the share that holds is the same "
                 f"at every level of every parameter (interactions or noise). {size}")

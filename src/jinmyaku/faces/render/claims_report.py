@@ -25,6 +25,7 @@ from matplotlib.patches import Circle
 
 from jinmyaku._version import __version__
 from jinmyaku.errors import InputError
+from jinmyaku.faces.render import palette
 from jinmyaku.model.vocabulary import ORIGINS
 from jinmyaku.storage import files as io
 from jinmyaku.storage import markdown
@@ -42,8 +43,9 @@ from jinmyaku.studies.claims.experiment import (
 # for SVG), not pyplot figures: no global backend is chosen and no figure is left open
 # in the caller's pyplot state. Settings apply only while a figure is saved.
 SAVE_RC = {"svg.hashsalt": "jinmyaku"}  # fixed SVG ids: equal figures give equal bytes
-ORIGIN_COLOURS = dict(zip(ORIGINS, ("#7f7f7f", "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e",
-                                    "#9467bd"), strict=True))
+# one colour per origin and per strategy in every figure (faces/render/palette.py)
+ORIGIN_COLOURS = {o: palette.origin_colour(o) for o in ORIGINS}
+HOLDS, FAILS = palette.OKABE_ITO["bluish green"], palette.OKABE_ITO["vermillion"]
 # Plain words: no glyph that needs an emoji font (issue 17)
 VERDICT_MARK = {"supported": "supported", "not supported": "not supported",
                 "depends": "depends"}
@@ -185,16 +187,49 @@ def fig_stage(res: ClaimsResult, folder: Path) -> None:
     fig, ax = _figure(figsize=(7, 4.2))
     series = [r["series"] for r in res.replicates]
     strategies = list(dict.fromkeys(series[0]["cohort"]))
-    colours = matplotlib.colormaps["tab10"]
-    for k, s in enumerate(strategies):
+    colours = palette.strategy_colours(strategies)
+    for s in strategies:
         runs = np.array([df.loc[df["cohort"] == s, "stage"].to_numpy() for df in series])
         steps = series[0].loc[series[0]["cohort"] == s, "step"].to_numpy()
-        _band(ax, steps / 52, runs, colours(k), s)
+        _band(ax, steps / 52, runs, colours[s], s)
+        ax.lines[-1].set_linestyle(palette.dashes(s))
+        ax.lines[-1].set_marker(palette.marker(s))
+        ax.lines[-1].set_markevery(max(1, len(steps) // 8))
     ax.set(xlabel="years", ylabel="mean stage of the cohort",
            title="Stage over time, by strategy (equal free hours)")
     ax.legend(frameon=False, fontsize=9)
     ax.grid(alpha=0.3)
     _save(fig, folder, "stage")
+
+
+def bottom_line(res: ClaimsResult) -> pd.DataFrame:
+    """Per strategy: opportunities and their value a year, stage gained; mean and 95%
+    interval over replicates."""
+    rows = []
+    for s in res.scenario.cohorts.strategies:
+        row = {"strategy": s}
+        for m in ("opportunities_per_year", "value_per_year", "stage_gain"):
+            ci = t_interval([r["outcomes"].get(f"strategy.{s}.{m}", np.nan)
+                             for r in res.replicates])
+            row.update({m: ci["mean"], f"{m}_lo": ci["lo"], f"{m}_hi": ci["hi"]})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def fig_bottom_line(res: ClaimsResult, folder: Path) -> None:
+    t = bottom_line(res)
+    colours = palette.strategy_colours(t["strategy"])
+    fig, ax = _figure(figsize=(8, 0.45 * len(t) + 1.4))
+    y = np.arange(len(t))[::-1]
+    err = np.array([t["opportunities_per_year"] - t["opportunities_per_year_lo"],
+                    t["opportunities_per_year_hi"] - t["opportunities_per_year"]])
+    ax.barh(y, t["opportunities_per_year"], color=[colours[s] for s in t["strategy"]],
+            xerr=np.nan_to_num(err), capsize=3)
+    ax.set_yticks(y, t["strategy"])
+    ax.set(xlabel="opportunities a year (jobs, clients, information) per person",
+           title="The bottom line: what each way of spending the same free hours brings")
+    ax.grid(alpha=0.3, axis="x")
+    _save(fig, folder, "bottom_line")
 
 
 def fig_value(res: ClaimsResult, folder: Path) -> None:
@@ -219,13 +254,13 @@ def fig_starting_ties(res: ClaimsResult, folder: Path) -> None:
     bins = list(dict.fromkeys(tables[0]["alter_stage"]))
     fig, ax = _figure(figsize=(8, 4))
     width = 0.8 / len(strategies)
-    colours = matplotlib.colormaps["tab10"]
+    colours = palette.strategy_colours(strategies)
     for k, s in enumerate(strategies):
         cis = [t_interval([t.loc[(t["strategy"] == s) & (t["alter_stage"] == b), "lost"].iloc[0]
                            for t in tables]) for b in bins]
         mean = np.array([c["mean"] for c in cis])
         err = np.array([[c["mean"] - c["lo"] for c in cis], [c["hi"] - c["mean"] for c in cis]])
-        ax.bar(np.arange(len(bins)) + k * width, mean, width, label=s, color=colours(k),
+        ax.bar(np.arange(len(bins)) + k * width, mean, width, label=s, color=colours[s],
                yerr=np.nan_to_num(err), capsize=2)
     ax.set_xticks(np.arange(len(bins)) + 0.4 - width / 2,
                   [f"alter's stage {b} the ego's" if b != "same" else "alter at the ego's stage"
@@ -301,14 +336,14 @@ def fig_sensitivity(res: ClaimsResult, folder: Path) -> bool:
                  else s.iloc[0]["parameter"])
         x = res.sensitivity_points[param].to_numpy(dtype=float)
         y = res.sensitivity_points[key].to_numpy(dtype=float)
-        ax.scatter(x, y, s=14, c=np.where(y > 0, "#2ca02c", "#d62728"))
+        ax.scatter(x, y, s=14, c=np.where(y >= MMD[c][0], HOLDS, FAILS))
         ax.axhline(0, color="k", lw=0.8)
         ax.set(title=f"{c.upper()}: {key.split('.', 1)[1]}", xlabel=param.removeprefix(
             "processes."), ylabel="effect (> 0 supports)")
         ax.title.set_fontsize(8.5)
         ax.grid(alpha=0.3)
     fig.suptitle("Where each claim flips: its headline effect against the parameter along "
-                 "which it flips most (green holds, red flips)")
+                 "which it flips most (green: reaches its minimal meaningful difference)")
     fig.tight_layout()
     _save(fig, folder, "sensitivity")
     return True
@@ -337,6 +372,16 @@ def blocks_for(res: ClaimsResult, figures: dict[str, bool]) -> list:
                    "holds in sensitivity points": [
                        "–" if not np.isfinite(x) else f"{100 * x:.0f}%"
                        for x in ver["holds_share"]]}))]
+    bl = bottom_line(res)
+    b.insert(1, Para("**The bottom line.** Opportunities a year per person by how the same "
+                     "free hours are spent (95% intervals over replicate worlds): "
+                     + "; ".join(f"{r['strategy']} {fmt(r['opportunities_per_year'])} "
+                                 f"[{fmt(r['opportunities_per_year_lo'])}, "
+                                 f"{fmt(r['opportunities_per_year_hi'])}]"
+                                 for r in bl.to_dict("records")) + "."))
+    if figures.get("bottom_line"):
+        b.insert(2, Figure("bottom_line", "Opportunities a year per person, by strategy "
+                                          "(equal free hours; 95% intervals)."))
     b.append(Para("How verdicts are reached: an effect is *supported* when its interval lies "
                   "above 0 and *contradicted* when it lies below. A claim is **supported** when "
                   "its headline effect is supported, holds in at least 80% of the sensitivity "
@@ -477,6 +522,7 @@ def _write_report_files(res: ClaimsResult, out: Path) -> list[str]:
     fig_dir.mkdir(exist_ok=True)
     # fig_ego and fig_sensitivity return False when there is nothing to draw
     figures = {name: draw(res, fig_dir) is not False for name, draw in (
+        ("bottom_line", fig_bottom_line),
         ("survival", fig_survival), ("value_by_origin", fig_value), ("stage", fig_stage),
         ("starting_ties", fig_starting_ties), ("ego_network", fig_ego),
         ("sensitivity", fig_sensitivity))}
