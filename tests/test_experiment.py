@@ -10,8 +10,8 @@ from conftest import scenario
 from scipy import stats
 
 from jinmyaku.faces.cli import main
-from jinmyaku.studies.claims import experiment as ex
 from jinmyaku.faces.render.claims_report import Figure, Heading, Para, Table, to_html, to_markdown
+from jinmyaku.studies.claims import experiment as ex
 from jinmyaku.studies.results import simulate
 
 # A design that runs in seconds: 2 replicates, 3 parameters × 2 trajectories.

@@ -492,9 +492,9 @@ def experiment_claims(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Test the post's six claims: replicates, effects with 95% intervals, where each flips."""
+    from jinmyaku.faces.render.claims_report import VERDICT_MARK, ci_text, write_report
     from jinmyaku.storage.folders import OutputFolder
     from jinmyaku.studies.claims import experiment as ex
-    from jinmyaku.faces.render.claims_report import VERDICT_MARK, ci_text, write_report
 
     base = ex.QUICK if quick else ex.FULL
     if replicates is not None and replicates < 2:

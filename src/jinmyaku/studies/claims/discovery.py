@@ -23,7 +23,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-
 MIN_DENSITY = 0.6  # a box is reported only if at least this share of its points agree
 
 
