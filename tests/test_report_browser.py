@@ -191,3 +191,22 @@ def test_the_check_finds_a_missing_glyph(browser, tmp_path):
     assert "U+E000" in found
     if not any(0x2705 in _cmap(ps) for ps in _font_files()):  # no emoji font installed
         assert "U+2705" in found
+
+
+@pytest.fixture(scope="module")
+def claims_page(tmp_path_factory) -> Path:
+    """The claims report of a tiny experiment (two worlds of 400 people, no sensitivity)."""
+    from jinmyaku.faces.render.claims_report import write_report
+    from jinmyaku.studies.claims import experiment as ex
+
+    design = ex.design_with(ex.QUICK, replicates=2, people=400, years=1.5, cohort_size=25,
+                            sens_trajectories=0)
+    folder = tmp_path_factory.mktemp("claims")
+    write_report(ex.run_claims(design, workers=0), folder)
+    return folder / "report.html"
+
+
+def test_every_character_of_the_claims_report_has_a_glyph(browser, claims_page):
+    html = claims_page.read_text("utf-8")
+    assert "The bottom line" in html and "\u2705" not in html
+    assert missing_glyphs(browser, claims_page) == {}

@@ -10,7 +10,6 @@ Equal inputs give equal bytes (SVG dates and ids are fixed).
 from __future__ import annotations
 
 import base64
-import html
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,43 +89,25 @@ def to_markdown(blocks: list) -> str:
     return "\n\n".join(out) + "\n"
 
 
-def to_html(blocks: list, figures: Path, title: str) -> str:
-    body = []
+def to_html(blocks: list, figures: Path, title: str, lang: str = "en") -> str:
+    """The blocks as one self-contained page: the render layer's template
+    (``claims_report.html.j2`` on ``base.html.j2``), Markdown by markdown-it-py, figures
+    embedded as PNG."""
+    from jinmyaku.faces.render.pages import environment
+
+    items = []
     for b in blocks:
         if isinstance(b, Heading):
-            body.append(f"<h{b.level}>{html.escape(b.text)}</h{b.level}>")
+            items.append({"kind": "heading", "level": b.level, "text": b.text})
         elif isinstance(b, Para):
-            body.append(f"<p>{_inline(b.text)}</p>")
+            items.append({"kind": "para", "text": b.text})
         elif isinstance(b, Table):
-            head = "".join(f"<th>{html.escape(str(c))}</th>" for c in b.frame.columns)
-            rows = "".join("<tr>" + "".join(f"<td>{_inline(str(v))}</td>" for v in row) + "</tr>"
-                           for row in b.frame.itertuples(index=False))
-            body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
+            items.append({"kind": "table", "markdown": to_markdown([b])})
         elif isinstance(b, Figure):
             data = base64.b64encode((figures / f"{b.name}.png").read_bytes()).decode()
-            body.append(f'<figure><img alt="{html.escape(b.caption)}" '
-                        f'src="data:image/png;base64,{data}"><figcaption>'
-                        f"{html.escape(b.caption)}</figcaption></figure>")
-    style = ("body{font-family:system-ui,sans-serif;max-width:62rem;margin:2rem auto;"
-             "padding:0 1rem;line-height:1.5;color:#222}table{border-collapse:collapse;"
-             "margin:1rem 0;font-size:.9rem}td,th{border:1px solid #ccc;padding:.25rem .5rem;"
-             "text-align:left;vertical-align:top}th{background:#f4f4f4}img{max-width:100%}"
-             "figcaption{font-size:.9rem;color:#555}code{background:#f4f4f4;padding:0 .2rem}")
-    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-            f"<title>{html.escape(title)}</title><style>{style}</style></head><body>\n"
-            + "\n".join(body) + "\n</body></html>\n")
-
-
-def _inline(text: str) -> str:
-    """Escape, then render `code` and **bold** as in the Markdown."""
-    parts = html.escape(text).split("`")
-    for i in range(1, len(parts), 2):
-        parts[i] = f"<code>{parts[i]}</code>"
-    text = "".join(parts)
-    bits = text.split("**")
-    for i in range(1, len(bits), 2):
-        bits[i] = f"<strong>{bits[i]}</strong>"
-    return "".join(bits)
+            items.append({"kind": "figure", "caption": b.caption, "png": data})
+    return environment(lang).get_template("claims_report.html.j2").render(
+        blocks=items, title=title, version=__version__)
 
 
 # ---------------------------------------------------------------- numbers
