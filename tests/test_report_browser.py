@@ -194,19 +194,26 @@ def test_the_check_finds_a_missing_glyph(browser, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def claims_page(tmp_path_factory) -> Path:
-    """The claims report of a tiny experiment (two worlds of 400 people, no sensitivity)."""
+def claims_pages(tmp_path_factory) -> dict[str, Path]:
+    """The claims report of a tiny experiment (two worlds of 400 people, no sensitivity),
+    in English and in Japanese."""
     from jinmyaku.faces.render.claims_report import write_report
     from jinmyaku.studies.claims import experiment as ex
 
     design = ex.design_with(ex.QUICK, replicates=2, people=400, years=1.5, cohort_size=25,
                             sens_trajectories=0)
-    folder = tmp_path_factory.mktemp("claims")
-    write_report(ex.run_claims(design, workers=0), folder)
-    return folder / "report.html"
+    res = ex.run_claims(design, workers=0)
+    pages = {}
+    for lang in ("en", "ja"):
+        folder = tmp_path_factory.mktemp(f"claims-{lang}")
+        write_report(res, folder, lang)
+        pages[lang] = folder / "report.html"
+    return pages
 
 
-def test_every_character_of_the_claims_report_has_a_glyph(browser, claims_page):
-    html = claims_page.read_text("utf-8")
-    assert "The bottom line" in html and "\u2705" not in html
-    assert missing_glyphs(browser, claims_page) == {}
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_every_character_of_the_claims_report_has_a_glyph(browser, claims_pages, lang):
+    html = claims_pages[lang].read_text("utf-8")
+    assert ("The bottom line" in html) == (lang == "en") and "\u2705" not in html
+    assert ("記事は正しいか" in html) == (lang == "ja")
+    assert missing_glyphs(browser, claims_pages[lang]) == {}

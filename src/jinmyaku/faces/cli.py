@@ -490,8 +490,12 @@ def experiment_claims(
     dask: Annotated[str | None, typer.Option(
         help="Run on a Dask cluster: a scheduler address, or 'local'.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    lang: Annotated[str | None, typer.Option(
+        help="Language of the report's first screen and headings: en or ja (default: the "
+             "locale's).")] = None,
 ) -> None:
     """Test the post's six claims: replicates, effects with 95% intervals, where each flips."""
+    lang = check_lang(lang)
     from jinmyaku.faces.render.claims_report import VERDICT_MARK, ci_text, write_report
     from jinmyaku.storage.folders import OutputFolder
     from jinmyaku.studies.claims import experiment as ex
@@ -521,7 +525,7 @@ def experiment_claims(
             result = ex.run_claims(design, workers=workers, dask=dask,
                                    progress=lambda stage, done, total: update(done, total,
                                                                               stage))
-        write_report(result, folder)
+        write_report(result, folder, lang)
     finally:
         folder.release()
     t = Table(title="The six claims (headline effect > 0 supports the claim)",

@@ -25,6 +25,7 @@ from matplotlib.patches import Circle
 from jinmyaku._version import __version__
 from jinmyaku.errors import InputError
 from jinmyaku.faces.render import palette
+from jinmyaku.faces.render.i18n import N_, translations
 from jinmyaku.model.vocabulary import ORIGINS
 from jinmyaku.storage import files as io
 from jinmyaku.storage import markdown
@@ -332,10 +333,26 @@ def fig_sensitivity(res: ClaimsResult, folder: Path) -> bool:
 
 # ---------------------------------------------------------------- the report
 
-def blocks_for(res: ClaimsResult, figures: dict[str, bool]) -> list:
+# The claims as the post's reader reads them (the same texts as experiment.CLAIM_TEXT,
+# marked here for the catalogue)
+CLAIM_MESSAGES = (
+    N_("You become the average of the ~5 people around you."),
+    N_("Ties from generic mixers rarely last and rarely bring anything."),
+    N_("Ties formed naturally, through doing things, bring information, work and referrals."),
+    N_("Changing yourself changes your network; ties to people at your old stage fade."),
+    N_("Specialised meetups are worth far more than generic mixers."),
+    N_("Well-connected people introduce you onward when you share your progress."),
+    N_("supported"), N_("not supported"), N_("depends"),
+)
+
+
+def blocks_for(res: ClaimsResult, figures: dict[str, bool], lang: str = "en") -> list:
+    """The report's blocks; the first screen (title, bottom line, verdict table) and the
+    headings in ``lang``, the details for researchers in English."""
+    _ = translations(lang).gettext
     d = res.design
     ver = res.verdicts
-    b: list = [Heading(1, "Does the post hold? The six claims, tested"),
+    b: list = [Heading(1, _("Does the post hold? The six claims, tested")),
                Para(f"`jinmyaku experiment claims{' --quick' if d.name == 'quick' else ''}` "
                     f"(jinmyaku {__version__}): {d.replicates} replicate worlds of "
                     f"{d.people:,} people over {d.years:g} years (scenario `{d.scenario}`, "
@@ -344,25 +361,25 @@ def blocks_for(res: ClaimsResult, figures: dict[str, bool]) -> list:
                     f"replicates. Each effect is signed so that a positive value is what the "
                     f"claim predicts."),
                Table(pd.DataFrame({
-                   "claim": [c.upper() for c in ver["claim"]],
-                   "what the post says": ver["text"],
-                   "verdict": [VERDICT_MARK[v] for v in ver["verdict"]],
-                   "headline effect [95% CI]": [f"`{h}` " + ci_text(r) for h, r in
+                   _("claim"): [c.upper() for c in ver["claim"]],
+                   _("what the post says"): [_(t) for t in ver["text"]],
+                   _("verdict"): [_(VERDICT_MARK[v]) for v in ver["verdict"]],
+                   _("headline effect [95% CI]"): [f"`{h}` " + ci_text(r) for h, r in
                                                 zip(ver["headline"], ver.to_dict("records"),
                                                     strict=True)],
-                   "holds in sensitivity points": [
+                   _("reaches its minimal meaningful difference in sensitivity points"): [
                        "–" if not np.isfinite(x) else f"{100 * x:.0f}%"
                        for x in ver["holds_share"]]}))]
     bl = bottom_line(res)
-    b.insert(1, Para("**The bottom line.** Opportunities a year per person by how the same "
-                     "free hours are spent (95% intervals over replicate worlds): "
+    b.insert(1, Para(_("**The bottom line.** Opportunities a year per person by how the same "
+                       "free hours are spent (95-percent intervals over replicate worlds):") + " "
                      + "; ".join(f"{r['strategy']} {fmt(r['opportunities_per_year'])} "
                                  f"[{fmt(r['opportunities_per_year_lo'])}, "
                                  f"{fmt(r['opportunities_per_year_hi'])}]"
                                  for r in bl.to_dict("records")) + "."))
     if figures.get("bottom_line"):
-        b.insert(2, Figure("bottom_line", "Opportunities a year per person, by strategy "
-                                          "(equal free hours; 95% intervals)."))
+        b.insert(2, Figure("bottom_line", _("Opportunities a year per person, by strategy "
+                                            "(equal free hours; 95-percent intervals).")))
     b.append(Para("How verdicts are reached: an effect is *supported* when its interval lies "
                   "above 0 and *contradicted* when it lies below. A claim is **supported** when "
                   "its headline effect is supported, holds in at least 80% of the sensitivity "
@@ -377,7 +394,7 @@ def blocks_for(res: ClaimsResult, figures: dict[str, bool]) -> list:
     eff = res.effects
     for c in HEADLINE:
         v = ver[ver["claim"] == c].iloc[0]
-        b.append(Heading(2, f"{c.upper()}: {CLAIM_TEXT[c]}"))
+        b.append(Heading(2, f"{c.upper()}: {_(CLAIM_TEXT[c])}"))
         note = f" Note: {v['note']}." if v["note"] else ""
         b.append(Para(f"**Verdict: {v['verdict']}.** Headline `{v['headline']}` = "
                       f"{ci_text(v)} ({v['status']}).{note}"))
@@ -421,7 +438,7 @@ def blocks_for(res: ClaimsResult, figures: dict[str, bool]) -> list:
                                                "nodes by stage)."))
     if figures.get("sensitivity"):
         p = res.design
-        b.append(Heading(2, "Sensitivity analysis"))
+        b.append(Heading(2, _("Sensitivity analysis")))
         method = ("Sobol' indices on Saltelli's balanced sample (SALib; total order in the "
                   "μ* column, first order in σ's)" if p.sens_method == "sobol"
                   else "Morris elementary effects (SALib)")
@@ -447,7 +464,7 @@ def blocks_for(res: ClaimsResult, figures: dict[str, bool]) -> list:
                                        "design, against the parameter along which the share "
                                        "of points that hold changes most (else the one with "
                                        "the largest μ*)."))
-    b.append(Heading(2, "Claim → mechanism → deciding assumptions"))
+    b.append(Heading(2, _("Claim → mechanism → deciding assumptions")))
     b.append(Para("For each claim, the rule of the model that produces its sign and the "
                   "assumptions that decide it, each a parameter or switch; the null world "
                   "(`--scenario null`) sets every one to the value in the last column, and "
@@ -459,7 +476,7 @@ def blocks_for(res: ClaimsResult, figures: dict[str, bool]) -> list:
         "here": [_plain(v) for v in mech["value"]], "null world": [_plain(v) for v in
                                                                    mech["null"]],
         "how it decides the sign": mech["how"]})))
-    b.append(Heading(2, "What an hour buys"))
+    b.append(Heading(2, _("What an hour buys")))
     b.append(Para("Strategies get equal hours, but an hour of each activity buys a different "
                   "kind of thing (at mean propensity; new ties before capacity and known "
                   "faces):"))
@@ -467,7 +484,7 @@ def blocks_for(res: ClaimsResult, figures: dict[str, bool]) -> list:
     b.append(Table(pd.DataFrame({
         "activity": hb["activity"], "people met per hour": [fmt(x) for x in hb["encounters"]],
         "new ties per hour": [fmt(x) for x in hb["new_ties"]], "what else": hb["other"]})))
-    b.append(Heading(2, "Reproduce"))
+    b.append(Heading(2, _("Reproduce")))
     b.append(Para(f"`jinmyaku experiment claims{' --quick' if d.name == 'quick' else ''} "
                   f"--seed {d.seed}` gives the same numbers, byte for byte, whatever the number "
                   f"of workers. The tables behind this page are in `effects.csv`, "
@@ -484,21 +501,22 @@ def fmt_pct(x: float) -> str:
     return "–" if not np.isfinite(x) else f"{100 * x:.0f}%"
 
 
-def write_report(res: ClaimsResult, out: str | Path | OutputFolder) -> list[str]:
+def write_report(res: ClaimsResult, out: str | Path | OutputFolder,
+                 lang: str = "en") -> list[str]:
     """Write the report folder whole or not at all (a report already there is replaced
     only once the new one is complete); returns the files written (manifest last).
     ``out`` may be an :class:`OutputFolder` claimed before the experiment ran."""
     if not isinstance(out, OutputFolder):
         with OutputFolder(out, "report folder") as folder:
-            return write_report(res, folder)
+            return write_report(res, folder, lang)
     try:
-        return out.write(lambda staging: _write_report_files(res, staging))
+        return out.write(lambda staging: _write_report_files(res, staging, lang))
     except OSError as e:
         raise InputError(f"{out.out}: writing the report failed ({e.strerror or e}); the "
                          f"folder was left as it was.") from None
 
 
-def _write_report_files(res: ClaimsResult, out: Path) -> list[str]:
+def _write_report_files(res: ClaimsResult, out: Path, lang: str = "en") -> list[str]:
     fig_dir = out / "figures"
     fig_dir.mkdir(exist_ok=True)
     # fig_ego and fig_sensitivity return False when there is nothing to draw
@@ -507,10 +525,11 @@ def _write_report_files(res: ClaimsResult, out: Path) -> list[str]:
         ("survival", fig_survival), ("value_by_origin", fig_value), ("stage", fig_stage),
         ("starting_ties", fig_starting_ties), ("ego_network", fig_ego),
         ("sensitivity", fig_sensitivity))}
-    blocks = blocks_for(res, figures)
+    blocks = blocks_for(res, figures, lang)
+    _ = translations(lang).gettext
     io.write_text(out / "report.md", to_markdown(blocks))
     io.write_text(out / "report.html",
-                  to_html(blocks, fig_dir, "jinmyaku: the six claims, tested"))
+                  to_html(blocks, fig_dir, _("jinmyaku: the six claims, tested"), lang))
     files = ["report.md", "report.html"]
     files += [f"figures/{n}.{e}" for n, ok in figures.items() if ok for e in ("png", "svg")]
     for name, df in (("effects", res.effects), ("verdicts", res.verdicts),
