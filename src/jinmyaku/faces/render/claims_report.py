@@ -214,6 +214,34 @@ def fig_bottom_line(res: ClaimsResult, folder: Path) -> None:
     _save(fig, folder, "bottom_line")
 
 
+def _strategy_bars(res: ClaimsResult, folder: Path, measure: str, label: str, title: str,
+                   name: str) -> None:
+    strategies = list(res.scenario.cohorts.strategies)
+    colours = palette.strategy_colours(strategies)
+    cis = [t_interval([r["outcomes"].get(f"strategy.{s}.{measure}", np.nan)
+                       for r in res.replicates]) for s in strategies]
+    mean = np.array([c["mean"] for c in cis])
+    err = np.array([[c["mean"] - c["lo"] for c in cis], [c["hi"] - c["mean"] for c in cis]])
+    fig, ax = _figure(figsize=(8, 0.45 * len(strategies) + 1.4))
+    y = np.arange(len(strategies))[::-1]
+    ax.barh(y, mean, color=[colours[s] for s in strategies], xerr=np.nan_to_num(err),
+            capsize=3)
+    ax.set_yticks(y, strategies)
+    ax.set(xlabel=label, title=title)
+    ax.grid(alpha=0.3, axis="x")
+    _save(fig, folder, name)
+
+
+def fig_value_by_strategy(res: ClaimsResult, folder: Path) -> None:
+    _strategy_bars(res, folder, "value_per_year", "opportunity value a year per person",
+                   "H5: what a person gets, by strategy", "value_by_strategy")
+
+
+def fig_referrals(res: ClaimsResult, folder: Path) -> None:
+    _strategy_bars(res, folder, "referral_ties", "referral ties made per person over the run",
+                   "H6: introductions received, by strategy", "referrals")
+
+
 def fig_value(res: ClaimsResult, folder: Path) -> None:
     fig, axes = _figure(1, 2, figsize=(10, 4))
     for ax, col, label in ((axes[0], "value_per_tie_year", "opportunity value per tie-year"),
@@ -425,8 +453,15 @@ def blocks_for(res: ClaimsResult, figures: dict[str, bool], lang: str = "en") ->
             b.append(Figure("survival", "Kaplan–Meier survival of ties by origin (ties ended by "
                                         "a person leaving are censored); bands: 95% over "
                                         "replicates."))
+        if c == "h3" and figures.get("value_by_origin"):
             b.append(Figure("value_by_origin", "Value per tie-year and one-year survival by "
                                                "origin."))
+        if c == "h5" and figures.get("value_by_strategy"):
+            b.append(Figure("value_by_strategy", "Opportunity value a year per person, by "
+                                                 "strategy (95% intervals over replicates)."))
+        if c == "h6" and figures.get("referrals"):
+            b.append(Figure("referrals", "Referral ties made per person over the run, by "
+                                         "strategy (95% intervals over replicates)."))
         if c == "h4":
             if figures.get("starting_ties"):
                 b.append(Figure("starting_ties", "Share of each cohort's starting ties that "
@@ -524,6 +559,7 @@ def _write_report_files(res: ClaimsResult, out: Path, lang: str = "en") -> list[
         ("bottom_line", fig_bottom_line),
         ("survival", fig_survival), ("value_by_origin", fig_value), ("stage", fig_stage),
         ("starting_ties", fig_starting_ties), ("ego_network", fig_ego),
+        ("value_by_strategy", fig_value_by_strategy), ("referrals", fig_referrals),
         ("sensitivity", fig_sensitivity))}
     blocks = blocks_for(res, figures, lang)
     _ = translations(lang).gettext
