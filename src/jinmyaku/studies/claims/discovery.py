@@ -10,7 +10,9 @@ raises that share. The box returned is the one with the highest share of
 interest along that path that restricts at most ``max_conditions`` parameters
 (a sentence a person can read); only those appear in its conditions. scikit-learn is not a
 dependency of jinmyaku, so this short peeling (no pasting, no covering) is
-written here.
+written here. The points of a Saltelli (Sobol') design are not independent draws
+(each parameter takes few distinct values, shared across rows), so with few
+base samples a box is a pointer to where to look, not a finding.
 
 A box reads as a sentence: "holds when `processes.opportunities.topic_fit` ≥
 0.5 and `processes.influence.rate` > 0.025 (in 34 of 36 points there; 34 of
@@ -53,6 +55,8 @@ class Box:
             flo, fhi = full[name]
             if (flo, fhi) == (0.0, 1.0) and lo == hi:
                 out.append(f"`{name}` {'on' if lo == 1 else 'off'}")
+            elif lo == hi:
+                out.append(f"`{name}` = {lo:.3g}")
             elif lo > flo and hi < fhi:
                 out.append(f"`{name}` between {lo:.3g} and {hi:.3g}")
             elif lo > flo:
