@@ -484,7 +484,8 @@ def experiment_claims(
     set_: Annotated[list[str] | None, typer.Option(
         "--set", help="Override a parameter of the base scenario: KEY=VALUE.")] = None,
     sensitivity: Annotated[bool, typer.Option(
-        "--sensitivity/--no-sensitivity", help="Run the Morris sensitivity analysis.")] = True,
+        "--sensitivity/--no-sensitivity",
+        help="Run the sensitivity analysis (Sobol', balanced; where each claim flips).")] = True,
     workers: Annotated[int | None, typer.Option(
         help="Worker processes (default: one per core; 0 = in this process).")] = None,
     dask: Annotated[str | None, typer.Option(
