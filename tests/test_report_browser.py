@@ -238,3 +238,32 @@ def test_the_me_report_draws_its_figures_offline(browser, me_reports, lang):
     finally:
         page.close()
     assert [u for u in requests if not u.startswith("file:")] == []
+
+
+# ---------------------------------------------------------------- claims report
+
+
+@pytest.fixture(scope="module")
+def claims_pages(tmp_path_factory) -> dict[str, Path]:
+    """The claims report of a tiny experiment (two worlds of 400 people, no sensitivity),
+    in English and in Japanese."""
+    from jinmyaku.faces.render.claims_report import write_report
+    from jinmyaku.studies.claims import experiment as ex
+
+    design = ex.design_with(ex.QUICK, replicates=2, people=400, years=1.5, cohort_size=25,
+                            sens_trajectories=0)
+    res = ex.run_claims(design, workers=0)
+    pages = {}
+    for lang in ("en", "ja"):
+        folder = tmp_path_factory.mktemp(f"claims-{lang}")
+        write_report(res, folder, lang)
+        pages[lang] = folder / "report.html"
+    return pages
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_every_character_of_the_claims_report_has_a_glyph(browser, claims_pages, lang):
+    html = claims_pages[lang].read_text("utf-8")
+    assert ("The bottom line" in html) == (lang == "en") and "\u2705" not in html
+    assert ("記事は正しいか" in html) == (lang == "ja")
+    assert missing_glyphs(browser, claims_pages[lang]) == {}

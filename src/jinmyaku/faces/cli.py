@@ -489,17 +489,27 @@ def experiment_claims(
     set_: Annotated[list[str] | None, typer.Option(
         "--set", help="Override a parameter of the base scenario: KEY=VALUE.")] = None,
     sensitivity: Annotated[bool, typer.Option(
-        "--sensitivity/--no-sensitivity", help="Run the Morris sensitivity analysis.")] = True,
+        "--sensitivity/--no-sensitivity",
+        help="Run the sensitivity analysis (Sobol', balanced; where each claim flips).")] = True,
     workers: Annotated[int | None, typer.Option(
         help="Worker processes (default: one per core; 0 = in this process).")] = None,
     dask: Annotated[str | None, typer.Option(
         help="Run on a Dask cluster: a scheduler address, or 'local'.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    lang: Annotated[str | None, typer.Option(
+        help="Language of the report's first screen and headings: en or ja (default: the "
+             "locale's).")] = None,
 ) -> None:
     """Test the post's six claims: replicates, effects with 95% intervals, where each flips."""
+    lang = check_lang(lang)
+    from jinmyaku.faces.render.claims_report import (
+        REPORT_FILES,
+        VERDICT_MARK,
+        ci_text,
+        write_report,
+    )
     from jinmyaku.storage.folders import OutputFolder
     from jinmyaku.studies.claims import experiment as ex
-    from jinmyaku.studies.claims.report import REPORT_FILES, VERDICT_MARK, ci_text, write_report
 
     base = ex.QUICK if quick else ex.FULL
     if replicates is not None and replicates < 2:
@@ -526,7 +536,7 @@ def experiment_claims(
             result = ex.run_claims(design, workers=workers, dask=dask,
                                    progress=lambda stage, done, total: update(done, total,
                                                                               stage))
-        write_report(result, folder)
+        write_report(result, folder, lang)
     finally:
         folder.release()
     t = Table(title="The six claims (headline effect > 0 supports the claim)",
@@ -539,7 +549,8 @@ def experiment_claims(
                   r["headline"].split(".", 1)[1], ci_text(r),
                   "–" if share != share else f"{100 * share:.0f}%")
     console.print(t)
-    console.print("* share of the sensitivity points where the claimed direction holds",
+    console.print("* share of the sensitivity points where the headline reaches its minimal "
+                  "meaningful difference",
                   style="dim")
     console.print(f"{design.replicates} replicates and {design.sens_runs if sensitivity else 0} "
                   f"sensitivity runs in {result.seconds:.0f} s. Report: "

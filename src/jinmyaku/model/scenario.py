@@ -161,6 +161,8 @@ class Budget(Model):
     mixer_every: Int = Field(1, ge=1, le=520, description=(
         "weeks between mixers: one is held in weeks divisible by it (credit saved for a "
         "mixer never exceeds one mixer's hours; the rest is social hours)"))
+    meetup_every: Int = Field(1, ge=1, le=520, description=(
+        "weeks between meetups: one is held in weeks divisible by it (as mixer_every)"))
 
 
 class Input(Model):
@@ -208,6 +210,9 @@ class Events(Model):
 class Mixers(Events):
     event_size: Int = Field(40, ge=2, le=100_000,
                             description="attendees per mixer event (events are drawn anew weekly)")
+    recurring: bool = Field(False, description=(
+        "false: a new random crowd each time; true: a fixed group for life, as many groups "
+        "as meetup groups, across fields (a mixer is then a meetup without a topic)"))
 
 
 class Meetups(Events):
@@ -230,6 +235,9 @@ class Maintenance(Model):
     stage_scale: Float = Field(0.15, ge=0.01, le=10.0,
                                description="affinity falls as exp(-|Δstage|/scale)")
     aim_bonus: Float = Field(2.0, ge=1.0, le=100.0, description="affinity factor for shared aim")
+    stage_homophily: bool = Field(True, description=(
+        "attention falls with the stage gap, exp(-|Δstage|/stage_scale) (false: the stage "
+        "gap does not matter; the aim bonus stays)"))
     alpha: Rate = 0.1
     decay: Rate = Field(0.03, description="share of weight lost per week")
     drop_below: Weight = Field(0.02, description="ties weaker than this die")
@@ -240,6 +248,10 @@ class Introductions(Model):
     share_base: Prob = Field(0.02, description="weekly chance anyone else shares news")
     introduce: Prob = Field(0.5, description="chance of an introduction, times the tie weight")
     candidates: Int = Field(10, ge=1, le=1000, description="contacts the introducer considers")
+    introducer: Literal["degree", "uniform"] = Field("degree", description=(
+        "degree: the introducer looks through up to `candidates` contacts, so the better "
+        "connected find a fitting one more often; uniform: they ask one contact drawn at "
+        "random, so their chance does not grow with their degree"))
     stage_scale: Float = Field(0.15, gt=0.0, le=10.0,
                                description="acceptance falls as exp(-|Δstage|/scale)")
     initial_weight: Weight = 0.1
@@ -259,6 +271,10 @@ class Opportunities(Model):
     topic_fit: bool = Field(True, description=(
         "an opportunity fits only contacts whose aim or field is its topic (false: any "
         "topic fits; the stage requirement stays)"))
+    trust: bool = Field(True, description=(
+        "offers go to a fitting contact drawn ∝ tie weight and pass with chance "
+        "w/(w+trust_half) (false: drawn uniformly, passing with chance 1/2 whatever the "
+        "weight)"))
     alpha: Rate = Field(0.1, description="reinforcement of a tie that delivers value")
 
 

@@ -8,7 +8,9 @@ random starting slot, and asks only the first k who fits the sharer's aim
 (k's aim or field is that topic) and is not yet tied to them; k accepts with
 chance exp(−|Δstage| / stage_scale). The new tie has origin ``referral``;
 the i–j tie is reinforced. Contacts with many ties have more candidates, so
-well-connected people introduce more.
+well-connected people introduce more. With ``introducer = "uniform"`` the
+introducer asks one contact drawn at random (one candidate), so their chance
+of finding a fitting one does not grow with their degree.
 """
 
 from __future__ import annotations
@@ -76,6 +78,7 @@ class Introductions(Process):
     def step(self, world) -> dict[str, float]:
         q, p = self.params, world.people
         counts = introduce(world.ties.arrays(), p.stage, p.aim, p.field, p.acted, p.intros_made,
-                           q.share_after_action, q.share_base, q.introduce, q.candidates,
+                           q.share_after_action, q.share_base, q.introduce,
+                           q.candidates if q.introducer == "degree" else 1,
                            q.stage_scale, q.initial_weight, q.alpha, world.step, world.seed, p.pid)
         return {"shared_progress": int(counts[0]), "introductions": int(counts[1])}

@@ -8,7 +8,8 @@ required stage r = stage_h · U(0, 1), and a value 1 + 4r (value units).
 The holder offers it to one fitting contact (whose aim or field is the topic
 — unless ``topic_fit`` is off, when any topic fits — and whose stage is at least
 r), drawn ∝ tie weight, and the offer is made
-with chance w / (w + trust_half): trust matters. If no contact fits, the
+with chance w / (w + trust_half): trust matters (unless ``trust`` is off: then the
+contact is drawn uniformly and offers pass with chance 1/2). If no contact fits, the
 holder forwards it with chance ``forward`` to a contact drawn ∝ weight (with
 the same trust chance), who tries in turn, up to ``max_hops`` ties in all.
 Delivery adds the value to the delivering tie and reinforces it. Every
@@ -42,13 +43,14 @@ def _eligible(j, holder, prev, topic, required, aim, field, stage, fitting_only,
 
 @njit(cache=True)
 def _pick(T, cur, holder, prev, topic, required, aim, field, stage, fitting_only, u,
-          topic_fit=True):
-    """A contact of ``cur`` drawn ∝ weight (fitting ones only if asked); -1 if none."""
+          topic_fit=True, trust=True):
+    """A contact of ``cur`` drawn ∝ weight (uniformly if ``trust`` is off; fitting ones
+    only if asked); -1 if none."""
     total = 0.0
     for s in range(T.deg[cur]):
         if _eligible(T.nbr[cur, s], holder, prev, topic, required, aim, field, stage,
                      fitting_only, topic_fit):
-            total += T.ws[cur, s]
+            total += T.ws[cur, s] if trust else 1.0
     if total <= 0.0:
         return -1
     target = u * total
@@ -58,20 +60,33 @@ def _pick(T, cur, holder, prev, topic, required, aim, field, stage, fitting_only
         if _eligible(T.nbr[cur, s], holder, prev, topic, required, aim, field, stage,
                      fitting_only, topic_fit):
             last = T.adj[cur, s]
-            acc += T.ws[cur, s]
+            acc += T.ws[cur, s] if trust else 1.0
             if acc > target:
                 return last
     return last
 
 
 @njit(cache=True)
+def _passes(T, tid, trust_half: float, trust: bool) -> float:
+    """Chance an offer is made (or passed on) over tie ``tid``: w / (w + trust_half),
+    or 1/2 whatever the weight when ``trust`` is off."""
+    if not trust:
+        return 0.5
+    wt = weight(T, tid)
+    return wt / (wt + trust_half)
+
+
+@njit(cache=True)
 def route(T, stage, aim, field, rate_scale: float, rate: float, gamma: float, n_topics: int,
           own_aim: float, own_field: float, max_hops: int, trust_half: float, forward: float,
-          alpha: float, opp_count, opp_value, step: int, seed: int, pid, topic_fit=True):
+          alpha: float, opp_count, opp_value, step: int, seed: int, pid, topic_fit=True,
+          trust=True):
     """Create and route this week's opportunities; returns the ledger rows and the count made.
 
     ``topic_fit`` off: any contact whose stage is high enough fits, whatever the topic
-    (the alternative to "only contacts whose aim or field is the topic").
+    (the alternative to "only contacts whose aim or field is the topic"). ``trust`` off:
+    contacts are drawn uniformly and an offer is made or passed on with chance 1/2,
+    whatever the tie's weight.
 
     It is the plain rule (one sequential loop in a fixed order, no prefetching, no
     threads), so it is its own reference (see ``jinmyaku.model.reference``).
@@ -102,10 +117,9 @@ def route(T, stage, aim, field, rate_scale: float, rate: float, gamma: float, n_
             cur, prev, hops = h, -1, 0
             while hops < max_hops:
                 tid = _pick(T, cur, h, prev, topic, required, aim, field, stage, True,
-                            rng.uniform(k, c), topic_fit)
+                            rng.uniform(k, c), topic_fit, trust)
                 if tid >= 0:
-                    wt = weight(T, tid)
-                    if rng.uniform(k, c + 1) < wt / (wt + trust_half):
+                    if rng.uniform(k, c + 1) < _passes(T, tid, trust_half, trust):
                         j = T.b[tid] if T.a[tid] == cur else T.a[tid]
                         T.value[tid] += value
                         reinforce(T, tid, step, alpha)
@@ -123,11 +137,10 @@ def route(T, stage, aim, field, rate_scale: float, rate: float, gamma: float, n_
                 if rng.uniform(k, c + 2) >= forward:
                     break
                 tid = _pick(T, cur, h, prev, topic, required, aim, field, stage, False,
-                            rng.uniform(k, c + 3))
+                            rng.uniform(k, c + 3), True, trust)
                 if tid < 0:
                     break
-                wt = weight(T, tid)
-                if rng.uniform(k, c + 4) >= wt / (wt + trust_half):
+                if rng.uniform(k, c + 4) >= _passes(T, tid, trust_half, trust):
                     break
                 prev = cur
                 cur = T.b[tid] if T.a[tid] == cur else T.a[tid]
@@ -156,7 +169,8 @@ class Opportunities(Process):
         rows_i, rows_v, made = route(
             world.ties.arrays(), p.stage, p.aim, p.field, scale, q.rate, q.stage_power,
             world.places.fields, q.own_aim, q.own_field, q.max_hops, q.trust_half, q.forward,
-            q.alpha, p.opp_count, p.opp_value, world.step, world.seed, p.pid, q.topic_fit)
+            q.alpha, p.opp_count, p.opp_value, world.step, world.seed, p.pid, q.topic_fit,
+            q.trust)
         self.ledger.append(world.step, rows_i, rows_v)
         return {"opportunities_made": int(made), "opportunities_delivered": int(rows_v.size),
                 "value_delivered": float(rows_v.sum())}
