@@ -97,6 +97,23 @@ def _cmap(postscript: str) -> frozenset[int]:
         font.close()
 
 
+def open_offline(browser, page_path: Path) -> tuple[list, str, list[str]]:
+    """Open a page: the (width, height) of each drawn figure, the page's language and the
+    requests it made outside the file system."""
+    page = browser.new_page()
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    try:
+        page.goto(page_path.resolve().as_uri())
+        sizes = page.eval_on_selector_all(
+            "svg.figure", "els => els.map(e => [e.getBoundingClientRect().width,"
+                          " e.getBoundingClientRect().height])")
+        lang = page.evaluate("document.documentElement.lang")
+    finally:
+        page.close()
+    return sizes, lang, [u for u in requests if not u.startswith("file:")]
+
+
 def missing_glyphs(browser, page_path: Path) -> dict[str, list[str]]:
     """Characters of the page no font used for them has, by font, and problems with the
     fonts themselves (web fonts, Last Resort, a font fontconfig does not know)."""
@@ -168,19 +185,10 @@ def test_every_character_of_the_report_has_a_glyph(browser, reports, lang):
 
 @pytest.mark.parametrize("lang", ["en", "ja"])
 def test_the_report_draws_its_figures_offline(browser, reports, lang):
-    page = browser.new_page()
-    requests: list[str] = []
-    page.on("request", lambda r: requests.append(r.url))
-    try:
-        page.goto(reports[lang].resolve().as_uri())
-        sizes = page.eval_on_selector_all(
-            "svg.figure", "els => els.map(e => [e.getBoundingClientRect().width,"
-                          " e.getBoundingClientRect().height])")
-        assert len(sizes) == 5 and all(w > 200 and h > 100 for w, h in sizes)
-        assert page.evaluate("document.documentElement.lang") == lang
-    finally:
-        page.close()
-    assert [u for u in requests if not u.startswith("file:")] == []
+    sizes, page_lang, outside = open_offline(browser, reports[lang])
+    assert len(sizes) == 5 and all(w > 200 and h > 100 for w, h in sizes)
+    assert page_lang == lang
+    assert outside == []
 
 
 def test_the_check_finds_a_missing_glyph(browser, tmp_path):
@@ -225,19 +233,10 @@ def test_every_character_of_the_me_report_has_a_glyph(browser, me_reports, lang)
 
 @pytest.mark.parametrize("lang", ["en", "ja"])
 def test_the_me_report_draws_its_figures_offline(browser, me_reports, lang):
-    page = browser.new_page()
-    requests: list[str] = []
-    page.on("request", lambda r: requests.append(r.url))
-    try:
-        page.goto(me_reports[lang].resolve().as_uri())
-        sizes = page.eval_on_selector_all(
-            "svg.figure", "els => els.map(e => [e.getBoundingClientRect().width,"
-                          " e.getBoundingClientRect().height])")
-        assert len(sizes) == ME_FIGURES and all(w > 200 and h > 80 for w, h in sizes)
-        assert page.evaluate("document.documentElement.lang") == lang
-    finally:
-        page.close()
-    assert [u for u in requests if not u.startswith("file:")] == []
+    sizes, page_lang, outside = open_offline(browser, me_reports[lang])
+    assert len(sizes) == ME_FIGURES and all(w > 200 and h > 80 for w, h in sizes)
+    assert page_lang == lang
+    assert outside == []
 
 
 # ---------------------------------------------------------------- claims report

@@ -146,6 +146,12 @@ def mechanism_table(scenario: Scenario | None = None) -> pd.DataFrame:
 ACTIVITY_NAMES = ("input", "action", "mixer", "meetup", "social")
 
 
+def _met(encounters: float, proc) -> dict[str, float]:
+    """People met per hour and the new ties they make (before capacity and known faces)."""
+    return {"encounters": encounters,
+            "new_ties": encounters * proc.new_tie * (1 - proc.seek_known)}
+
+
 def hour_buys(sc: Scenario) -> pd.DataFrame:
     """What one hour a week of each activity buys in ``sc`` (means, at mean propensity).
 
@@ -167,28 +173,22 @@ def hour_buys(sc: Scenario) -> pd.DataFrame:
         {"activity": "input", "encounters": 0.0, "new_ties": 0.0,
          "other": f"{p.input.rate * mean_prop:.3g} knowledge units (forgotten at "
                   f"{100 * p.input.forgetting:g}%/week; raise stage only when acted on)"},
-        {"activity": "action", "encounters": p.action.encounters * per_hour,
-         "new_ties": p.action.encounters * per_hour * p.action.new_tie
-         * (1 - p.action.seek_known),
+        {"activity": "action", **_met(p.action.encounters * per_hour, p.action),
          "other": f"stage growth; a focus session per {sess:g} h (besides "
                   f"{100 * p.action.base_attendance:g}% without action); the weekly chance "
                   f"of sharing news goes from {p.introductions.share_base:g} to "
                   f"{p.introductions.share_after_action:g}"},
-        {"activity": "mixer", "encounters": p.mixers.encounters / p.budget.mixer_hours,
-         "new_ties": p.mixers.encounters / p.budget.mixer_hours * p.mixers.new_tie
-         * (1 - p.mixers.seek_known),
+        {"activity": "mixer", **_met(p.mixers.encounters / p.budget.mixer_hours, p.mixers),
          "other": f"one mixer per {p.budget.mixer_hours:g} h, held every "
                   f"{p.budget.mixer_every} week(s) ("
                   f"{'the same crowd' if p.mixers.recurring else 'a new crowd'} each time); "
                   f"hours in weeks without one go to social hours"},
-        {"activity": "meetup", "encounters": p.meetups.encounters / p.budget.meetup_hours,
-         "new_ties": p.meetups.encounters / p.budget.meetup_hours * p.meetups.new_tie
-         * (1 - p.meetups.seek_known),
+        {"activity": "meetup", **_met(p.meetups.encounters / p.budget.meetup_hours,
+                                       p.meetups),
          "other": f"one meetup per {p.budget.meetup_hours:g} h, held every "
                   f"{p.budget.meetup_every} week(s), the same topic group each time; hours "
                   f"in weeks without one go to social hours"},
-        {"activity": "social", "encounters": p.work.social_per_hour,
-         "new_ties": p.work.social_per_hour * p.work.new_tie * (1 - p.work.seek_known),
+        {"activity": "social", **_met(p.work.social_per_hour, p.work),
          "other": "coworker encounters at one's workplace"},
     ]
     return pd.DataFrame(rows)
