@@ -120,7 +120,9 @@ def test_a_seed_network_starts_with_its_ties():
     first = res.ties.sort_values("uid").head(4)  # made first, in the order given
     np.testing.assert_array_equal(first["a"], a)
     np.testing.assert_array_equal(first["b"], b)
-    np.testing.assert_allclose(first["weight"], w)
+    # a closeness w starts as lo·(hi/lo)^w contacts, the drawn starting ties' range
+    lo, hi = sc.population.initial_contacts
+    np.testing.assert_allclose(first["weight"], lo * (hi / lo) ** w, rtol=1e-12)
     assert list(first["origin"]) == [ORIGINS[x] for x in o]
     assert (first["birth"] == 0).all()
     # each given pair has exactly one tie (a drawn tie between them is not made)

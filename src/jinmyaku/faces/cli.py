@@ -379,7 +379,7 @@ def calibrate(
         help="Where to write the fitted scenario (TOML).")] = Path("runs/fitted.toml"),
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
-    """Fit tie decay, focus contact rate and outside mixing to an observed network (ABC)."""
+    """Fit tie memory, focus contact rate and outside mixing to an observed network (ABC)."""
     global _INTERRUPTED
     _INTERRUPTED = f"no fitted scenario was written; a file {out} already there is left as it was."
     from jinmyaku.storage import files as io

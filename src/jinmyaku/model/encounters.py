@@ -3,8 +3,9 @@
 Each attendee of a group has a number of encounters. An encounter first
 *seeks a known face* with chance ``seek_known``: a co-attendee the person was
 already tied to when the week's event began, if any is present. Otherwise the
-partner is a uniformly random co-attendee. Meeting someone already tied
-reinforces the tie; meeting a stranger makes a tie with chance ``new_tie``.
+partner is a uniformly random co-attendee. Meeting someone already tied is a
+contact over the tie (its strength grows by one); meeting a stranger makes a
+tie with chance ``new_tie``, which starts with that one contact.
 
 The kernel works in two phases so that both cores help without changing the
 result for a given seed:
@@ -30,7 +31,14 @@ from numba import njit, prange
 
 from jinmyaku.model import rng
 from jinmyaku.model.prefetch import prefetch, prefetch1
-from jinmyaku.model.ties import RECORD_AHEAD, WEIGHT_AHEAD, create_new_tie, find_tie, reinforce
+from jinmyaku.model.ties import (
+    RECORD_AHEAD,
+    WEIGHT_AHEAD,
+    contact,
+    create_new_tie,
+    find_tie,
+    first_key,
+)
 
 _CHUNK = 128  # attendees per parallel task
 _ROW_AHEAD = 4  # plan prefetches the row of the attendee this many places ahead
@@ -135,10 +143,11 @@ def plan(deg, nbr, adj, members, ptr, group_of, n_enc, seek_known: float, p_new:
 
 
 @njit(cache=True)
-def apply(T, members, first, partner, tie, new, origin: int, weight: float, alpha: float,
-          step: int, pid):
+def apply(T, members, first, partner, tie, new, origin: int, first_contacts: float, step: int,
+          pid):
     """Phase 2: carry out the planned encounters in order; returns the counts."""
     counts = np.zeros(3, dtype=np.int64)
+    key0 = first_key(T, first_contacts, step)  # a new tie's key
     n = T.deg.size
     n_e = tie.size
     # the ties each person made during this event, as linked lists: made[i] is the
@@ -170,7 +179,7 @@ def apply(T, members, first, partner, tie, new, origin: int, weight: float, alph
             t = tie[e]
             if t >= 0 and T.death[t] < 0:
                 counts[1] += 1
-                reinforce(T, t, step, alpha)
+                contact(T, t, step)
                 continue
             j = partner[e]
             if t >= 0:
@@ -182,11 +191,11 @@ def apply(T, members, first, partner, tie, new, origin: int, weight: float, alph
                 t = _made_since(made, made_next, made_to, made_id, T.death, i, j)
             if t >= 0:
                 counts[1] += 1
-                reinforce(T, t, step, alpha)
+                contact(T, t, step)
                 continue
             if new[e]:
                 # no tie i–j: none when the event began, none made since
-                t = create_new_tie(T, i, j, step, origin, weight, pid)
+                t = create_new_tie(T, i, j, step, origin, key0, pid)
                 if t >= 0:
                     counts[2] += 1
                     made_next[n_made] = made[i]
@@ -213,7 +222,7 @@ def _made_since(made, made_next, made_to, made_id, death, i: int, j: int) -> int
 
 
 def group_encounters(T, members, ptr, group_of, n_enc, seek_known: float, p_new: float,
-                     origin: int, weight: float, alpha: float, step: int, seed: int,
+                     origin: int, first_contacts: float, step: int, seed: int,
                      stream: int, pid) -> np.ndarray:
     """Run one week's encounters in every group.
 
@@ -231,7 +240,7 @@ def group_encounters(T, members, ptr, group_of, n_enc, seek_known: float, p_new:
     first, partner, tie, new = plan(T.deg, T.nbr, T.adj, members, ptr, group_of,
                                     np.asarray(n_enc, dtype=np.float64), seek_known, p_new,
                                     step, seed, stream, pid)
-    return apply(T, members, first, partner, tie, new, origin, weight, alpha, step, pid)
+    return apply(T, members, first, partner, tie, new, origin, first_contacts, step, pid)
 
 
 def groups(group_of: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray]:

@@ -7,8 +7,10 @@ Step 0 is the world as built (from the scenario alone, or around a given
 2. the scenario's processes run in its schedule order; before each process
    the engine reserves room for the ties it may create, and after it moves
    dead ties to the tie ledger;
-3. the recorder takes the week's reductions;
-4. the analyzers due at week t observe the world (:class:`Analyzer`).
+3. ties whose discounted contacts have fallen below ``ties.end_below`` end
+   (``TieStore.end_faded``: only the timers due this week are looked at);
+4. the recorder takes the week's reductions;
+5. the analyzers due at week t observe the world (:class:`Analyzer`).
 
 Analyzers due at week 0 observe the world as built. Studies change or watch
 a running simulation only through these seams; nothing outside the engine
@@ -111,6 +113,7 @@ class Simulation:
         """Advance the world by one week."""
         w = self.world
         w.step += 1
+        w.ties.week = w.step
         for iv in self.interventions:
             if iv.week == w.step:
                 iv.apply(w)
@@ -118,6 +121,9 @@ class Simulation:
         for proc in self.processes:
             w.ties.reserve(proc.max_new_ties(w))
             counts.update(proc.step(w))
+            w.ties.flush()
+        if w.ties.fading:  # ties whose contacts have faded below the threshold end
+            counts["ties_decayed"] = w.ties.end_faded(w.step)
             w.ties.flush()
         self.recorder.record(w, counts)
         for an in self.analyzers:

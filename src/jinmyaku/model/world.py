@@ -15,7 +15,7 @@ from numba import njit
 from jinmyaku.model import rng
 from jinmyaku.model.encounters import groups
 from jinmyaku.model.scenario import ACTIVITIES, Scenario
-from jinmyaku.model.ties import TieStore, create_tie
+from jinmyaku.model.ties import TieStore, create_tie, first_key
 from jinmyaku.model.vocabulary import BACKGROUND, FAMILY_SCHOOL, ORIGINS, WORKPLACE
 
 
@@ -98,7 +98,9 @@ class SeedNetwork:
     ``a``, ``b``, ``weight``, ``origin``: given ties between slots (origin
     codes of ``jinmyaku.model.vocabulary.ORIGINS``, weights in (0, 1]), made
     at week 0 in the order given, before any drawn tie; a drawn tie between
-    two people already tied is not made.
+    two people already tied is not made. A weight is a closeness: in a fading
+    store a tie of weight w starts with ``lo·(hi/lo)^w`` contacts, (lo, hi) =
+    ``population.initial_contacts``, the range of the drawn starting ties.
     """
 
     group: np.ndarray | None = None
@@ -199,8 +201,9 @@ def focus_of(places: Places, topic, band, draw) -> np.ndarray:
 
 @njit(cache=True)
 def _tie_within_groups(T, members, ptr, start_g: int, start_x: int, mean_ties: float,
-                       w_lo: float, w_hi: float, origin: int, seed: int, stream: int, pid):
-    """Tie each pair inside each group with chance mean_ties / (size - 1).
+                       c_lo: float, c_hi: float, origin: int, seed: int, stream: int, pid):
+    """Tie each pair inside each group with chance mean_ties / (size - 1), with
+    contacts log-uniform in [c_lo, c_hi].
 
     Works person by person from member position ``start_x`` of group
     ``start_g``; before a person's row of pairs it checks that the free tie
@@ -223,8 +226,8 @@ def _tie_within_groups(T, members, ptr, start_g: int, start_x: int, mean_ties: f
             c = 0
             for y in range(x + 1, hi):
                 if rng.uniform(k, c) < p:
-                    w = w_lo + (w_hi - w_lo) * rng.uniform(k, c + 1)
-                    create_tie(T, i, members[y], 0, origin, w, pid)
+                    contacts = c_lo * (c_hi / c_lo) ** rng.uniform(k, c + 1)  # log-uniform
+                    create_tie(T, i, members[y], 0, origin, first_key(T, contacts, 0), pid)
                 c += 2
     return ptr.size - 1, 0
 
@@ -233,7 +236,7 @@ def tie_within_groups(world: World, group: np.ndarray, n_groups: int, mean_ties:
                       origin: int, stream: int) -> None:
     """Give every group of people its starting ties (growing the tie pool as needed)."""
     members, ptr = groups(group.astype(np.int64), n_groups)
-    lo, hi = world.scenario.population.initial_weight
+    lo, hi = world.scenario.population.initial_contacts
     g, x = 0, 0
     while g < n_groups:
         g, x = _tie_within_groups(world.ties.arrays(), members, ptr, g, x, mean_ties, lo, hi,
@@ -292,8 +295,10 @@ def build(sc: Scenario, seed_network: SeedNetwork | None = None,
     grouped = seed_network is not None and seed_network.group is not None
     # a grouped world's pool starts sized for its family and school ties alone
     drawn = pop.school_ties + (0.0 if grouped else pop.workplace_ties)
+    fade = sc.processes.ties
     ties = TieStore(n, pop.max_ties, pool=max(1024, int(n * drawn * 0.75) + n),
-                    ledger=tie_ledger)
+                    ledger=tie_ledger, memory=fade.memory if sc.fading else 0.0,
+                    end_below=fade.end_below)
     world = World(sc, people, places, ties, names, shares, next_pid=n)
     if seed_network is not None and seed_network.ties:
         _make_given_ties(world, seed_network)
@@ -337,6 +342,9 @@ def _make_given_ties(world: World, seed: SeedNetwork) -> None:
     T = world.ties.arrays()
     a, b = np.asarray(seed.a, dtype=np.int64), np.asarray(seed.b, dtype=np.int64)
     w, o = np.asarray(seed.weight, dtype=np.float64), np.asarray(seed.origin, dtype=np.int64)
+    if world.ties.fading:  # a closeness in (0, 1] as starting contacts (the drawn ties' range)
+        lo, hi = world.scenario.population.initial_contacts
+        w = np.log(lo * (hi / lo) ** w)
     for x in range(a.size):
         create_tie(T, int(a[x]), int(b[x]), 0, int(o[x]), float(w[x]), world.people.pid)
     world.ties.flush()

@@ -42,7 +42,7 @@ class Mixers(Process):
         members, ptr = groups(group_of, n_groups)
         n_enc = np.full(world.people.n, float(q.encounters))
         counts = group_encounters(world.ties.arrays(), members, ptr, group_of, n_enc,
-                                  q.seek_known, q.new_tie, self.origin, q.initial_weight,
-                                  q.alpha, world.step, world.seed, self.stream, world.people.pid)
+                                  q.seek_known, q.new_tie, self.origin, 1.0, world.step,
+                                  world.seed, self.stream, world.people.pid)
         return {f"{self.name}_encounters": int(counts[0]), f"{self.name}_known": int(counts[1]),
                 f"{self.name}_new_ties": int(counts[2])}

@@ -7,11 +7,11 @@ required stage r = stage_h · U(0, 1), and a value 1 + 4r (value units).
 
 The holder offers it to one fitting contact (whose aim or field is the topic
 — unless ``topic_fit`` is off, when any topic fits — and whose stage is at least
-r), drawn ∝ tie weight, and the offer is made
-with chance w / (w + trust_half): trust matters. If no contact fits, the
-holder forwards it with chance ``forward`` to a contact drawn ∝ weight (with
+r), drawn ∝ tie strength s, and the offer is made
+with chance s / (s + trust_half): trust matters. If no contact fits, the
+holder forwards it with chance ``forward`` to a contact drawn ∝ strength (with
 the same trust chance), who tries in turn, up to ``max_hops`` ties in all.
-Delivery adds the value to the delivering tie and reinforces it. Every
+Delivery adds the value to the delivering tie and is a contact over it. Every
 delivery is written to the opportunity ledger.
 """
 
@@ -21,10 +21,11 @@ import numpy as np
 from numba import njit
 
 from jinmyaku.model import rng
+from jinmyaku.model.choice import slot_strength
 from jinmyaku.model.ledgers import OpportunityLedger
 from jinmyaku.model.processes.base import Process
 from jinmyaku.model.scenario import Opportunities as Params
-from jinmyaku.model.ties import reinforce, weight
+from jinmyaku.model.ties import contact, strength
 
 
 @njit(cache=True)
@@ -41,14 +42,14 @@ def _eligible(j, holder, prev, topic, required, aim, field, stage, fitting_only,
 
 
 @njit(cache=True)
-def _pick(T, cur, holder, prev, topic, required, aim, field, stage, fitting_only, u,
+def _pick(T, cur, holder, prev, topic, required, aim, field, stage, fitting_only, u, step,
           topic_fit=True):
-    """A contact of ``cur`` drawn ∝ weight (fitting ones only if asked); -1 if none."""
+    """A contact of ``cur`` drawn ∝ strength (fitting ones only if asked); -1 if none."""
     total = 0.0
     for s in range(T.deg[cur]):
         if _eligible(T.nbr[cur, s], holder, prev, topic, required, aim, field, stage,
                      fitting_only, topic_fit):
-            total += T.ws[cur, s]
+            total += slot_strength(T.ws, T.fade, cur, s, step)
     if total <= 0.0:
         return -1
     target = u * total
@@ -58,7 +59,7 @@ def _pick(T, cur, holder, prev, topic, required, aim, field, stage, fitting_only
         if _eligible(T.nbr[cur, s], holder, prev, topic, required, aim, field, stage,
                      fitting_only, topic_fit):
             last = T.adj[cur, s]
-            acc += T.ws[cur, s]
+            acc += slot_strength(T.ws, T.fade, cur, s, step)
             if acc > target:
                 return last
     return last
@@ -67,7 +68,7 @@ def _pick(T, cur, holder, prev, topic, required, aim, field, stage, fitting_only
 @njit(cache=True)
 def route(T, stage, aim, field, rate_scale: float, rate: float, gamma: float, n_topics: int,
           own_aim: float, own_field: float, max_hops: int, trust_half: float, forward: float,
-          alpha: float, opp_count, opp_value, step: int, seed: int, pid, topic_fit=True):
+          opp_count, opp_value, step: int, seed: int, pid, topic_fit=True):
     """Create and route this week's opportunities; returns the ledger rows and the count made.
 
     ``topic_fit`` off: any contact whose stage is high enough fits, whatever the topic
@@ -102,13 +103,13 @@ def route(T, stage, aim, field, rate_scale: float, rate: float, gamma: float, n_
             cur, prev, hops = h, -1, 0
             while hops < max_hops:
                 tid = _pick(T, cur, h, prev, topic, required, aim, field, stage, True,
-                            rng.uniform(k, c), topic_fit)
+                            rng.uniform(k, c), step, topic_fit)
                 if tid >= 0:
-                    wt = weight(T, tid)
+                    wt = strength(T, tid, step)
                     if rng.uniform(k, c + 1) < wt / (wt + trust_half):
                         j = T.b[tid] if T.a[tid] == cur else T.a[tid]
                         T.value[tid] += value
-                        reinforce(T, tid, step, alpha)
+                        contact(T, tid, step)
                         opp_count[j] += 1
                         opp_value[j] += value
                         rows_i[r, 0] = pid[h]
@@ -123,10 +124,10 @@ def route(T, stage, aim, field, rate_scale: float, rate: float, gamma: float, n_
                 if rng.uniform(k, c + 2) >= forward:
                     break
                 tid = _pick(T, cur, h, prev, topic, required, aim, field, stage, False,
-                            rng.uniform(k, c + 3))
+                            rng.uniform(k, c + 3), step)
                 if tid < 0:
                     break
-                wt = weight(T, tid)
+                wt = strength(T, tid, step)
                 if rng.uniform(k, c + 4) >= wt / (wt + trust_half):
                     break
                 prev = cur
@@ -156,7 +157,7 @@ class Opportunities(Process):
         rows_i, rows_v, made = route(
             world.ties.arrays(), p.stage, p.aim, p.field, scale, q.rate, q.stage_power,
             world.places.fields, q.own_aim, q.own_field, q.max_hops, q.trust_half, q.forward,
-            q.alpha, p.opp_count, p.opp_value, world.step, world.seed, p.pid, q.topic_fit)
+            p.opp_count, p.opp_value, world.step, world.seed, p.pid, q.topic_fit)
         self.ledger.append(world.step, rows_i, rows_v)
         return {"opportunities_made": int(made), "opportunities_delivered": int(rows_v.size),
                 "value_delivered": float(rows_v.sum())}

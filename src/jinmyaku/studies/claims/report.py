@@ -409,17 +409,18 @@ def blocks_for(res: ClaimsResult, figures: dict[str, bool]) -> list:
                   "parameter, and the sensitivity analysis varies it (the quick design leaves "
                   "out those marked (full design)):"))
     b.append(Table(pd.DataFrame({
-        "assumption": ["ties made by doing things together start stronger than ties from a "
-                       "conversation at an event (activity 0.1, mixer 0.05)",
-                       "activity ties are reinforced faster (α 0.1 against 0.05)",
+        "assumption": ["every tie starts with one contact and gains one per contact, "
+                       "whatever its origin; a tie lasts while contacts keep coming, so "
+                       "groups that meet again (foci, meetups) keep their ties",
+                       "attention goes to ties in proportion to their contacts^β (β = 1)",
                        "opportunities arise in proportion to stage^γ, γ = 2",
                        "the grow strategy turns hours into stage growth",
                        "stage moves 2% a week towards the closest five"],
         "leans towards": ["H3 over H2 and H5", "H3", "H4, H5 and every strategy that grows",
                           "H4's stage gain (so H4's headline is the network effect instead)",
                           "H1"],
-        "varied as": ["`processes.action.initial_weight`, `processes.mixers.initial_weight`",
-                      "`processes.action.alpha` (full design)",
+        "varied as": ["`processes.ties.memory`, `processes.ties.end_below`",
+                      "`processes.maintenance.preference`",
                       "`processes.opportunities.stage_power` (0–4)",
                       "`processes.action.growth`", "`processes.influence.rate` (full design)"]})))
     b.append(Heading(2, "Reproduce"))
