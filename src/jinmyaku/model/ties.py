@@ -52,7 +52,8 @@ from jinmyaku.model.vocabulary import ALIVE, DECAYED, DISPLACED, ORIGINS
 # The arrays a kernel sees; built by TieStore.arrays().
 Ties = namedtuple(
     "Ties",
-    "a b pa pb w origin birth last death cause value peak uid sa sb adj nbr ws deg free grave "
+    "a b pa pb w origin birth last death cause value peak uid contacts sa sb adj nbr ws deg free "
+    "grave "
     "counters by_origin changed fade wh_head wh_tie wh_uid wh_due wh_nxt wh_counters",
 )
 # counters[0]: free-stack size, counters[1]: graveyard size, counters[2]: next tie uid
@@ -125,6 +126,7 @@ def contact(T, tid: int, step: int) -> None:
     if c > T.peak[tid]:
         T.peak[tid] = c
     T.last[tid] = step
+    T.contacts[tid] += 1
 
 
 # The fields of a tie record that reinforcing a tie reads or writes, stored together
@@ -135,11 +137,12 @@ def contact(T, tid: int, step: int) -> None:
 HOT = np.dtype([("a", np.int32), ("b", np.int32), ("sa", np.int32), ("sb", np.int32),
                 ("last", np.int32), ("death", np.int32), ("peak", np.float64)])
 
-# The rest of a record (48 bytes with padding), together too: making a tie writes all
-# of it but ``w`` (the weight at death, written by kill_tie).
+# The rest of a record (56 bytes with padding), together too: making a tie writes all
+# of it but ``w`` (the strength at death, written by kill_tie); a contact adds to
+# ``contacts`` (the contacts made over the tie during the run).
 REST = np.dtype([("pa", np.int64), ("pb", np.int64), ("uid", np.int64), ("value", np.float64),
-                 ("w", np.float64), ("birth", np.int32), ("origin", np.int8),
-                 ("cause", np.int8)], align=True)
+                 ("w", np.float64), ("birth", np.int32), ("contacts", np.int32),
+                 ("origin", np.int8), ("cause", np.int8)], align=True)
 
 
 def _aligned_records(n: int, dtype: np.dtype) -> np.ndarray:
@@ -266,6 +269,7 @@ def create_new_tie(T, i: int, j: int, step: int, origin: int, weight: float, pid
     T.death[tid] = -1
     T.cause[tid] = ALIVE
     T.value[tid] = 0.0
+    T.contacts[tid] = 1 if step > 0 else 0  # made by a contact; starting ties count none
     T.uid[tid] = T.counters[NEXT_UID]
     T.counters[NEXT_UID] += 1
     if T.fade[TAU] > 0.0:  # its end timer, at the week it ends if no one contacts it again
@@ -466,7 +470,7 @@ class TieStore:
             self.weights_version += 1
         return Ties(self.a, self.b, self.pa, self.pb, self.w, self.origin, self.birth,
                     self.last, self.death, self.cause, self.value, self.peak, self.uid,
-                    self.sa, self.sb, self.adj, self.nbr, self.ws, self.deg, self.free,
+                    self.contacts, self.sa, self.sb, self.adj, self.nbr, self.ws, self.deg, self.free,
                     self.grave, self.counters, self.by_origin, self.changed, self.fade,
                     *self.wheel.arrays())
 
@@ -524,7 +528,8 @@ class TieStore:
         return {"uid": self.uid[ids], "a": self.pa[ids], "b": self.pb[ids],
                 "origin": self.origin[ids], "birth": self.birth[ids], "death": self.death[ids],
                 "cause": self.cause[ids], "weight": weight, "peak_weight": self.peak[ids],
-                "last_interaction": self.last[ids], "value": self.value[ids]}
+                "last_interaction": self.last[ids], "value": self.value[ids],
+                "contacts": self.contacts[ids]}
 
     def weights(self, ids: np.ndarray) -> np.ndarray:
         """The strengths of living tie records ``ids`` at week ``self.week`` (a copy):

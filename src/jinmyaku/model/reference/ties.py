@@ -41,6 +41,7 @@ def contact(T, tid: int, step: int) -> None:
     set_weight(T, tid, math.log(c) + step / T.fade[0])
     T.peak[tid] = max(T.peak[tid], c)
     T.last[tid] = step
+    T.contacts[tid] += 1
 
 
 def other_end(T, tid: int, i: int) -> int:
