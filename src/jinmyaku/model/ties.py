@@ -470,8 +470,8 @@ class TieStore:
             self.weights_version += 1
         return Ties(self.a, self.b, self.pa, self.pb, self.w, self.origin, self.birth,
                     self.last, self.death, self.cause, self.value, self.peak, self.uid,
-                    self.contacts, self.sa, self.sb, self.adj, self.nbr, self.ws, self.deg, self.free,
-                    self.grave, self.counters, self.by_origin, self.changed, self.fade,
+                    self.contacts, self.sa, self.sb, self.adj, self.nbr, self.ws, self.deg,
+                    self.free, self.grave, self.counters, self.by_origin, self.changed, self.fade,
                     *self.wheel.arrays())
 
     def end_faded(self, step: int) -> int:
