@@ -37,6 +37,7 @@ FOCUS_SESSIONS = 14
 LOCAL_SEARCH = 15
 GLOBAL_ATTACHMENT = 16
 NODE_DELETION = 17
+REDUNDANCY = 18  # opportunities: whether an offer is news to its recipient
 # World-level draws of a purpose (not of one person) use the key of person WORLD.
 WORLD = -1
 

@@ -269,6 +269,13 @@ class Opportunities(Model):
     trust_half: Float = Field(5.0, gt=0.0, le=1000.0, description=(
         "strength at which an offer is made half the time (contacts)"))
     forward: Prob = Field(0.5, description="chance an unfitting holder forwards it on")
+    strength_pull: Float = Field(1.0, ge=0.0, le=3.0, description=(
+        "λ: a fitting contact is offered the opportunity ∝ strength^λ (0: any fitting "
+        "contact alike; 1: in proportion to contacts)"))
+    redundancy: Prob = Field(0.0, description=(
+        "an offer over a tie is no news, and adds nothing, with chance redundancy × the "
+        "tie's overlap (common contacts ÷ contacts of either end but the other): what an "
+        "embedded tie knows its other end has heard already"))
     topic_fit: bool = Field(True, description=(
         "an opportunity fits only contacts whose aim or field is its topic (false: any "
         "topic fits; the stage requirement stays)"))

@@ -7,9 +7,12 @@ required stage r = stage_h · U(0, 1), and a value 1 + 4r (value units).
 
 The holder offers it to one fitting contact (whose aim or field is the topic
 — unless ``topic_fit`` is off, when any topic fits — and whose stage is at least
-r), drawn ∝ tie strength s, and the offer is made
-with chance s / (s + trust_half): trust matters. If no contact fits, the
-holder forwards it with chance ``forward`` to a contact drawn ∝ strength (with
+r), drawn ∝ s^λ (s the tie's strength, λ = ``strength_pull``), and the offer
+is made with chance s / (s + trust_half): trust matters. An offer made is no
+news to the recipient j — j heard of it through the contacts j and the holder
+share — with chance ``redundancy`` × O, O the tie's neighbourhood overlap; it
+then adds nothing and the opportunity ends. If no contact fits, the
+holder forwards it with chance ``forward`` to a contact drawn ∝ s^λ (with
 the same trust chance), who tries in turn, up to ``max_hops`` ties in all.
 Delivery adds the value to the delivering tie and is a contact over it. Every
 delivery is written to the opportunity ledger.
@@ -21,7 +24,6 @@ import numpy as np
 from numba import njit
 
 from jinmyaku.model import rng
-from jinmyaku.model.choice import slot_strength
 from jinmyaku.model.ledgers import OpportunityLedger
 from jinmyaku.model.processes.base import Process
 from jinmyaku.model.scenario import Opportunities as Params
@@ -41,15 +43,24 @@ def _eligible(j, holder, prev, topic, required, aim, field, stage, fitting_only,
     return True
 
 
+@njit(cache=True, inline="always")
+def _pull(T, cur, s, step, pull):
+    """strength^pull of slot s of row ``cur`` (exp(pull·(key − t/τ)) in a fading store)."""
+    tau = T.fade[0]
+    if tau > 0.0:
+        return np.exp(pull * (T.ws[cur, s] - step / tau))
+    return T.ws[cur, s] ** pull
+
+
 @njit(cache=True)
 def _pick(T, cur, holder, prev, topic, required, aim, field, stage, fitting_only, u, step,
-          topic_fit=True):
-    """A contact of ``cur`` drawn ∝ strength (fitting ones only if asked); -1 if none."""
+          pull=1.0, topic_fit=True):
+    """A contact of ``cur`` drawn ∝ strength^pull (fitting ones only if asked); -1 if none."""
     total = 0.0
     for s in range(T.deg[cur]):
         if _eligible(T.nbr[cur, s], holder, prev, topic, required, aim, field, stage,
                      fitting_only, topic_fit):
-            total += slot_strength(T.ws, T.fade, cur, s, step)
+            total += _pull(T, cur, s, step, pull)
     if total <= 0.0:
         return -1
     target = u * total
@@ -59,16 +70,31 @@ def _pick(T, cur, holder, prev, topic, required, aim, field, stage, fitting_only
         if _eligible(T.nbr[cur, s], holder, prev, topic, required, aim, field, stage,
                      fitting_only, topic_fit):
             last = T.adj[cur, s]
-            acc += slot_strength(T.ws, T.fade, cur, s, step)
+            acc += _pull(T, cur, s, step, pull)
             if acc > target:
                 return last
     return last
 
 
 @njit(cache=True)
+def overlap(T, i: int, j: int, mark, stamp: int) -> float:
+    """Neighbourhood overlap of the tie i–j: common contacts ÷ (contacts of either end
+    but the other, counted once); 0 if neither has another contact. ``mark`` holds
+    a stamp per person, ``stamp`` a value not in it yet."""
+    for s in range(T.deg[i]):
+        mark[T.nbr[i, s]] = stamp
+    common = 0
+    for s in range(T.deg[j]):
+        common += mark[T.nbr[j, s]] == stamp
+    union = (T.deg[i] - 1) + (T.deg[j] - 1) - common
+    return common / union if union > 0 else 0.0
+
+
+@njit(cache=True)
 def route(T, stage, aim, field, rate_scale: float, rate: float, gamma: float, n_topics: int,
           own_aim: float, own_field: float, max_hops: int, trust_half: float, forward: float,
-          opp_count, opp_value, step: int, seed: int, pid, topic_fit=True):
+          opp_count, opp_value, step: int, seed: int, pid, topic_fit=True, pull=1.0,
+          redundancy=0.0):
     """Create and route this week's opportunities; returns the ledger rows and the count made.
 
     ``topic_fit`` off: any contact whose stage is high enough fits, whatever the topic
@@ -79,6 +105,9 @@ def route(T, stage, aim, field, rate_scale: float, rate: float, gamma: float, n_
     """
     n = stage.size
     made = np.zeros(n, dtype=np.int64)
+    mark = np.zeros(n if redundancy > 0.0 else 1, dtype=np.int64)
+    stamp = 0
+    redundant = 0
     for h in range(n):
         lam = rate * stage[h] ** gamma * rate_scale
         made[h] = rng.poisson(rng.key(seed, rng.OPPORTUNITIES, step, pid[h]), 0, lam)
@@ -88,6 +117,8 @@ def route(T, stage, aim, field, rate_scale: float, rate: float, gamma: float, n_
     r = 0
     for h in range(n):
         k = rng.key(seed, rng.OPPORTUNITIES, step, pid[h])
+        kr = rng.key(seed, rng.REDUNDANCY, step, pid[h])
+        offers = 0
         c = 1
         for _ in range(made[h]):
             u = rng.uniform(k, c)
@@ -103,11 +134,18 @@ def route(T, stage, aim, field, rate_scale: float, rate: float, gamma: float, n_
             cur, prev, hops = h, -1, 0
             while hops < max_hops:
                 tid = _pick(T, cur, h, prev, topic, required, aim, field, stage, True,
-                            rng.uniform(k, c), step, topic_fit)
+                            rng.uniform(k, c), step, pull, topic_fit)
                 if tid >= 0:
                     wt = strength(T, tid, step)
                     if rng.uniform(k, c + 1) < wt / (wt + trust_half):
                         j = T.b[tid] if T.a[tid] == cur else T.a[tid]
+                        if redundancy > 0.0:
+                            stamp += 1
+                            o = overlap(T, cur, j, mark, stamp)
+                            offers += 1
+                            if rng.uniform(kr, offers) < redundancy * o:
+                                redundant += 1  # j had heard already: no news
+                                break
                         T.value[tid] += value
                         contact(T, tid, step)
                         opp_count[j] += 1
@@ -124,7 +162,7 @@ def route(T, stage, aim, field, rate_scale: float, rate: float, gamma: float, n_
                 if rng.uniform(k, c + 2) >= forward:
                     break
                 tid = _pick(T, cur, h, prev, topic, required, aim, field, stage, False,
-                            rng.uniform(k, c + 3), step)
+                            rng.uniform(k, c + 3), step, pull)
                 if tid < 0:
                     break
                 wt = strength(T, tid, step)
@@ -135,7 +173,7 @@ def route(T, stage, aim, field, rate_scale: float, rate: float, gamma: float, n_
                 hops += 1
                 c += 5
             c += 5
-    return rows_i[:r], rows_v[:r], total
+    return rows_i[:r], rows_v[:r], total, redundant
 
 
 class Opportunities(Process):
@@ -154,10 +192,12 @@ class Opportunities(Process):
         power = p.stage ** q.stage_power
         mean = float(power.mean())
         scale = 1.0 / mean if mean > 0 else 0.0
-        rows_i, rows_v, made = route(
+        rows_i, rows_v, made, redundant = route(
             world.ties.arrays(), p.stage, p.aim, p.field, scale, q.rate, q.stage_power,
             world.places.fields, q.own_aim, q.own_field, q.max_hops, q.trust_half, q.forward,
-            p.opp_count, p.opp_value, world.step, world.seed, p.pid, q.topic_fit)
+            p.opp_count, p.opp_value, world.step, world.seed, p.pid, q.topic_fit,
+            q.strength_pull, q.redundancy)
         self.ledger.append(world.step, rows_i, rows_v)
         return {"opportunities_made": int(made), "opportunities_delivered": int(rows_v.size),
+                "opportunities_redundant": int(redundant),
                 "value_delivered": float(rows_v.sum())}
