@@ -1,18 +1,24 @@
-"""Time ``jinmyaku me import`` + ``me status`` for a synthetic person of 300 contacts.
+"""Time ``jinmyaku me import``, ``me status``, ``me report`` and ``me project`` for a
+synthetic person.
 
-Issue 18's target: import + report of 300 contacts in ≤ 5 s (the report is phase 2;
-``status`` computes every measure the report will show). Each step runs as the user
-runs it, a fresh ``jinmyaku`` process (so start-up is counted), in a temporary folder
-with ``--db`` there; median of R runs after one warm-up (the warm-up compiles the
-Dunbar-layer kernel into numba's cache on a first run).
+Issue 18's targets, for a person of 300 contacts: import + report in ≤ 5 s (``me report``
+writes the HTML page and its Markdown twin, without ``--projection``; ``status`` is timed
+too, for comparison); the projection of five strategies × 10 replicates in ≤ 60 s on 2
+cores. Each step runs as the user runs it, a fresh ``jinmyaku`` process (so start-up is
+counted), in a temporary folder with ``--db`` there; median of R runs after one warm-up (the warm-up
+compiles the Dunbar-layer kernel into numba's cache on a first run). The projection
+(``--project N`` runs, default 1; 0 skips it) runs ``me project --json`` with its
+defaults (1,500 people, 1 and 5 years) and ``--workers`` (default 2), after the
+import/status runs, and checks that two runs print the same bytes.
 
-    .venv/bin/python bench/me.py [--contacts 300] [--repeats 3]
+    .venv/bin/python bench/me.py [--contacts 300] [--repeats 3] [--project 1] [--workers 2]
 """
 
 from __future__ import annotations
 
 import argparse
 import random
+import resource
 import subprocess
 import sys
 import tempfile
@@ -78,22 +84,53 @@ def synthesise(folder: Path, n: int, seed: int = 1) -> list[Path]:
                                  "people.csv", "knows.csv", "log.csv")]
 
 
-def jinmyaku(*args: str) -> float:
+def cpu_children() -> float:
+    """CPU seconds (user + system) of the finished child processes and theirs."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def jinmyaku(*args: str, output: list | None = None) -> float:
     t = time.perf_counter()
     out = subprocess.run([sys.executable, "-c", "from jinmyaku.faces.start import entry; "
                           "entry()", *args], capture_output=True, text=True)
     if out.returncode != 0:
         raise SystemExit(out.stdout + out.stderr)
+    if output is not None:
+        output.append(out.stdout)
     return time.perf_counter() - t
 
 
-def in_process(files: list[Path], db: str) -> float:
-    """Import and status in one fresh process (start-up counted once)."""
+def projection(runs: int, contacts: int, workers: int) -> None:
+    """``me project`` (five strategies × 10 replicates) on the synthetic person."""
+    with tempfile.TemporaryDirectory() as d:
+        folder = Path(d)
+        files = synthesise(folder, contacts)
+        db = str(folder / "me.sqlite")
+        jinmyaku("me", "import", "--db", db, *map(str, files))
+        times, cpu, outputs = [], [], []
+        for _ in range(runs):
+            c = cpu_children()
+            times.append(jinmyaku("me", "project", "--db", db, "--as-of", "2025-01-01",
+                                  "--json", "--workers", str(workers), output=outputs))
+            cpu.append(cpu_children() - c)
+    same = "the same bytes each run" if len(set(outputs)) == 1 else "DIFFERENT OUTPUTS"
+    times.sort()
+    cpu.sort()
+    print(f"projection, 5 strategies x 10 replicates, {workers} workers: "
+          f"{times[len(times) // 2]:.1f} s (median of {runs}: "
+          f"{', '.join(f'{t:.1f}' for t in times)}; {same}; target ≤ 60 s); "
+          f"CPU {cpu[len(cpu) // 2]:.1f} s in all processes (the wall time on {workers} "
+          f"otherwise idle cores is about CPU / {workers} plus start-up)")
+
+
+def in_process(files: list[Path], db: str, step: list[str]) -> float:
+    """Import and ``step`` (status, or report) in one fresh process (start-up counted once)."""
     code = ("import contextlib, io, sys, time; t = time.perf_counter()\n"
             "from jinmyaku.faces.cli import main\n"
             "with contextlib.redirect_stdout(io.StringIO()):\n"
             f"    assert main(['me', 'import', '--db', {db!r}, *{list(map(str, files))!r}]) == 0\n"
-            f"    assert main(['me', 'status', '--db', {db!r}, '--as-of', '2025-01-01']) == 0\n"
+            f"    assert main(['me', *{step!r}, '--db', {db!r}, '--as-of', '2025-01-01']) == 0\n"
             "print(time.perf_counter() - t)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     if out.returncode != 0:
@@ -105,6 +142,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--contacts", type=int, default=300)
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--project", type=int, default=1, help="projection runs (0: none)")
+    ap.add_argument("--workers", type=int, default=2)
     a = ap.parse_args()
     times = []
     for r in range(a.repeats + 1):
@@ -115,17 +154,27 @@ def main() -> None:
             # the ZIP is read like the two CSVs; one import command for every file
             imp = jinmyaku("me", "import", "--db", db, *map(str, files))
             status = jinmyaku("me", "status", "--db", db, "--as-of", "2025-01-01")
-            one = in_process(files, str(folder / "again.sqlite"))
+            report = jinmyaku("me", "report", "--db", db, "--as-of", "2025-01-01", "--out",
+                              str(folder / "report.html"))
+            one = in_process(files, str(folder / "again.sqlite"),
+                             ["report", "--out", str(folder / "again.html")])
             if r:
-                times.append((imp, status, one))
+                times.append((imp, status, report, one))
             else:
-                print(f"warm-up: import {imp:.2f} s, status {status:.2f} s")
-    times.sort(key=lambda x: x[0] + x[1])
-    imp, status, _ = times[len(times) // 2]
-    one = sorted(t[2] for t in times)[len(times) // 2]
-    print(f"{a.contacts} contacts: import {imp:.2f} s + status {status:.2f} s = "
-          f"{imp + status:.2f} s (median of {a.repeats}, each a fresh process; target ≤ 5 s)")
-    print(f"both in one process (start-up once): {one:.2f} s")
+                print(f"warm-up: import {imp:.2f} s, status {status:.2f} s, "
+                      f"report {report:.2f} s")
+    n = len(times)
+    imp = sorted(t[0] for t in times)[n // 2]
+    status = sorted(t[1] for t in times)[n // 2]
+    report = sorted(t[2] for t in times)[n // 2]
+    both = sorted(t[0] + t[2] for t in times)[n // 2]
+    one = sorted(t[3] for t in times)[n // 2]
+    print(f"{a.contacts} contacts, medians of {a.repeats}, each step a fresh process: import "
+          f"{imp:.2f} s, status {status:.2f} s, report {report:.2f} s")
+    print(f"import + report: {both:.2f} s (target ≤ 5 s); in one process (start-up once): "
+          f"{one:.2f} s")
+    if a.project:
+        projection(a.project, a.contacts, a.workers)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 import pytest
@@ -54,3 +55,13 @@ def small_run():
     sim = Simulation(scenario())
     res = Results.from_simulation(sim.run())
     return sim, res
+
+
+def wait_for(condition, proc, timeout: float = 60.0) -> None:
+    """Poll ``condition()`` until true; fail if the subprocess ``proc`` ends first or
+    ``timeout`` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert proc.poll() is None, f"finished first: {proc.communicate()}"
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.001)

@@ -117,6 +117,71 @@ PEOPLE = (
 )
 
 
+# A person for me report: every section has something to draw, and every name, reading,
+# e-mail, address, phone and note is distinctive (the redaction test looks for them).
+# name, reading, how met, when, introduced by, closeness, frequency, field, stage, notes,
+# e-mail, profile address, phone, ended
+REPORT_PEOPLE = [
+    ("Zebulon Quirkwhistle", "ぜぶろん", "workplace", "2016-04", "", "0.95", "weekly",
+     "cryptozoology", "0.7", "owes me a kayak", "zebulon@quirk.example", "", "+81 90 4242 1717",
+     ""),
+    ("Ottilie Vantablack", "おってぃりー", "activity", "2018", "Zebulon Quirkwhistle", "0.9",
+     "weekly", "lepidopterology", "0.6", "allergic to hazelnuts", "ottilie@vanta.example",
+     "https://www.linkedin.com/in/ottilie-vantablack", "", ""),
+    ("Perpetua Marchbanks", "", "meetup", "2019-06", "", "0.85", "monthly", "", "0.8",
+     "secret: plays the theremin", "", "https://perpetua.example/home", "090-5555-0199", ""),
+    ("Thaddeus Oakenshield", "", "family_school", "2001", "", "0.8", "monthly", "", "0.4",
+     "", "", "", "", ""),
+    ("和泉 珠緒", "いずみ たまお", "mixer", "2021-10", "", "0.75", "weekly", "", "0.5",
+     "焼き鳥が好き", "tamao@izumi.example", "", "", ""),
+    ("Wilhelmina Fairweather", "", "referral", "2022-02", "Perpetua Marchbanks", "0.5",
+     "quarterly", "", "0.3", "", "", "", "", ""),
+    ("Bartholomew Crumpet", "", "workplace", "2015", "", "0.4", "yearly", "", "0.55", "",
+     "", "", "", "2023-06-01"),
+    ("Ignatius Pemberton", "", "mixer", "2020", "", "0.3", "monthly", "", "0.2", "", "", "",
+     "", ""),
+    ("Seraphina Holloway", "", "meetup", "2017", "", "0.6", "weekly", "", "0.65", "", "", "",
+     "", ""),
+    ("Cornelius Dunwiddie", "", "activity", "2019", "", "0.2", "yearly", "", "", "", "", "",
+     "", ""),
+]
+REPORT_VCARD = ("BEGIN:VCARD\r\nVERSION:3.0\r\nN:Grimsditch;Eudora;;;\r\nFN:Eudora Grimsditch\r\n"
+         "X-PHONETIC-FIRST-NAME:ゆーどら\r\nEMAIL:eudora@grimsditch.example\r\n"
+         "URL:https://grimsditch.example/eudora\r\nTEL;type=CELL:+44 7700 900123\r\n"
+         "NOTE:met on the night ferry\r\nEND:VCARD\r\n")
+LOG_NOTE = "confidential merger talk"
+
+
+def person_files(folder: Path) -> list[Path]:
+    """people.csv, contacts.vcf, knows.csv and log.csv of :data:`REPORT_PEOPLE`."""
+    header = ("person,reading,how_met,when,introduced_by,closeness,contact_frequency,field,"
+              "stage,notes,email,profile_url,phone,ended")
+    lines = [header] + [",".join(f'"{x}"' if "," in x else x for x in row) for row in REPORT_PEOPLE]
+    (folder / "people.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (folder / "contacts.vcf").write_text(REPORT_VCARD, encoding="utf-8")
+    (folder / "knows.csv").write_text(
+        "person,knows\nZebulon Quirkwhistle,Ottilie Vantablack\n"
+        "Ottilie Vantablack,Perpetua Marchbanks\nZebulon Quirkwhistle,Perpetua Marchbanks\n"
+        "Seraphina Holloway,Ignatius Pemberton\n", encoding="utf-8")
+    log = ["date,kind,person,duration,value,amount,note"]
+    active = [r[0] for r in REPORT_PEOPLE[:6]] + ["Seraphina Holloway", "Ignatius Pemberton"]
+    for year in (2022, 2023, 2024):
+        for month in range(1, 13):
+            for k, name in enumerate(active):
+                if (month + k + year) % (1 + k % 3) == 0:
+                    log.append(f"{year}-{month:02d}-{1 + k:02d},meeting,{name},1h,,,")
+    log.append(f"2023-03-05,meeting,Thaddeus Oakenshield,2h,,,{LOG_NOTE}")  # fading since
+    log.append("2022-01-20,meeting,Bartholomew Crumpet,1h,,,")
+    for k, (name, kind) in enumerate([("Zebulon Quirkwhistle", "work"),
+                                      ("Perpetua Marchbanks", "introduction"),
+                                      ("和泉 珠緒", "client"),
+                                      ("Ottilie Vantablack", "information")]):
+        log.append(f"2024-0{k + 1}-15,value,{name},,{kind},{10 * (k + 1)},{LOG_NOTE}")
+    log.append(f"2024-06-01,input,,3h,,,{LOG_NOTE}")
+    (folder / "log.csv").write_text("\n".join(log) + "\n", encoding="utf-8")
+    return [folder / n for n in ("people.csv", "contacts.vcf", "knows.csv", "log.csv")]
+
+
 def me(capsys, *argv: str) -> tuple[int, str, str]:
     """Run ``jinmyaku me ARGV``: (exit status, stdout, stderr)."""
     code = cli.main(["me", *argv])

@@ -57,3 +57,62 @@ def test_without_topic_fit_more_opportunities_find_someone(seed):
     # ... and more reach someone when any topic fits (seeds 1 and 2: 0.77 against 0.63
     # and similar; most already arrive by forwarding, so the gain is a fifth, not more)
     assert delivered_off / made_off > 1.1 * delivered_on / made_on
+
+
+# ---------------------------------------------------------------- switches of issue 17, step 1
+
+def _same(a, b) -> bool:
+    return (a.ties.equals(b.ties) and a.people.equals(b.people)
+            and a.events.equals(b.events))
+
+
+def test_meetups_are_held_only_every_so_many_weeks():
+    res = jinmyaku.run("small", overrides=[*TINY, "processes.budget.meetup_every=4"])
+    e = res.events.set_index("step")
+    held = e.index[e["meetup_attendees"] > 0]
+    assert list(held) == [4, 8, 12, 16]
+    assert (e.drop(index=held)["meetups_encounters"] == 0).all()
+
+
+@pytest.mark.parametrize(("switch", "knob", "lo", "hi"), [
+    ("processes.maintenance.stage_homophily", "processes.maintenance.stage_scale", 0.01, 10.0),
+    ("processes.opportunities.trust", "processes.opportunities.trust_half", 0.05, 5.0),
+])
+def test_a_switch_off_makes_its_knob_irrelevant(switch, knob, lo, hi):
+    """Off, the knob the switch governs changes nothing; on, it changes the run."""
+    runs = {(on, v): jinmyaku.run("small", overrides=[*TINY, f"{switch}={on}", f"{knob}={v}"])
+            for on in ("true", "false") for v in (lo, hi)}
+    assert _same(runs["false", lo], runs["false", hi])
+    assert not _same(runs["true", lo], runs["true", hi])
+
+
+def test_uniform_introducer_asks_one_contact():
+    uniform = jinmyaku.run("small", overrides=[*TINY, "processes.introductions.introducer="
+                                                      "uniform"])
+    one = jinmyaku.run("small", overrides=[*TINY, "processes.introductions.candidates=1"])
+    degree = jinmyaku.run("small", overrides=TINY)
+    assert _same(uniform, one)
+    assert (uniform.events["introductions"].sum()
+            < 0.8 * degree.events["introductions"].sum())
+
+
+def test_recurring_mixers_bring_back_known_faces():
+    sets = [*TINY, "population.steps=30", "processes.mixers.new_tie=0.8"]
+    once = jinmyaku.run("small", overrides=sets).events.sum()
+    again = jinmyaku.run("small", overrides=[*sets, "processes.mixers.recurring=true"]).events.sum()
+    # seed 1: 12% of encounters are with strangers at one-off mixers, 1% at recurring ones
+    assert (1 - again["mixers_known"] / again["mixers_encounters"]
+            < 0.5 * (1 - once["mixers_known"] / once["mixers_encounters"]))
+
+
+def test_what_an_hour_buys_follows_the_scenario():
+    from jinmyaku.model.scenario import load
+    from jinmyaku.studies.claims.assumptions import hour_buys
+
+    t = hour_buys(load("default")).set_index("activity")
+    # grow's 1.875 action hours lift attendance from 0.1 to 1: 0.48 sessions an hour, 3 each
+    assert t.loc["mixer", "encounters"] == 2.0
+    assert t.loc["action", "encounters"] == pytest.approx(1.44)
+    assert hour_buys(load("null")).set_index("activity").loc["action", "encounters"] == 0
+    t4 = hour_buys(load("default", ["processes.budget.mixer_every=4"])).set_index("activity")
+    assert "every 4 week" in t4.loc["mixer", "other"]

@@ -31,7 +31,7 @@ def test_run_writes_a_complete_run_folder(tmp_path, capsys):
                              "--people", "200", "--set", "cohorts.size=20", "--export-graph")
     assert code == 0, err
     assert "Traceback" not in stdout + err
-    expected = {"scenario.toml", "manifest.json", "network.graphml",
+    expected = {"scenario.toml", "manifest.json", "network.graphml", "report.html",
                 *(f"{n}.parquet" for n in PARQUET)}
     assert {p.name for p in out.iterdir()} == expected
     manifest = json.loads((out / "manifest.json").read_text())

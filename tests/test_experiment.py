@@ -10,8 +10,8 @@ from conftest import scenario
 from scipy import stats
 
 from jinmyaku.faces.cli import main
+from jinmyaku.faces.render.claims_report import Figure, Heading, Para, Table, to_html, to_markdown
 from jinmyaku.studies.claims import experiment as ex
-from jinmyaku.studies.claims.report import Figure, Heading, Para, Table, to_html, to_markdown
 from jinmyaku.studies.results import simulate
 
 # A design that runs in seconds: 2 replicates, 3 parameters × 2 trajectories.
@@ -192,7 +192,7 @@ def tiny_reports(tmp_path_factory):
     out = {}
     for workers in (0, 2):
         res = ex.run_claims(TINY, workers=workers)
-        from jinmyaku.studies.claims.report import write_report
+        from jinmyaku.faces.render.claims_report import write_report
 
         folder = tmp_path_factory.mktemp(f"claims-w{workers}")
         write_report(res, folder)

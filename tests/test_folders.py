@@ -191,6 +191,42 @@ def test_a_users_own_files_survive_a_new_write_and_an_old_runs_extras_do_not(tmp
     assert beside(out) == []
 
 
+def test_a_users_file_with_a_name_the_write_makes_is_refused_not_overwritten(tmp_path):
+    """Hostile rerun N1: a user's own network.graphml (not in the old manifest) was
+    replaced by a new run's. A writer that says what it writes is refused when it
+    claims the folder; one that does not, before the swap. Either way the folder
+    is left as it was and nothing is left beside it."""
+    out = tmp_path / "run"
+    with OutputFolder(out) as f:
+        f.write(_fill_listed(["a.txt"], "one"))
+    (out / "network.graphml").write_text("mine")
+    (out / "notes.txt").write_text("also mine")
+    before = contents(out)
+    folder = OutputFolder(out, "run folder", writes=["a.txt", "network.graphml"])
+    with pytest.raises(InputError) as e:
+        folder.claim()
+    text = str(e.value)
+    assert text.startswith(f"{out / 'network.graphml'}: not a file of the run folder there")
+    assert "Move or rename it, or choose another --out." in text and "notes.txt" not in text
+    assert contents(out) == before and beside(out) == []  # no lock left either
+    with OutputFolder(out) as f, pytest.raises(InputError, match="network.graphml: not a file"):
+        f.write(_fill_listed(["a.txt", "network.graphml"], "two"))
+    assert contents(out) == before and beside(out) == []
+    # a name in a sub-folder the write makes counts by its top-level name
+    (out / "figures").mkdir()
+    with pytest.raises(InputError, match="figures: not a file"):
+        OutputFolder(out, writes=["figures/a.png"]).claim()
+    # the old run's own network.graphml (listed) is replaced as before
+    (out / "figures").rmdir()
+    (out / "network.graphml").unlink()
+    with OutputFolder(out, writes=["a.txt", "network.graphml"]) as f:
+        f.write(_fill_listed(["a.txt", "network.graphml"], "two"))
+    with OutputFolder(out, writes=["a.txt", "network.graphml"]) as f:
+        f.write(_fill_listed(["a.txt", "network.graphml"], "three"))
+    assert (out / "network.graphml").read_text() == "three network.graphml"
+    assert (out / "notes.txt").read_text() == "also mine"
+
+
 def test_out_through_a_symbolic_link_replaces_the_target_and_keeps_the_link(tmp_path):
     """Hostile rerun D2: the link was replaced by a folder and a link left beside it."""
     target = tmp_path / "target"

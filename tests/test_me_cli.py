@@ -49,9 +49,17 @@ def test_personal_data_stays_out_of_the_working_folder(tmp_path, monkeypatch, ca
     code, out, err = me(capsys, "status", "--as-of", "2025-01-01")
     assert code == 0, err
     assert me(capsys, "duplicates")[0] == 0
+    code, out, err = me(capsys, "project", "--scenario", "small", "--people", "100", "--years",
+                        "1", "--replicates", "2", "--strategies", "passive", "--as-of",
+                        "2025-01-01", "--workers", "0", "--quiet")
+    assert code == 0, err
+    code, out, err = me(capsys, "report", "--as-of", "2025-01-01", "--lang", "ja", "--redact")
+    assert code == 0, err
     assert list(work.iterdir()) == []
     store = data / "jinmyaku" / "me.sqlite"
     assert store.exists()
+    assert (data / "jinmyaku" / "me-report-redacted.html").exists()
+    assert (data / "jinmyaku" / "me-report-redacted.md").exists()
     code, out, _ = me(capsys, "where")
     assert str(store) in out.replace("\n", "") and "(exists)" in out
 

@@ -13,7 +13,8 @@ from jinmyaku.studies.sweep import design as sweep_design
 
 
 def test_claims_points_are_the_sweep_design_rounded():
-    d = ex.design_with(ex.FULL, seed=3, sens_trajectories=3)
+    d = ex.design_with(ex.FULL, seed=3, sens_trajectories=3, sens_method="morris",
+                       sens_deciding=0)
     X, points = ex.morris_points(d)
     problem = ex.morris_problem(d)
     nominal = sweep_design.morris_sample(problem, 3, ex.SENS_LEVELS, 3)

@@ -25,6 +25,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import wait_for
 
 import jinmyaku
 from jinmyaku.faces import cli
@@ -98,7 +99,7 @@ def test_a_full_disk_while_a_run_folder_is_written(tmp_path, capsys, monkeypatch
     capsys.readouterr()
     complete(out)
     before = snapshot(out)
-    assert count.calls == 8  # scenario.toml, six Parquet files, manifest.json
+    assert count.calls == 9  # scenario.toml, six Parquet files, report.html, manifest.json
     for k in [*range(count.calls), "swap"]:
         with monkeypatch.context() as m:
             DiskFull(m, k) if k != "swap" else exchange_fails(m)
@@ -289,6 +290,27 @@ def foreign_folder(tmp_path: Path) -> Path:
     return folder
 
 
+def test_a_users_file_a_run_would_write_is_refused_before_the_run(tmp_path, capsys,
+                                                                  monkeypatch):
+    """Hostile rerun N1: a network.graphml of the user's in a run folder (not in its
+    manifest) was overwritten by a new run with --export-graph."""
+    from jinmyaku.studies import results
+
+    out = tmp_path / "run"
+    assert cli.main([*RUN, "--out", str(out)]) == 0
+    capsys.readouterr()
+    (out / "network.graphml").write_text("<graphml>mine</graphml>")
+    before = snapshot(out)
+    monkeypatch.setattr(results, "simulation", no_work)
+    assert cli.main([*RUN, "--out", str(out), "--export-graph"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    err = " ".join(err.split())
+    assert err.startswith(f"error: {out / 'network.graphml'}: not a file of the run folder")
+    assert "Move or rename it, or choose another --out." in err
+    assert snapshot(out) == before and sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+
+
 def test_calibrate_refuses_a_folder_as_out_before_any_draw(tmp_path, capsys, monkeypatch):
     """Once an IsADirectoryError (a traceback) after every draw had run."""
     from jinmyaku.studies.validation import calibrate as cal
@@ -376,14 +398,6 @@ def jinmyaku_process(*argv: str) -> subprocess.Popen:
                             stderr=subprocess.PIPE, text=True)
 
 
-def wait_for(condition, proc: subprocess.Popen, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert proc.poll() is None, f"finished first: {proc.communicate()}"
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.001)
-
-
 @pytest.fixture(scope="module")
 def old_run(tmp_path_factory):
     """A complete run folder, to be overwritten by the runs that get interrupted."""
@@ -454,6 +468,95 @@ def test_ctrl_c_early_in_start_up_says_one_line(tmp_path, delay):
     assert proc.returncode in (130, -signal.SIGINT), err
     assert "Traceback" not in err, err
     assert not (tmp_path / "run").exists()
+
+
+def interrupted_or_done(proc: subprocess.Popen, out: Path) -> tuple[int, str]:
+    """The exit of a run signalled with SIGINT: 130 and the run command's one line (no
+    folder, or the folder whole if the signal came as the summary was printed), or 0
+    with the folder complete (it came once the command was done). Never killed by the
+    signal (-2) and never a traceback."""
+    _, err = proc.communicate(timeout=180)
+    assert "Traceback" not in err and "Exception ignored" not in err, err
+    if proc.returncode == 0:
+        complete(out)
+    else:
+        assert proc.returncode == 130, (proc.returncode, err)
+        said = " ".join(err.split())
+        whole = (f"interrupted: the run folder {out} was written whole (manifest.json "
+                 f"last); only the summary was not shown.")
+        assert said in (STARTING, f"interrupted: {NO_RUN}", f"interrupted: {NOTHING}",
+                        whole), err
+        if said == whole:
+            complete(out)
+        else:
+            assert not out.exists()
+    return proc.returncode, err
+
+
+STARTING = "interrupted while starting: nothing was done."
+NO_RUN = "no complete run folder was written (no manifest.json)."
+NOTHING = "the command was stopped before it wrote anything."
+
+
+@pytest.fixture(scope="module")
+def small_run_seconds(tmp_path_factory) -> float:
+    """How long `jinmyaku run small` takes here, start to exit (kernels cached)."""
+    out = tmp_path_factory.mktemp("timed") / "run"
+    started = time.monotonic()
+    proc = jinmyaku_process("run", "small", "-q", "--out", str(out))
+    assert proc.wait(timeout=300) == 0, proc.communicate()
+    return time.monotonic() - started
+
+
+@pytest.mark.parametrize("share", [0.35, 0.5, 0.65, 0.8, 0.9, 0.97])
+def test_ctrl_c_at_any_moment_of_a_small_run(tmp_path, small_run_seconds, share):
+    """Hostile rerun D12: Ctrl-C about 1.5 s into `jinmyaku run small` (warm kernel
+    cache) let the run finish, then the process died by SIGINT (exit -2, nothing said):
+    the signal came as Python was freeing the loaded kernels (about 0.2 s after the
+    command was done), when Python has put back the default action. Wherever the
+    signal lands now (a share of the time the run takes here), the outcome is one of two
+    clean ones."""
+    out = tmp_path / "run"
+    proc = jinmyaku_process("run", "small", "-q", "--out", str(out))
+    time.sleep(share * small_run_seconds)  # the moments of a run, whatever its speed
+    proc.send_signal(signal.SIGINT)
+    interrupted_or_done(proc, out)
+
+
+def test_ctrl_c_as_a_run_finishes(tmp_path):
+    """The signal sent the moment the run folder is swapped in: while the summary is
+    printed (130, saying the folder is whole) or while Python exits (0)."""
+    out = tmp_path / "run"
+    proc = jinmyaku_process("run", "small", "--out", str(out))
+    try:
+        wait_for(lambda: (out / "manifest.json").exists(), proc, timeout=180)
+        proc.send_signal(signal.SIGINT)
+        interrupted_or_done(proc, out)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_a_signal_inside_an_llvm_callback_comes_again_after_it(monkeypatch):
+    """A KeyboardInterrupt raised inside llvmlite's object-cache callbacks (called by
+    LLVM through ctypes while Numba compiles or loads a kernel) is printed by ctypes
+    as "Exception ignored" and lost: the run went on. The handler sends the signal
+    again a moment later instead."""
+    fake = {}
+    exec(compile("def _raw_object_cache_getbuffer(handler, signum):\n"
+                 "    import sys\n"
+                 "    handler(signum, sys._getframe())\n",
+                 "/site-packages/llvmlite/binding/executionengine.py", "exec"), fake)
+    previous = signal.signal(signal.SIGINT, cli._on_sigint)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            cli._on_sigint(signal.SIGINT, sys._getframe())  # elsewhere: at once
+        fake["_raw_object_cache_getbuffer"](cli._on_sigint, signal.SIGINT)  # no raise
+        with pytest.raises(KeyboardInterrupt):
+            time.sleep(5)  # the signal sent again
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def test_setup_interrupted_returns_130(monkeypatch, capsys):
@@ -531,6 +634,41 @@ def test_memory_refused_by_the_system_is_one_message(monkeypatch, capsys, error,
     err = " ".join(capsys.readouterr().err.split())
     assert "refused memory" in err and "ulimit -v" in err and "Traceback" not in err
     assert not (tmp_path / "run").exists() and list(tmp_path.iterdir()) == []
+
+
+def limited(kib: int):
+    """For subprocess.Popen: run the child under ``ulimit -v KIB``."""
+    def set_limit() -> None:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (kib * 1024, resource.RLIM_INFINITY))
+    return set_limit
+
+
+@pytest.mark.parametrize("kib", [300_000, 700_000])
+def test_a_too_small_address_space_is_refused_at_start(tmp_path, kib):
+    """Hostile rerun D10: under ulimit -v 700000 the command hung while OpenBLAS started
+    its threads (on the tester's machine); lower limits gave an import traceback. The
+    program now refuses to start below 1 GiB, naming the limit, before NumPy loads."""
+    out = tmp_path / "run"
+    proc = subprocess.run([sys.executable, "-c", *START, "run", "small", "-q", "--out",
+                           str(out)], capture_output=True, text=True, timeout=120,
+                          preexec_fn=limited(kib))
+    assert proc.returncode == 2, proc.stderr
+    said = " ".join(proc.stderr.split())
+    assert said.startswith(f"error: the per-process memory limit (ulimit -v) is {kib:,} KiB, "
+                           f"below the 1,048,576 KiB"), said
+    assert "ulimit -v unlimited" in said and "Traceback" not in said
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_address_space_of_a_gib_is_enough_to_start(tmp_path):
+    from jinmyaku.faces import start
+
+    assert start.MIN_ADDRESS_SPACE == 2**30
+    proc = subprocess.run([sys.executable, "-c", *START, "scenarios"], capture_output=True,
+                          text=True, timeout=120, preexec_fn=limited(2**20 + 1024))
+    assert proc.returncode == 0 and "small" in proc.stdout, proc.stderr
 
 
 def test_other_runtime_errors_are_not_taken_for_memory(monkeypatch, tmp_path):

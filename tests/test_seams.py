@@ -161,3 +161,26 @@ def test_a_grouped_seed_network_places_people_in_their_groups():
     assert len(t) > 0 and (group[t["a"].to_numpy()] == group[t["b"].to_numpy()]).all()
     none = Simulation(sc, seed_network=SeedNetwork(group=group, group_ties=False))
     assert not (Results.from_simulation(none).ties["origin"] == "workplace").any()
+
+
+def test_people_flagged_alone_start_with_their_given_ties_only():
+    sc = scenario()
+    alone = np.zeros(300, dtype=bool)
+    alone[[3, 40]] = True
+    given = SeedNetwork(a=np.array([3]), b=np.array([7]), weight=np.array([0.6]),
+                        origin=np.array([MIXER]), alone=alone)
+    w = Simulation(sc, seed_network=given).world
+    assert w.ties.deg[3] == 1 and w.ties.nbr[3, 0] == 7 and w.ties.deg[40] == 0
+    # everyone else's drawn ties are those of the world without the flags
+    plain = Simulation(sc, seed_network=SeedNetwork(
+        a=given.a, b=given.b, weight=given.weight, origin=given.origin)).world
+
+    def pairs(world):
+        ids = world.ties.alive_ids()
+        return {(min(a, b), max(a, b)) for a, b in
+                zip(world.ties.a[ids], world.ties.b[ids], strict=True)}
+
+    assert pairs(w) == {p for p in pairs(plain) if not alone[list(p)].any()} | {(3, 7)}
+    assert len(pairs(plain)) > len(pairs(w)) + 10  # the flagged had drawn ties to lose
+    with pytest.raises(ValueError, match="'alone' flags"):
+        Simulation(sc, seed_network=SeedNetwork(alone=np.zeros(5, dtype=bool)))

@@ -16,11 +16,13 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import wait_for
 from rich.console import Console
 from SALib.test_functions import Ishigami
 
 from jinmyaku.errors import InputError
 from jinmyaku.faces import cli
+from jinmyaku.studies.parallel import evaluator
 from jinmyaku.studies.sweep import (
     SweepResult,
     analysis,
@@ -604,13 +606,103 @@ def test_an_interrupted_sweep_says_how_to_resume(tmp_path, capsys, monkeypatch, 
     assert err.startswith(f"{word}: every run stored so far is kept") and "Traceback" not in err
 
 
-@pytest.mark.parametrize("address", ["localhost", "tcp://host:abc"])
-def test_a_bad_dask_address_is_refused_before_the_folder_is_made(tmp_path, address):
-    """Hostile rerun D6: the sweep folder and its database were made first."""
+# Creates the sweep's tables, then runs a DuckDB query of a few seconds (as a big design's
+# creation did), saying when it starts: a signal then arrives while DuckDB works.
+SLOW_CREATE = """
+import pathlib, sys
+from jinmyaku.faces import cli
+from jinmyaku.studies.sweep import store
+real = store.Store._create
+def slow(self):
+    real(self)
+    pathlib.Path(sys.argv[1]).touch()
+    self.con.execute("SELECT sum(hash(range)) FROM range(600000000)").fetchall()
+store.Store._create = slow
+sys.exit(cli.main(["sweep", sys.argv[2], "--out", sys.argv[3], "--workers", "0", "-q"]))
+"""
+
+
+@pytest.mark.parametrize(("signum", "code", "word"), [
+    (signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")])
+def test_a_signal_while_the_sweep_database_is_made(tmp_path, signum, code, word):
+    """Hostile rerun N2: Ctrl-C or SIGTERM while DuckDB created a big design's tables
+    gave DuckDB's "RuntimeError: Query interrupted" traceback and exit status 1. The
+    signal is now held until the statement is done, then handled as anywhere else;
+    the database just made is removed, and the folder this sweep made with it."""
     spec = write(tmp_path, spec_text())
-    with pytest.raises(InputError):
+    started, out = tmp_path / "started", tmp_path / "sw"
+    proc = subprocess.Popen([sys.executable, "-c", SLOW_CREATE, str(started), str(spec),
+                             str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    try:
+        wait_for(started.exists, proc, timeout=120)
+        proc.send_signal(signum)
+        _, err = proc.communicate(timeout=300)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == code, err
+    assert err.startswith(f"{word}: every run stored so far is kept") and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_held_signals_are_delivered_after_the_block():
+    from jinmyaku.studies.sweep.store import deferred_interrupt
+
+    class Terminated(BaseException):
+        pass
+
+    def on_term(signum, frame):
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, on_term)
+    try:
+        done = []
+        with pytest.raises(Terminated), deferred_interrupt():
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(0.05)
+            done.append(1)
+        assert done == [1]
+        with pytest.raises(KeyboardInterrupt), deferred_interrupt():
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.05)
+            done.append(2)
+        assert done == [1, 2] and signal.getsignal(signal.SIGTERM) is on_term
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@pytest.mark.parametrize("address", ["localhost", "tcp://host:abc", "udp://h:1",
+                                     "tcp://127.0.0.1:1"])
+def test_a_bad_dask_address_is_refused_before_the_folder_is_made(tmp_path, address, capsys,
+                                                                 monkeypatch):
+    """Hostile rerun D6: the sweep folder and its database were made first, also for an
+    unknown scheme (udp) and for a scheduler that cannot be reached (port 1 of this
+    machine refuses at once; the wait is shortened so the test needs no network)."""
+    import jinmyaku.studies.parallel as parallel
+
+    monkeypatch.setattr(parallel, "CONNECT_TIMEOUT", 0.5)
+    spec = write(tmp_path, spec_text())
+    with pytest.raises(InputError, match="not a scheduler address|cannot reach"):
         run_sweep(spec, tmp_path / "sw", workers=1, dask=address)
     assert not (tmp_path / "sw").exists()
+    assert cli.main(["sweep", str(spec), "--out", str(tmp_path / "sw"), "--dask", address,
+                     "-q"]) == 2
+    err = capsys.readouterr().err
+    assert " ".join(err.split()).startswith(f"error: --dask {address}:"), err
+    assert "Traceback" not in err and not (tmp_path / "sw").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["spec.toml"]
+
+
+def test_an_unknown_dask_scheme_names_the_schemes_dask_has():
+    from distributed.comm.registry import backends
+
+    with pytest.raises(InputError) as e:
+        evaluator(dask="udp://h:1")
+    text = str(e.value)
+    assert "the scheme udp is not one Dask connects with" in text and "\n" not in text
+    assert all(name in text for name in backends) and "tcp" in backends
 
 
 def test_a_sweep_whose_database_could_not_be_made_starts_over_when_run_again(

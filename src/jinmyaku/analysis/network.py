@@ -34,7 +34,6 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 from numba import njit
-from scipy.sparse.csgraph import connected_components
 
 from jinmyaku.analysis import intervals
 from jinmyaku.storage import ledger
@@ -228,6 +227,10 @@ def removal_order(e: Edges, weakest_first: bool, seed: int = 0) -> np.ndarray:
 def percolation(e: Edges, weakest_first: bool, fractions=None,
                 seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Remove ties by weight; returns (fractions removed, giant-component share, χ)."""
+    # imported here: scipy's graph routines take a tenth of a second to import, which the
+    # run report (layer_membership only) should not pay
+    from scipy.sparse.csgraph import connected_components
+
     f = np.linspace(0.0, 1.0, 101) if fractions is None else np.asarray(fractions, float)
     order = removal_order(e, weakest_first, seed)
     giant = np.empty(f.size)

@@ -1,5 +1,6 @@
-"""The command line: ``jinmyaku run``, ``compare``, ``scenarios``, ``validate``, ``calibrate``,
-``sweep``, ``experiment``; the personal mode ``me`` is :mod:`jinmyaku.faces.me`."""
+"""The command line: ``jinmyaku run``, ``report``, ``compare``, ``scenarios``, ``validate``,
+``calibrate``, ``sweep``, ``experiment``; the personal mode ``me`` is
+:mod:`jinmyaku.faces.me`."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from jinmyaku.errors import InputError
 from jinmyaku.faces import STARTING_INTERRUPTED, tables
 from jinmyaku.faces import progress as show_progress
 from jinmyaku.faces.me import me_app
+from jinmyaku.faces.render.i18n import check_lang
 from jinmyaku.model import scenario as scenario_mod
 from jinmyaku.storage import memory
 
@@ -110,23 +112,33 @@ def run(
     format_: Annotated[tables.Format, typer.Option(
         "--format", help="table: for people; json or csv: the numbers, for scripts "
                          "(docs/simulate.md lists the keys).")] = tables.Format.table,
+    lang: Annotated[str | None, typer.Option(
+        help="Language of report.html: en or ja (default: the locale's, ja for LANG=ja_*, "
+             "else en).")] = None,
 ) -> None:
-    """Run a scenario and show what each strategy did for the people who followed it."""
+    """Run a scenario, show what each strategy did for the people who followed it, and
+    write the run folder with report.html."""
     global _INTERRUPTED
     _INTERRUPTED = "no complete run folder was written (no manifest.json)."
     from jinmyaku.storage.folders import OutputFolder
     from jinmyaku.studies import compare as compare_mod
-    from jinmyaku.studies.results import Results, simulation
+    from jinmyaku.studies.results import Results, run_files, simulation
 
     sets = list(set_ or [])
     for key, value in (("population.people", people), ("population.years", years)):
         if value is not None:
             sets.append(f"{key}={value}")
     sc = scenario_mod.load(scenario, sets, seed=seed)
+    lang = check_lang(lang)
     memory.check(sc)  # before anything is written
     out = out or default_run_folder(sc, sets)
-    folder = OutputFolder(out, "run folder")
-    folder.claim()  # one writer per folder, checked before the run; released below
+    # report.html's name, without loading the renderer (matplotlib) before the run
+    folder = OutputFolder(out, "run folder", writes=(*run_files(export_graph), "report.html"))
+    _INTERRUPTED = lambda: (  # noqa: E731  (said when interrupted: the folder swapped in?)
+        f"the run folder {out} was written whole (manifest.json last); only the summary "
+        f"was not shown." if folder.swapped else
+        "no complete run folder was written (no manifest.json).")
+    folder.claim()  # one writer per folder, no file of the user's in the way, before the run
     try:  # released also when interrupted while the world is built
         if _kernel_cache.is_cold():
             err_console.print(COMPILING, highlight=False, soft_wrap=True)
@@ -147,8 +159,14 @@ def run(
             sim.close()
             elapsed = time.perf_counter() - started
             try:
-                files = results.write(folder, export_graph=export_graph)
                 vs = compare_mod.versus(results)
+
+                def report(staging: Path) -> list[str]:
+                    from jinmyaku.faces.render import run_report
+
+                    return [run_report.write(results, vs, staging, lang)]
+
+                files = results.write(folder, export_graph=export_graph, extra=report)
                 if format_ is tables.Format.json:
                     sys.stdout.write(tables.run_json(results, vs, str(out), files))
                 elif format_ is tables.Format.csv:
@@ -189,6 +207,22 @@ def compare(
         sys.stdout.write(tables.compare_csv(comp))
     else:
         tables.show_compare(console, comp, str(run_a), str(run_b))
+
+
+@app.command()
+def report(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder written by jinmyaku run.")],
+    lang: Annotated[str | None, typer.Option(
+        help="Language: en or ja (default: the locale's, ja for LANG=ja_*, else en).")] = None,
+) -> None:
+    """Rebuild report.html of a run folder from its files (e.g. in another language)."""
+    global _INTERRUPTED
+    _INTERRUPTED = "report.html and manifest.json are each as they were or rebuilt whole."
+    from jinmyaku.faces.render import run_report
+
+    lang = check_lang(lang)
+    path = run_report.rebuild(run_dir, lang)
+    console.print(f"Written: [bold]{lit(path)}[/] ({lang}).")
 
 
 COMPILING = "compiling the model's kernels (first run on this machine, about a minute)…"
@@ -455,17 +489,27 @@ def experiment_claims(
     set_: Annotated[list[str] | None, typer.Option(
         "--set", help="Override a parameter of the base scenario: KEY=VALUE.")] = None,
     sensitivity: Annotated[bool, typer.Option(
-        "--sensitivity/--no-sensitivity", help="Run the Morris sensitivity analysis.")] = True,
+        "--sensitivity/--no-sensitivity",
+        help="Run the sensitivity analysis (Sobol', balanced; where each claim flips).")] = True,
     workers: Annotated[int | None, typer.Option(
         help="Worker processes (default: one per core; 0 = in this process).")] = None,
     dask: Annotated[str | None, typer.Option(
         help="Run on a Dask cluster: a scheduler address, or 'local'.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    lang: Annotated[str | None, typer.Option(
+        help="Language of the report's first screen and headings: en or ja (default: the "
+             "locale's).")] = None,
 ) -> None:
     """Test the post's six claims: replicates, effects with 95% intervals, where each flips."""
+    lang = check_lang(lang)
+    from jinmyaku.faces.render.claims_report import (
+        REPORT_FILES,
+        VERDICT_MARK,
+        ci_text,
+        write_report,
+    )
     from jinmyaku.storage.folders import OutputFolder
     from jinmyaku.studies.claims import experiment as ex
-    from jinmyaku.studies.claims.report import VERDICT_MARK, ci_text, write_report
 
     base = ex.QUICK if quick else ex.FULL
     if replicates is not None and replicates < 2:
@@ -485,14 +529,14 @@ def experiment_claims(
     out = out or Path("reports") / ("claims-quick" if quick else "claims")
     global _INTERRUPTED
     _INTERRUPTED = "no report was written; a report folder already there is left as it was."
-    folder = OutputFolder(out, "report folder")
-    folder.claim()  # before anything runs: one writer, a writable folder
+    folder = OutputFolder(out, "report folder", writes=REPORT_FILES)
+    folder.claim()  # before anything runs: one writer, a writable folder, no file in the way
     try:
         with show_progress.bar(err_console, "claims", unit="runs", quiet=quiet) as update:
             result = ex.run_claims(design, workers=workers, dask=dask,
                                    progress=lambda stage, done, total: update(done, total,
                                                                               stage))
-        write_report(result, folder)
+        write_report(result, folder, lang)
     finally:
         folder.release()
     t = Table(title="The six claims (headline effect > 0 supports the claim)",
@@ -505,7 +549,8 @@ def experiment_claims(
                   r["headline"].split(".", 1)[1], ci_text(r),
                   "–" if share != share else f"{100 * share:.0f}%")
     console.print(t)
-    console.print("* share of the sensitivity points where the claimed direction holds",
+    console.print("* share of the sensitivity points where the headline reaches its minimal "
+                  "meaningful difference",
                   style="dim")
     console.print(f"{design.replicates} replicates and {design.sens_runs if sensitivity else 0} "
                   f"sensitivity runs in {result.seconds:.0f} s. Report: "
@@ -543,7 +588,37 @@ class _Terminated(BaseException):
     """SIGTERM, raised where the program is, so that clean-up code runs as for Ctrl-C."""
 
 
+def _in_llvm_callback(frame) -> bool:
+    """Whether ``frame`` runs inside llvmlite's object-cache callbacks, which LLVM calls
+    through ctypes while Numba compiles or loads a kernel. An exception raised there
+    cannot leave the callback: ctypes prints it ("Exception ignored") and goes on."""
+    while frame is not None:
+        code = frame.f_code
+        if code.co_name.startswith("_raw_object_cache_") and "llvmlite" in code.co_filename:
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _raise_later(signum: int) -> None:
+    """Send ``signum`` to this process again in a moment (from a thread)."""
+    import threading
+
+    threading.Timer(0.02, os.kill, (os.getpid(), signum)).start()
+
+
+def _on_sigint(signum, frame) -> None:
+    """Ctrl-C: KeyboardInterrupt, or, inside an LLVM callback, again a moment later."""
+    if _in_llvm_callback(frame):
+        _raise_later(signum)
+        return
+    raise KeyboardInterrupt
+
+
 def _on_sigterm(signum, frame) -> None:
+    if _in_llvm_callback(frame):
+        _raise_later(signum)
+        return
     raise _Terminated
 
 
@@ -611,7 +686,7 @@ def tolerant_output() -> None:
                 stream.reconfigure(errors="replace")
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, exiting: bool = False) -> int:
     """Entry point: user errors get one paragraph and exit status 2, never a traceback.
 
     Usage errors (unknown option, missing argument) are reported by typer
@@ -620,26 +695,39 @@ def main(argv: list[str] | None = None) -> int:
     Ctrl-C exits with 130 and SIGTERM with 143, both after removing temporary
     files (a spilled tie ledger, a staging folder), also when the signal arrives
     inside a compiled kernel.
+
+    ``exiting``: the process exits as soon as this returns (the ``jinmyaku``
+    program). Then Ctrl-C and SIGTERM are ignored from the moment the command is
+    done: its files are whole and its output printed, and what is left is Python
+    freeing the compiled kernels (about 0.2 s), during which a signal would kill
+    the process (exit status -2, nothing said) or raise where nothing catches it.
     """
     global _INTERRUPTED
     _INTERRUPTED = "the command was stopped before it wrote anything."
     if (sys.argv[1:] if argv is None else argv)[:1] == ["me"]:
         _INTERRUPTED = ("the store has every file imported before the one under way; that "
                         "one was written whole or not at all.")
-    previous = None
+    previous: dict[int, object] = {}
     try:
         tolerant_output()
         setup_process()
         with contextlib.suppress(ValueError):  # not in the main thread: leave signals alone
-            previous = signal.signal(signal.SIGTERM, _on_sigterm)
+            if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+                previous[signal.SIGINT] = signal.signal(signal.SIGINT, _on_sigint)
+            previous[signal.SIGTERM] = signal.signal(signal.SIGTERM, _on_sigterm)
     except KeyboardInterrupt:
         sys.stderr.write(STARTING_INTERRUPTED)
         return 130
     try:
         return _main(argv)
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        if exiting:
+            with contextlib.suppress(ValueError):  # not in the main thread
+                for signum in (signal.SIGINT, signal.SIGTERM):
+                    signal.signal(signum, signal.SIG_IGN)
+        else:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
 
 
 # Said when the system refuses memory or a thread despite the memory check (which reads
@@ -678,7 +766,8 @@ def _main(argv: list[str] | None) -> int:
                 return e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
             raise
         word = "interrupted" if code == 130 else "terminated"
-        err_console.print(f"{word}: {_INTERRUPTED}", markup=False, highlight=False,
+        said = _INTERRUPTED() if callable(_INTERRUPTED) else _INTERRUPTED
+        err_console.print(f"{word}: {said}", markup=False, highlight=False,
                           soft_wrap=True)
         return code
     return 0
@@ -686,4 +775,4 @@ def _main(argv: list[str] | None) -> int:
 
 def entry() -> None:
     """Console-script wrapper around :func:`main`."""
-    sys.exit(main())
+    sys.exit(main(exiting=True))

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -355,3 +356,215 @@ def show_status(m: dict) -> None:
         p(t)
     else:
         p("Fading: none (or no contact records to tell).", style="dim")
+
+
+def _split(text: str, what: str) -> list[str]:
+    items = [x.strip() for x in text.split(",")]
+    if not all(items):
+        raise InputError(f"{what} {text!r}: give names separated by commas, e.g. "
+                         f"passive,grow (an empty name was found).")
+    return items
+
+
+def _years(text: str) -> list[int]:
+    from jinmyaku.studies.personal.projection import MAX_YEARS
+
+    out = []
+    for item in text.split(","):
+        item = item.strip()
+        if not item.isdigit() or not 1 <= int(item) <= MAX_YEARS:
+            raise InputError(f"--years {text!r}: give whole years from 1 to {MAX_YEARS} "
+                             f"separated by commas, e.g. 1,5.")
+        out.append(int(item))
+    return out
+
+
+@me_app.command("project")
+def project_(
+    strategies: Annotated[str | None, typer.Option(
+        help="Strategies to try, separated by commas (default: the scenario's five, "
+             "passive,mixer,meetup,grow,grow+meetup).")] = None,
+    replicates: Annotated[int, typer.Option(
+        help="Simulated worlds per strategy (at least 2).")] = 10,
+    years: Annotated[str, typer.Option(help="When to look, in years: e.g. 1,5.")] = "1,5",
+    scenario: Annotated[str, typer.Option(
+        help="The world's rules: a built-in scenario or a TOML file.")] = "default",
+    people: Annotated[int | None, typer.Option(
+        help="People in the simulated world around you (default 1,500).")] = None,
+    stage: Annotated[float | None, typer.Option(
+        help="Your own stage, 0–1 (default: the mean stage of your closest five).")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the replicates.")] = 1,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="Your network as on this day, YYYY-MM-DD (default today).")] = None,
+    workers: Annotated[int | None, typer.Option(
+        help="Worker processes (default: one per core; 0 = in this process).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")
+                       ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    db: DbOption = None,
+) -> None:
+    """What each strategy would likely do for you: your network placed in a simulated
+    world, each strategy run over replicates; medians with 10–90% ranges."""
+    from jinmyaku.faces import progress as show_progress
+    from jinmyaku.storage.personal.common import iso_date
+    from jinmyaku.studies.personal import projection
+
+    names = _split(strategies, "--strategies") if strategies is not None else None
+    marks = _years(years)
+    try:
+        day = date.fromisoformat(iso_date(as_of)) if as_of else None
+    except ValueError as e:
+        raise InputError(f"--as-of {as_of!r}: {e}.") from None
+    if people is not None and people < 10:
+        raise InputError(f"--people {people}: give at least 10 (and more than your ties).")
+    with _open(db) as store:
+        tables = store.tables()
+    err = Console(stderr=True)
+    with show_progress.bar(err, "projection", unit="runs", quiet=quiet or as_json) as update:
+        result = projection.project(
+            tables, strategies=names, replicates=replicates, years=marks, scenario=scenario,
+            seed=seed, people=people or projection.DEFAULT_PEOPLE, stage=stage, as_of=day,
+            workers=workers, progress=update)
+    if as_json:
+        import sys
+
+        sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=1) + "\n")
+        return
+    show_projection(result)
+
+
+def _cell(s: dict, digits: int) -> str:
+    if s["median"] is None:
+        return "–"
+    return (f"{s['median']:.{digits}f} ({s['p10']:.{digits}f}–{s['p90']:.{digits}f})")
+
+
+DIGITS = {"ties": 0, "kept": 0, "made": 0, "closest_mean_stage": 2, "closest_kept": 1,
+          "closest_tied": 1, "opportunities": 1, "value": 1, "stage": 2}
+
+
+def show_projection(r: dict) -> None:
+    """Print :func:`~jinmyaku.studies.personal.projection.project`'s data as tables."""
+    from jinmyaku.studies.personal.projection import CATEGORIES, LABELS
+
+    p = console.print
+    you = r["you"]
+    stage = "drawn" if you["stage"] is None else f"{you['stage']:.2f}"
+    p(f"[bold]Your network in a simulated world[/] of {r['people_simulated']:,} people "
+      f"(scenario {lit(r['scenario'])}, {r['replicates']} replicates, seed {r['seed']}). "
+      f"{you['placed']} of your {you['current_people']} current people are placed as ties "
+      f"({you['weight_from_closeness']} as strong as your closeness says, "
+      f"{you['weight_from_frequency']} as your contact frequency); your stage {stage} "
+      f"({lit(you['stage_from'])}).", highlight=False, soft_wrap=True)
+    left = [(you["left_out_nothing_known"], "with neither closeness nor contact frequency"),
+            (you["left_out_no_contact_last_year"], "with no contact in the last year"),
+            (you["left_out_beyond_max_ties"], "beyond the model's most ties (the weakest)")]
+    if any(n for n, _ in left):
+        p("Left out: " + "; ".join(f"{n} {why}" for n, why in left if n) + ".", style="dim",
+          highlight=False, soft_wrap=True)
+    p("Each cell: median (10–90% range) across replicates. Today: "
+      f"{r['today']['ties']} ties, closest five's mean stage "
+      f"{_f(r['today']['closest_mean_stage'])}.", highlight=False, soft_wrap=True)
+    for y in map(str, r["years"]):
+        t = Table(title=f"In {y} year{'s' if y != '1' else ''}", title_justify="left",
+                  box=box.SIMPLE_HEAD, pad_edge=False)
+        t.add_column("")
+        for s in r["strategies"]:
+            t.add_column(lit(s), justify="right")
+        for k, label in LABELS.items():
+            t.add_row(label, *(_cell(r["outcomes"][s][y][k], DIGITS[k]) for s in r["strategies"]))
+        t.add_row("ties alive by origin", *([""] * len(r["strategies"])))
+        for c in CATEGORIES:
+            cells = [r["outcomes"][s][y]["by_origin"][c]["alive"] for s in r["strategies"]]
+            if all(x["median"] == 0 and x["p90"] == 0 for x in cells):
+                continue
+            t.add_row(f"  {c}", *(_cell(x, 0) for x in cells))
+        p(t)
+    p("Ties 'kept from today' are counted by how you met them (as you said); ties made since "
+      "by how the model made them. Opportunities and their value are the model's units "
+      "(docs/model.md §7.9). See docs/me.md for how you are placed and what the model "
+      "cannot represent.", style="dim", highlight=False, soft_wrap=True)
+
+
+def _report_path(out: Path | None, db: Path | None, redact: bool) -> Path:
+    """Where the report goes: ``--out``, else beside the store (in your data folder), never
+    the working folder unasked. InputError for a folder, another suffix, a missing or
+    unwritable folder, before anything is measured."""
+    import tempfile
+
+    from jinmyaku.faces.render import me_report
+
+    if out is None:
+        return _path(db).parent / (me_report.REDACTED_NAME if redact else me_report.NAME)
+    if out.is_dir():
+        raise InputError(f"--out {out}: is a folder; give the report's file, e.g. "
+                         f"{out / me_report.NAME}.")
+    if out.suffix.lower() not in (".html", ".htm"):
+        raise InputError(f"--out {out}: give a file ending in .html (the Markdown twin is "
+                         f"written beside it, ending in .md).")
+    if not out.parent.is_dir():
+        raise InputError(f"--out {out}: the folder {out.parent} does not exist.")
+    try:
+        with tempfile.NamedTemporaryFile(dir=out.parent, prefix=".probe-"):
+            pass
+    except OSError as e:
+        raise InputError(f"--out {out}: cannot write in {out.parent} "
+                         f"({e.strerror or e}).") from None
+    return out
+
+
+@me_app.command("report")
+def report(
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="The HTML file to write (default: me-report.html beside the store, "
+                      "in your data folder); the Markdown twin goes beside it (.md).")
+                   ] = None,
+    lang: Annotated[str | None, typer.Option(
+        help="en or ja (default: the locale's, ja for LANG=ja_*).")] = None,
+    redact: Annotated[bool, typer.Option(
+        "--redact", help="Replace every name by the person's number and leave out readings, "
+                         "e-mail and web addresses, phone numbers and notes, to share it "
+                         "(default file: me-report-redacted.html).")] = False,
+    with_projection: Annotated[bool, typer.Option(
+        "--projection", help="Add what each strategy would likely do for you (me project's "
+                             "defaults; about 20 s more).")] = False,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="Measure as on this day, YYYY-MM-DD (default today).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Write your network's report: one offline HTML page (and its Markdown twin) with the
+    figures of me status, an ego-network picture, optionally the projection."""
+    from jinmyaku.faces.render import me_report
+    from jinmyaku.faces.render.i18n import check_lang
+    from jinmyaku.storage import files
+    from jinmyaku.storage.personal.common import iso_date
+
+    lang = check_lang(lang)
+    try:
+        day = date.fromisoformat(iso_date(as_of)) if as_of else date.today()
+    except ValueError as e:
+        raise InputError(f"--as-of {as_of!r}: {e}.") from None
+    path = _report_path(out, db, redact)
+    with _open(db) as store:
+        tables = store.tables()
+    if tables["people"].empty:
+        raise InputError(f"{_path(db)}: no people in the store yet; import a file first "
+                         f"(jinmyaku me import FILE), then write the report.")
+    result = None
+    if with_projection:
+        from jinmyaku.faces import progress as show_progress
+        from jinmyaku.studies.personal import projection
+
+        err = Console(stderr=True)
+        with show_progress.bar(err, "projection", unit="runs", quiet=quiet) as update:
+            result = projection.project(tables, as_of=day, progress=update)
+    rep = me_report.make(tables, day, lang, redacted=redact, projection=result)
+    twin = path.with_suffix(".md")
+    try:  # readable by you only, like the store
+        files.write_text(twin, rep.markdown, mode=0o600)
+        files.write_text(path, rep.html, mode=0o600)
+    except OSError as e:
+        raise InputError(f"{path}: cannot write the report ({e.strerror or e}).") from None
+    console.print(f"Written: [bold]{lit(path)}[/] and {lit(twin)} ({lang}"
+                  f"{', redacted' if redact else ''}).", highlight=False, soft_wrap=True)

@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from jinmyaku.faces.render.i18n import N_
 from jinmyaku.model.vocabulary import CLOSEST, ORIGINS
 
 NONE = "—"
@@ -106,7 +107,8 @@ def duration(steps: int) -> str:
     return f"{steps / 52:.3g} years"
 
 
-def _ratio(r) -> str:
+def ratio_text(r) -> str:
+    """``3.58×``: a ratio to the reference strategy, as the tables show it."""
     return f"{r:.2f}×" if _finite(r) else NONE
 
 
@@ -126,6 +128,42 @@ def column(t: Table, header: str) -> None:
 # ---------------------------------------------------------------- run
 
 
+def headline_parts(vs: pd.DataFrame) -> list[dict]:
+    """What the headline says of each strategy against the reference, largest difference
+    first: ``strategy``; ``word`` (``more``, ``fewer``, ``same``: about as many at the
+    precision the interval allows, or ``none``: no one left in the cohort); ``amount``
+    (the difference's size, rounded like :func:`cell`); ``interval`` (``+0.86 to
+    +1.04``, or None) and its ``ends`` (``("+0.86", "+1.04")``, or None). The
+    terminal and the HTML report say it in their own words."""
+    if vs.empty:
+        return []
+    base = vs["base"].iloc[0]
+    others = vs[vs["strategy"] != base].sort_values("difference", ascending=False)
+    parts = []
+    for r in others.to_dict("records"):
+        d, lo, hi = r["difference"], r["lo"], r["hi"]
+        if not _finite(d):
+            parts.append({"strategy": r["strategy"], "word": "none", "amount": "",
+                          "interval": None, "ends": None, "difference": d, "lo": lo, "hi": hi})
+            continue
+        dd = decimals(max(d - lo, hi - d)) if _finite(lo) else 2
+        word = "more" if d > 0 else "fewer"
+        if round(abs(d), dd) == 0:
+            word = "same"
+        ends = ((f"{lo:+.{dd}f}".replace("-", "−"), f"{hi:+.{dd}f}".replace("-", "−"))
+                if _finite(lo) else None)
+        parts.append({"strategy": r["strategy"], "word": word,
+                      "amount": "" if word == "same" else f"{abs(d):.{dd}f}",
+                      "interval": f"{ends[0]} to {ends[1]}" if ends else None,
+                      "ends": ends, "difference": d, "lo": lo, "hi": hi})
+    return parts
+
+
+def base_mean_text(vs: pd.DataFrame) -> str:
+    base_mean = vs["base_mean"].iloc[0]
+    return f"{base_mean:.2f}" if _finite(base_mean) else NONE
+
+
 def headline(vs: pd.DataFrame, steps: int) -> str:
     """One sentence: how many more opportunities a year each strategy brought than the
     reference strategy, with its 95% interval, largest first."""
@@ -133,29 +171,21 @@ def headline(vs: pd.DataFrame, steps: int) -> str:
         return ""
     base = vs["base"].iloc[0]
     staying = "staying passive" if base == "passive" else f"the {base} cohort"
-    others = vs[vs["strategy"] != base].sort_values("difference", ascending=False)
     parts = []
-    for i, r in enumerate(others.to_dict("records")):
-        d, lo, hi = r["difference"], r["lo"], r["hi"]
-        if not _finite(d):
-            parts.append(f"{r['strategy']}: no one left in its cohort")
+    for i, p in enumerate(headline_parts(vs)):
+        if p["word"] == "none":
+            parts.append(f"{p['strategy']}: no one left in its cohort")
             continue
-        dd = decimals(max(d - lo, hi - d)) if _finite(lo) else 2
-        word = "more" if d > 0 else "fewer"
-        if round(abs(d), dd) == 0:
-            word, d = "about as many", 0.0
-        interval = (f"{lo:+.{dd}f} to {hi:+.{dd}f}".replace("-", "−") if _finite(lo)
-                    else "no interval")
+        word = {"same": "about as many"}.get(p["word"], p["word"])
+        interval = p["interval"] or "no interval"
+        amount = f"{p['amount']} " if p["amount"] else ""
         if i == 0:
-            amount = "" if d == 0 else f"{abs(d):.{dd}f} "
-            parts.append(f"{r['strategy']} brought {amount}{word} opportunities a year "
-                         f"per person {'as' if d == 0 else 'than'} {staying} "
+            parts.append(f"{p['strategy']} brought {amount}{word} opportunities a year "
+                         f"per person {'as' if p['word'] == 'same' else 'than'} {staying} "
                          f"(95% interval {interval})")
         else:
-            amount = "" if d == 0 else f"{abs(d):.{dd}f} "
-            parts.append(f"{r['strategy']} {amount}{word} ({interval})")
-    base_mean = vs["base_mean"].iloc[0]
-    per = f"{base_mean:.2f}" if _finite(base_mean) else NONE
+            parts.append(f"{p['strategy']} {amount}{word} ({interval})")
+    per = base_mean_text(vs)
     who = "passive people" if base == "passive" else f"the {base} cohort"
     if not parts:
         return f"After {duration(steps)}, {who} got {per} opportunities a year per person."
@@ -163,15 +193,17 @@ def headline(vs: pd.DataFrame, steps: int) -> str:
             + f". {who.capitalize()} got {per} a year.")
 
 
-def noise_note(vs: pd.DataFrame, cohort_size: int, steps: int) -> str | None:
-    """A plain warning when chance swamps the headline, else None.
+def noise(vs: pd.DataFrame) -> dict | None:
+    """When chance swamps the headline, what :func:`noise_note` says: ``within`` (intervals
+    that include 0), ``of`` (strategies against the reference), ``typical`` (the median
+    half-width) and ``biggest`` (the largest difference), as text rounded alike; else None.
 
-    It is given when half or more of the strategies' intervals include 0, or
-    when the typical (median) half-width of the intervals is at least half the
-    largest difference: then even the clearest difference is less than two
-    typical half-widths from none, and another seed may well reorder the
-    strategies (measured on ``small``: over seeds 1–6 the grow cohort's
-    difference ran from −0.24 to +0.61 with half-widths near 0.4).
+    Given when half or more of the strategies' intervals include 0, or when the
+    typical (median) half-width of the intervals is at least half the largest
+    difference: then even the clearest difference is less than two typical
+    half-widths from none, and another seed may well reorder the strategies
+    (measured on ``small``: over seeds 1–6 the grow cohort's difference ran from
+    −0.24 to +0.61 with half-widths near 0.4).
     """
     others = vs[vs["strategy"] != vs["base"]]
     if others.empty:
@@ -185,12 +217,22 @@ def noise_note(vs: pd.DataFrame, cohort_size: int, steps: int) -> str | None:
     if within * 2 < len(others) and typical < biggest / 2:
         return None
     dd = decimals(typical)
-    include = (f"all {len(others)} intervals include 0" if within == len(others) else
-               f"{within} of {len(others)} intervals include"
+    return {"within": within, "of": len(others), "typical": f"{typical:.{dd}f}",
+            "biggest": f"{biggest:.{dd}f}"}
+
+
+def noise_note(vs: pd.DataFrame, cohort_size: int, steps: int) -> str | None:
+    """A plain warning when chance swamps the headline (:func:`noise`), else None."""
+    n = noise(vs)
+    if n is None:
+        return None
+    within, of = n["within"], n["of"]
+    include = (f"all {of} intervals include 0" if within == of else
+               f"{within} of {of} intervals include"
                f"{'s' if within == 1 else ''} 0" if within else
                "no interval includes 0, but each is wide")
     return (f"Chance is about as large as these differences: {include}, and the intervals "
-            f"reach about ±{typical:.{dd}f} against differences of at most {biggest:.{dd}f}. "
+            f"reach about ±{n['typical']} against differences of at most {n['biggest']}. "
             f"With cohorts of {cohort_size} over {duration(steps)}, this world is for trying "
             f"commands, not for conclusions: run the default scenario (cohorts of 500 over "
             f"5 years), or compare two runs with the same seed (jinmyaku compare), which "
@@ -227,7 +269,7 @@ def show_run(console: Console, results, vs: pd.DataFrame) -> None:
         column(t, lit(h))
     for st in strategies:
         t.add_row(lit(st), str(cells[(st, "stage_end")]["n"]),
-                  c(st, "opportunities_per_year"), _ratio(ratio.get(st)),
+                  c(st, "opportunities_per_year"), ratio_text(ratio.get(st)),
                   c(st, "opportunity_value_per_year"))
     console.print(t)
     console.print()
@@ -258,31 +300,44 @@ def show_run(console: Console, results, vs: pd.DataFrame) -> None:
     glossary(console, sc, base)
 
 
-def glossary(console: Console, sc, base: str) -> None:
+def glossary_entries(sc, base: str) -> list[tuple[str, str, dict]]:
+    """The glossary under the run's tables, also in the HTML report: (term, text, values),
+    the text an English message with ``%(name)s`` places for ``values`` (the report looks
+    each one up in the catalogue of its language)."""
     leave = None
     if "life_events" in sc.schedule:
         leave = sc.processes.life_events.leave
-    left = (f"any others left the world (each person leaves with a chance of {leave:g} a week) "
-            f"and were replaced by newcomers, who count in the background, not in a cohort"
-            if leave else "no one leaves in this scenario")
+    values = {"cohort": sc.cohort_size, "closest": CLOSEST, "base": base,
+              "leave": f"{leave:g}" if leave else ""}
+    left = (N_("any others left the world (each person leaves with a chance of %(leave)s a "
+               "week) and were replaced by newcomers, who count in the background, not in a "
+               "cohort") if leave else N_("no one leaves in this scenario"))
+    return [
+        ("stage", N_("how far along a person is, from 0 to 1 (skill, standing, ambition); "
+                     "learning and acting raise it, and each opportunity asks for a stage"),
+         values),
+        ("value", N_("what the opportunities were worth: 1 + 4 × the stage each asked for, "
+                     "so 1 to 5 apiece"), values),
+        ("±", N_("half the width of the 95%% interval of the cohort's mean in this one "
+                 "simulated world: how precisely the mean is known, not how much people "
+                 "differ; another seed gives another world"), values),
+        ("n", N_("cohort members still in the world at the end, out of %(cohort)s: "
+                 "%(left)s; closest %(closest)s also leaves out people with no ties"),
+         {**values, "left": left}),
+        (f"× {base}", N_("the cohort's mean opportunities over the %(base)s cohort's"), values),
+        (NONE, N_("none: no one in the cohort has any (mixer ties for people who never go to "
+                  "mixers), or no value to show"), values),
+    ]
+
+
+def glossary(console: Console, sc, base: str) -> None:
     g = Table.grid(padding=(0, 2))
     g.add_column(style="bold", no_wrap=True)
     g.add_column()
-    for term, text in (
-        ("stage", "how far along a person is, from 0 to 1 (skill, standing, ambition); "
-                  "learning and acting raise it, and each opportunity asks for a stage"),
-        ("value", "what the opportunities were worth: 1 + 4 × the stage each asked for, "
-                  "so 1 to 5 apiece"),
-        ("±", "half the width of the 95% interval of the cohort's mean in this one "
-              "simulated world: how precisely the mean is known, not how much people "
-              "differ; another seed gives another world"),
-        ("n", f"cohort members still in the world at the end, out of {sc.cohort_size}: "
-              f"{left}; closest {CLOSEST} also leaves out people with no ties"),
-        (f"× {lit(base)}", f"the cohort's mean opportunities over the {lit(base)} cohort's"),
-        (NONE, "none: no one in the cohort has any (mixer ties for people who never go to "
-               "mixers), or no value to show"),
-    ):
-        g.add_row(term, text)
+    for term, text, values in glossary_entries(sc, base):
+        if "left" in values:
+            values = {**values, "left": values["left"] % values}
+        g.add_row(lit(term), lit(text % values))
     console.print(g, style="dim")
 
 

@@ -52,6 +52,8 @@ CALIBRATION_DESIGN = 77   # calibration: the Latin hypercube of candidate parame
 SUMMARY_BOOTSTRAP = 4242  # a run's summary: bootstrap of shares by origin
 SHOCK = 7331             # the claims experiment: who gets the stage shock
 SWEEP_DESIGN = 0x5EED    # a sweep's random design (the spawn key of the spec seed's stream)
+PERSONAL_PLAN = 8118     # the personal projection: where the person and their people are placed
+PERSONAL_REPLICATE = 8119  # the personal projection: each replicate's seed
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)

@@ -27,6 +27,7 @@ from pydantic import (
 )
 
 from jinmyaku.errors import InputError
+from jinmyaku.model.vocabulary import STRATEGIES
 
 # Strict numbers: a TOML boolean is not taken for 1 or 0 (an int is still a valid float).
 Int = Annotated[int, Strict()]
@@ -154,8 +155,7 @@ class Cohorts(Model):
         None, ge=0, le=1_000_000,
         description="persons per focal strategy; not given: min(500, people // (2 × "
                     "number of strategies))")
-    strategies: list[str] = Field(
-        default_factory=lambda: ["passive", "mixer", "meetup", "grow", "grow+meetup"])
+    strategies: list[str] = Field(default_factory=lambda: list(STRATEGIES))
 
 
 class Budget(Model):
@@ -164,6 +164,8 @@ class Budget(Model):
     mixer_every: Int = Field(1, ge=1, le=520, description=(
         "weeks between mixers: one is held in weeks divisible by it (credit saved for a "
         "mixer never exceeds one mixer's hours; the rest is social hours)"))
+    meetup_every: Int = Field(1, ge=1, le=520, description=(
+        "weeks between meetups: one is held in weeks divisible by it (as mixer_every)"))
 
 
 class Input(Model):
@@ -207,6 +209,9 @@ class Events(Model):
 class Mixers(Events):
     event_size: Int = Field(40, ge=2, le=100_000,
                             description="attendees per mixer event (events are drawn anew weekly)")
+    recurring: bool = Field(False, description=(
+        "false: a new random crowd each time; true: a fixed group for life, as many groups "
+        "as meetup groups, across fields (a mixer is then a meetup without a topic)"))
 
 
 class Meetups(Events):
@@ -243,6 +248,9 @@ class Maintenance(Model):
     stage_scale: Float = Field(0.15, ge=0.01, le=10.0,
                                description="affinity falls as exp(-|Δstage|/scale)")
     aim_bonus: Float = Field(2.0, ge=1.0, le=100.0, description="affinity factor for shared aim")
+    stage_homophily: bool = Field(True, description=(
+        "attention falls with the stage gap, exp(-|Δstage|/stage_scale) (false: the stage "
+        "gap does not matter; the aim bonus stays)"))
 
 
 class Introductions(Model):
@@ -255,6 +263,10 @@ class Introductions(Model):
         "strength at which an introduction is half as likely as over the strongest ties "
         "(contacts)"))
     candidates: Int = Field(10, ge=1, le=1000, description="contacts the introducer considers")
+    introducer: Literal["degree", "uniform"] = Field("degree", description=(
+        "degree: the introducer looks through up to `candidates` contacts, so the better "
+        "connected find a fitting one more often; uniform: they ask one contact drawn at "
+        "random, so their chance does not grow with their degree"))
     stage_scale: Float = Field(0.15, gt=0.0, le=10.0,
                                description="acceptance falls as exp(-|Δstage|/scale)")
 
@@ -279,6 +291,10 @@ class Opportunities(Model):
     topic_fit: bool = Field(True, description=(
         "an opportunity fits only contacts whose aim or field is its topic (false: any "
         "topic fits; the stage requirement stays)"))
+    trust: bool = Field(True, description=(
+        "offers go to a fitting contact drawn ∝ strength^strength_pull and pass with chance "
+        "s/(s+trust_half) (false: drawn uniformly, passing with chance 1/2 whatever the "
+        "strength)"))
 
 
 class Influence(Model):

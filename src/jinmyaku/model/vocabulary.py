@@ -18,6 +18,16 @@ ORIGINS: tuple[str, ...] = (
 FAMILY_SCHOOL, WORKPLACE, MIXER, MEETUP, ACTIVITY, REFERRAL = range(6)
 ORIGIN_CODE = {name: code for code, name in enumerate(ORIGINS)}
 
+# The built-in strategies (scenario.py's defaults): what a focal cohort is told to do with
+# its hours. A scenario may define others; these are the ones every face knows by name.
+STRATEGIES: tuple[str, ...] = (
+    "passive",
+    "mixer",
+    "meetup",
+    "grow",
+    "grow+meetup",
+)
+
 CAUSES: tuple[str, ...] = ("alive", "decayed", "displaced", "left")
 ALIVE, DECAYED, DISPLACED, LEFT = range(4)
 

@@ -101,6 +101,15 @@ class SeedNetwork:
     two people already tied is not made. A weight is a closeness: in a fading
     store a tie of weight w starts with ``lo·(hi/lo)^w`` contacts, (lo, hi) =
     ``population.initial_contacts``, the range of the drawn starting ties.
+
+    ``alone``: one flag per person (slot), or None. A flagged person's starting
+    ties are the given ones only: no family/school or workplace tie is drawn for
+    them (the draws are made all the same, so everyone else's ties are those of
+    the same world without the flags).
+
+    ``contacts``: optional starting strengths (contacts, > 0) of the given ties,
+    one per tie; in a fading store they replace the closeness mapping above
+    (a person's own ties measured in contacts, for instance).
     """
 
     group: np.ndarray | None = None
@@ -109,11 +118,16 @@ class SeedNetwork:
     b: np.ndarray | None = None
     weight: np.ndarray | None = None
     origin: np.ndarray | None = None
+    alone: np.ndarray | None = None
+    contacts: np.ndarray | None = None
 
     def check(self, people: int) -> None:
         """Raise ValueError unless the arrays fit a population of ``people``."""
         if self.group is not None and np.asarray(self.group).shape != (people,):
             raise ValueError(f"seed network: {np.asarray(self.group).size} group codes for "
+                             f"{people} people")
+        if self.alone is not None and np.asarray(self.alone).shape != (people,):
+            raise ValueError(f"seed network: {np.asarray(self.alone).size} 'alone' flags for "
                              f"{people} people")
         cols = [self.a, self.b, self.weight, self.origin]
         if any(c is None for c in cols) and any(c is not None for c in cols):
@@ -129,6 +143,10 @@ class SeedNetwork:
             raise ValueError("seed network: weights must lie in (0, 1]")
         if a.size and (o.min() < 0 or o.max() >= len(ORIGINS)):
             raise ValueError(f"seed network: origins must be codes 0..{len(ORIGINS) - 1}")
+        if self.contacts is not None:
+            c = np.asarray(self.contacts, dtype=np.float64)
+            if c.shape != a.shape or not np.all(np.isfinite(c) & (c > 0)):
+                raise ValueError("seed network: contacts must be one positive number per tie")
 
     @property
     def ties(self) -> int:
@@ -201,9 +219,12 @@ def focus_of(places: Places, topic, band, draw) -> np.ndarray:
 
 @njit(cache=True)
 def _tie_within_groups(T, members, ptr, start_g: int, start_x: int, mean_ties: float,
-                       c_lo: float, c_hi: float, origin: int, seed: int, stream: int, pid):
+                       c_lo: float, c_hi: float, origin: int, seed: int, stream: int, pid,
+                       alone):
     """Tie each pair inside each group with chance mean_ties / (size - 1), with
     contacts log-uniform in [c_lo, c_hi].
+
+    A pair with a person flagged in ``alone`` is drawn but not tied.
 
     Works person by person from member position ``start_x`` of group
     ``start_g``; before a person's row of pairs it checks that the free tie
@@ -225,7 +246,7 @@ def _tie_within_groups(T, members, ptr, start_g: int, start_x: int, mean_ties: f
             k = rng.key(seed, stream, g, pid[i])
             c = 0
             for y in range(x + 1, hi):
-                if rng.uniform(k, c) < p:
+                if rng.uniform(k, c) < p and not (alone[i] or alone[members[y]]):
                     contacts = c_lo * (c_hi / c_lo) ** rng.uniform(k, c + 1)  # log-uniform
                     create_tie(T, i, members[y], 0, origin, first_key(T, contacts, 0), pid)
                 c += 2
@@ -233,14 +254,18 @@ def _tie_within_groups(T, members, ptr, start_g: int, start_x: int, mean_ties: f
 
 
 def tie_within_groups(world: World, group: np.ndarray, n_groups: int, mean_ties: float,
-                      origin: int, stream: int) -> None:
-    """Give every group of people its starting ties (growing the tie pool as needed)."""
+                      origin: int, stream: int, alone: np.ndarray | None = None) -> None:
+    """Give every group of people its starting ties (growing the tie pool as needed);
+    none for the people flagged in ``alone``."""
     members, ptr = groups(group.astype(np.int64), n_groups)
+    if alone is None:
+        alone = np.zeros(group.size, dtype=np.bool_)
     lo, hi = world.scenario.population.initial_contacts
     g, x = 0, 0
     while g < n_groups:
         g, x = _tie_within_groups(world.ties.arrays(), members, ptr, g, x, mean_ties, lo, hi,
-                                  origin, world.seed, stream, world.people.pid)
+                                  origin, world.seed, stream, world.people.pid,
+                                  np.asarray(alone, dtype=np.bool_))
         if g < n_groups:
             world.ties.reserve(max(int(ptr[g + 1] - x), world.ties.pool // 2))
     world.ties.flush()
@@ -308,14 +333,15 @@ def build(sc: Scenario, seed_network: SeedNetwork | None = None,
     order = np.argsort(noisy_stage, kind="stable")
     school = np.empty(n, dtype=np.int64)
     school[order] = np.arange(n) // pop.school_group
+    alone = None if seed_network is None else seed_network.alone
     tie_within_groups(world, school, int(school.max()) + 1, pop.school_ties, FAMILY_SCHOOL,
-                      rng.SCHOOL_TIES)
+                      rng.SCHOOL_TIES, alone)
     if grouped:
         place_in_groups(world, np.asarray(seed_network.group, dtype=np.int64))
         if not seed_network.group_ties:
             return world
     tie_within_groups(world, people.workplace, places.workplaces, pop.workplace_ties,
-                      WORKPLACE, rng.WORKPLACE_TIES)
+                      WORKPLACE, rng.WORKPLACE_TIES, alone)
     return world
 
 
@@ -336,15 +362,23 @@ def place_in_groups(world: World, group: np.ndarray) -> None:
     p.meetup[:] = p.aim * pl.meetups_per_topic + p.meetup % pl.meetups_per_topic
 
 
+def closeness_contacts(sc: Scenario, closeness: np.ndarray | float) -> np.ndarray:
+    """Starting contacts of a tie of closeness w in (0, 1]: ``lo·(hi/lo)^w``, (lo, hi) =
+    ``population.initial_contacts`` (the range of the drawn starting ties)."""
+    lo, hi = sc.population.initial_contacts
+    return lo * (hi / lo) ** np.asarray(closeness, dtype=np.float64)
+
+
 def _make_given_ties(world: World, seed: SeedNetwork) -> None:
     """Make a seed network's ties at week 0, in the order given."""
     world.ties.reserve(seed.ties)
     T = world.ties.arrays()
     a, b = np.asarray(seed.a, dtype=np.int64), np.asarray(seed.b, dtype=np.int64)
     w, o = np.asarray(seed.weight, dtype=np.float64), np.asarray(seed.origin, dtype=np.int64)
-    if world.ties.fading:  # a closeness in (0, 1] as starting contacts (the drawn ties' range)
-        lo, hi = world.scenario.population.initial_contacts
-        w = np.log(lo * (hi / lo) ** w)
+    if world.ties.fading and seed.contacts is not None:
+        w = np.log(np.asarray(seed.contacts, dtype=np.float64))
+    elif world.ties.fading:  # a closeness in (0, 1] as starting contacts
+        w = np.log(closeness_contacts(world.scenario, w))
     for x in range(a.size):
         create_tie(T, int(a[x]), int(b[x]), 0, int(o[x]), float(w[x]), world.people.pid)
     world.ties.flush()

@@ -65,8 +65,11 @@ def prepare_folder(out: Path) -> None:
                          f"Choose a writable folder with --out.") from None
 
 
-def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+def atomic_write(path: Path, write: Callable[[Path], None], mode: int | None = None) -> None:
     """Call ``write(tmp)`` then move tmp over ``path`` in one step.
+
+    The file gets ``mode`` (e.g. 0o600 for personal data, readable by its owner only)
+    before it appears under its name, else what the umask gives a new file.
 
     The temporary file is ``.NAME.PID-RANDOM.tmp`` beside ``path``. One left by a
     process that no longer lives (killed by SIGKILL, say, which no clean-up can
@@ -81,7 +84,7 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
         write(tmp)
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
-        os.chmod(tmp, 0o666 & ~umask())
+        os.chmod(tmp, 0o666 & ~umask() if mode is None else mode)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -120,8 +123,14 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def write_text(path: Path, text: str) -> None:
-    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+def write_text(path: Path, text: str, mode: int | None = None) -> None:
+    def write(tmp: Path) -> None:
+        tmp.write_text(text, encoding="utf-8")
+
+    if mode is None:
+        atomic_write(path, write)
+    else:
+        atomic_write(path, write, mode=mode)
 
 
 # Parquet settings of every results file: equal tables give equal bytes.

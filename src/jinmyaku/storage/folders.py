@@ -19,6 +19,11 @@ A folder that exists, is not empty and is not a results folder (it has no
 cannot delete a user's own files. A command whose folders once had no
 manifest names the files they held (``known``): a folder holding nothing else
 is taken as that command's results too.
+
+A results folder may also hold a user's own files (anything its manifest does
+not list): they are carried into the new folder. One whose name the new write
+would use is refused, not overwritten: when the claim is made if the writer
+says up front what it writes (``writes``), else before the swap.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ import fcntl
 import json
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from jinmyaku.errors import InputError
@@ -56,6 +61,11 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(err, os.strerror(err), str(a))
 
 
+def _top(name: str) -> str:
+    """The top-level name of a file a manifest lists (``figures/a.png`` → ``figures``)."""
+    return name.replace(os.sep, "/").split("/", 1)[0]
+
+
 def _fsync_dir(path: Path) -> None:
     with contextlib.suppress(OSError):
         fd = os.open(path, os.O_RDONLY)
@@ -68,10 +78,12 @@ def _fsync_dir(path: Path) -> None:
 class OutputFolder:
     """Claim ``out`` for writing (``with OutputFolder(out) as folder``), then
     :meth:`write` it whole. ``what`` names the folder in messages ("run folder");
-    ``known``: the files of such a folder written before it had a manifest."""
+    ``known``: the files of such a folder written before it had a manifest;
+    ``writes``: the files the write will make (as far as known before it starts),
+    so that a user's own file of one of those names is refused when claiming."""
 
     def __init__(self, out: str | os.PathLike, what: str = "results folder",
-                 known: tuple[str, ...] = ()) -> None:
+                 known: tuple[str, ...] = (), writes: Iterable[str] = ()) -> None:
         self.out = Path(out)
         if self.out.is_symlink():  # write where the link points; the link stays a link
             self.out = Path(os.path.realpath(self.out))
@@ -83,9 +95,11 @@ class OutputFolder:
                 f"would replace whole; give the folder a name, e.g. --out results.")
         self.what = what
         self.known = frozenset(known)
+        self.writes = frozenset(_top(n) for n in writes)
         self.parent = self.out.parent if str(self.out.parent) else Path(".")
         self.lock_path = self.parent / f".{self.out.name}.lock"
         self._fd: int | None = None
+        self.swapped = False  # the new folder is in place (set the moment it is)
 
     # ------------------------------------------------------------ claiming
 
@@ -114,10 +128,42 @@ class OutputFolder:
                     f"{self.out}: the folder exists, is not empty and is not a jinmyaku "
                     f"{self.what} (it has no {MARKER}); it is left as it is. Choose a new "
                     f"or empty folder with --out.")
+            self._refuse_overwriting(self.writes)
             self._probe()
         except BaseException:
             self.release()
             raise
+
+    def _listed(self) -> set[str] | None:
+        """The top-level names the folder's manifest lists; None if it has none that
+        can be read (then which files are the user's cannot be told)."""
+        try:
+            return {_top(n) for n in json.loads(
+                (self.out / MARKER).read_text(encoding="utf-8")).get("files", {})}
+        except (OSError, ValueError, AttributeError, TypeError):
+            return None
+
+    def _own_files(self) -> set[str]:
+        """Names in the folder that are the user's own: neither listed in its manifest
+        nor the manifest nor a ``known`` file. Empty for no folder."""
+        if not self.out.is_dir():
+            return set()
+        ours = {*(self._listed() or ()), MARKER, *self.known}
+        return {p.name for p in self.out.iterdir() if p.name not in ours}
+
+    def _refuse_overwriting(self, names: Iterable[str]) -> None:
+        """InputError if a user's own file has one of ``names`` (a new write would replace
+        it, and it is not the old write's to replace). A folder whose manifest cannot
+        be read (damaged) is taken as the old write's: its files are replaced."""
+        if self._listed() is None:
+            return
+        clash = sorted(self._own_files() & {_top(n) for n in names})
+        if clash:
+            paths = ", ".join(str(self.out / n) for n in clash)
+            raise InputError(
+                f"{paths}: not a file of the {self.what} there (its {MARKER} does not "
+                f"list it), and the new {self.what} would write over it; it is left as it "
+                f"is. Move or rename it, or choose another --out.")
 
     def _lock(self) -> None:
         while True:
@@ -213,18 +259,16 @@ class OutputFolder:
         run's files that this one does not write (an old ``network.graphml``) go with
         the old run. Files are hard-linked where the system allows (else copied), so
         the old folder stays whole until the swap."""
-        if not self.out.is_dir():
-            return
-        try:
-            listed = set(json.loads((self.out / MARKER).read_text(encoding="utf-8"))
-                         .get("files", {}))
-        except (OSError, ValueError, AttributeError):
-            listed = set()
-        ours = {*listed, *files, MARKER, *self.known}
-        for p in self.out.iterdir():
-            if p.name in ours or (staging / p.name).exists():
+        own = self._own_files()
+        # a user's file this write has the name of: refused before the swap (a writer
+        # that said what it writes was refused when it claimed the folder)
+        self._refuse_overwriting({*(_top(n) for n in files),
+                                  *(n for n in own if os.path.lexists(staging / n))})
+        for name in sorted(own):
+            p = self.out / name
+            if os.path.lexists(staging / name):  # written now (the old manifest is damaged)
                 continue
-            target = staging / p.name
+            target = staging / name
             if p.is_dir() and not p.is_symlink():
                 shutil.copytree(p, target, symlinks=True)
             elif p.is_symlink():
@@ -238,11 +282,14 @@ class OutputFolder:
     def _swap(self, staging: Path) -> None:
         if not self.out.exists():
             os.rename(staging, self.out)
+            self.swapped = True
             return
         if _exchange(staging, self.out):
+            self.swapped = True
             shutil.rmtree(staging, ignore_errors=True)  # now the old folder
             return
         old = self.parent / f".{self.out.name}.old-{os.getpid()}"
         os.rename(self.out, old)
         os.rename(staging, self.out)
+        self.swapped = True
         shutil.rmtree(old, ignore_errors=True)

@@ -287,6 +287,9 @@ class WorkerDied(InputError):
             f"with fewer --workers, or --workers 0 to run in this process.")
 
 
+CONNECT_TIMEOUT = 20.0  # seconds to wait for a remote Dask scheduler
+
+
 class DaskCluster:
     """A Dask distributed cluster: ``"local"`` starts a LocalCluster, else a scheduler address.
 
@@ -298,9 +301,9 @@ class DaskCluster:
     """
 
     def __init__(self, address: str, workers: int | None = None,
-                 processes: bool = True, timeout: float = 20.0) -> None:
+                 processes: bool = True, timeout: float | None = None) -> None:
         self.address = address
-        self.timeout = timeout
+        self.timeout = CONNECT_TIMEOUT if timeout is None else timeout
         self.workers = max(1, workers or os.cpu_count() or 1)
         self.processes = processes
         self._cluster = None
@@ -362,9 +365,22 @@ class DaskCluster:
             self._client.cancel([f for f in futures if not f.done()])
 
 
+def dask_schemes() -> list[str]:
+    """The address schemes Dask distributed can connect with here (``tcp``, ``tls``,
+    ``inproc``, ``ws``, ``wss``, ``ucx`` and any a plug-in registers), from its registry."""
+    from importlib.metadata import entry_points
+
+    import distributed.comm  # noqa: F401  (registers the built-in backends)
+    from distributed.comm import registry
+
+    names = set(registry.backends)
+    names.update(ep.name for ep in entry_points(group="distributed.comm.backends"))
+    return sorted(names)
+
+
 def check_address(dask: str) -> None:
     """Refuse (InputError) a ``--dask`` value that is neither ``local`` nor
-    ``SCHEME://HOST:PORT`` with a port number."""
+    ``SCHEME://HOST:PORT`` with a scheme Dask knows and a port number."""
     if dask == "local":
         return
     scheme, sep, rest = dask.partition("://")
@@ -373,6 +389,11 @@ def check_address(dask: str) -> None:
             0 < int(port) < 65536):
         raise InputError(f"--dask {dask}: not a scheduler address; give one such as "
                          f"tcp://HOST:8786 (scheme, host and port), or local.")
+    schemes = dask_schemes()
+    if scheme not in schemes:
+        raise InputError(f"--dask {dask}: not a scheduler address; the scheme {scheme} is "
+                         f"not one Dask connects with ({', '.join(schemes)}); give one such "
+                         f"as tcp://HOST:8786, or local.")
 
 
 def evaluator(workers: int | None = None, dask: str | None = None) -> Evaluator:
@@ -390,6 +411,7 @@ def evaluator(workers: int | None = None, dask: str | None = None) -> Evaluator:
 def run_tasks(fn: Callable[[Any], Any], tasks: Mapping[Hashable, Any] | Iterable[Task], *,
               workers: int | None = None, dask: str | None = None,
               progress: Callable[[int, int], None] | None = None,
+              using: Evaluator | None = None,
               ) -> Iterator[tuple[Hashable, Any]]:
     """Run ``fn(arg)`` for every task; yield ``(key, result)`` in order of completion.
 
@@ -399,7 +421,10 @@ def run_tasks(fn: Callable[[Any], Any], tasks: Mapping[Hashable, Any] | Iterable
     tasks in this process), or Dask workers of a LocalCluster. ``dask``:
     ``"local"`` for a LocalCluster, or a scheduler address such as
     ``"tcp://10.0.0.5:8786"``. ``progress(done, total)`` is called after each
-    task (``total`` is 0 if ``tasks`` has no length).
+    task (``total`` is 0 if ``tasks`` has no length). ``using``: an evaluator the
+    caller has already entered (and will exit), instead of one made from
+    ``workers`` and ``dask``; a sweep connects to its cluster before it makes its
+    folder.
 
     A task's exception is raised here, with a note naming its key; stopping
     the iteration early (``break``, an exception, Ctrl-C) cancels the tasks
@@ -408,7 +433,7 @@ def run_tasks(fn: Callable[[Any], Any], tasks: Mapping[Hashable, Any] | Iterable
     items = tasks.items() if isinstance(tasks, Mapping) else tasks
     total = len(items) if hasattr(items, "__len__") else 0
     done = 0
-    with evaluator(workers, dask) as ev:
+    with contextlib.nullcontext(using) if using is not None else evaluator(workers, dask) as ev:
         for key, result in ev.imap_unordered(fn, items):
             done += 1
             if progress is not None:

@@ -191,23 +191,27 @@ class Results:
                        birth=int(row.birth), value=float(row.value))
         return g
 
-    def write(self, out: str | Path | OutputFolder, export_graph: bool = False) -> list[str]:
+    def write(self, out: str | Path | OutputFolder, export_graph: bool = False,
+              extra: Callable[[Path], list[str]] | None = None) -> list[str]:
         """Write the run folder (see README, "Where results go"); returns the file names.
 
         The folder is written whole or not at all (:mod:`jinmyaku.storage.folders`):
         a run already there is replaced only once the new one is complete. ``out``
-        may be an :class:`OutputFolder` claimed before the run started.
+        may be an :class:`OutputFolder` claimed before the run started. ``extra``
+        writes more files into the folder before the manifest (``jinmyaku run``'s
+        ``report.html``) and returns their names, which the manifest lists too.
         """
         if not isinstance(out, OutputFolder):
-            with OutputFolder(out, "run folder") as folder:
-                return self.write(folder, export_graph)
+            with OutputFolder(out, "run folder", writes=run_files(export_graph)) as folder:
+                return self.write(folder, export_graph, extra)
         try:
-            return out.write(lambda staging: self._write_files(staging, export_graph))
+            return out.write(lambda staging: self._write_files(staging, export_graph, extra))
         except OSError as e:
             raise InputError(f"{out.out}: writing results failed ({e.strerror or e}); the "
                              f"folder was left as it was.") from None
 
-    def _write_files(self, out: Path, export_graph: bool) -> list[str]:
+    def _write_files(self, out: Path, export_graph: bool,
+                     extra: Callable[[Path], list[str]] | None = None) -> list[str]:
         files = []
         header = (f"# jinmyaku {__version__}: the resolved scenario of this run "
                   f"(seed {self.scenario.seed}).\n")
@@ -228,6 +232,8 @@ class Results:
             io.atomic_write(out / "network.graphml",
                             lambda tmp: nx.write_graphml(self.graph(), tmp))
             files.append("network.graphml")
+        if extra is not None:
+            files += extra(out)
         io.write_manifest(out, files, {"jinmyaku": __version__,
                                        "scenario": self.scenario.name,
                                        "seed": self.scenario.seed,
@@ -243,6 +249,11 @@ class Results:
 RUN_FILES = ("scenario.toml", "series.parquet", "events.parquet", "ties.parquet",
              "opportunities.parquet", "people.parquet", "summary.parquet")
 """The files of every run folder (``network.graphml`` only with ``--export-graph``)."""
+
+
+def run_files(export_graph: bool = False) -> tuple[str, ...]:
+    """The files a run folder gets, ``manifest.json`` aside."""
+    return (*RUN_FILES, "network.graphml") if export_graph else RUN_FILES
 
 
 def simulation(scenario: Scenario, *, check_memory: bool = True,

@@ -3,9 +3,10 @@
 Hours accrue as credit per activity. Study (input), action and social hours
 are spent in the week they accrue. A mixer or a meetup is attended when the
 credit for it covers the event's length (a mixer is held only in weeks divisible
-by ``mixer_every``); credit beyond one event's length is
-not saved up: it goes to social hours that week. So nobody spends more hours
-than they have, and strategies are compared at equal hours.
+by ``mixer_every``, a meetup in weeks divisible by ``meetup_every``); credit
+beyond one event's length is not saved up: it goes to social hours that week.
+So nobody spends more hours than they have, and strategies are compared at
+equal hours.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ def _settle(credit, i: int, col: int, length: float, attends: bool) -> float:
 @njit(cache=True)
 def spend(credit, shares, strategy, hours, mixer_hours: float, meetup_hours: float,
           hours_input, hours_action, hours_social, attend_mixer, attend_meetup,
-          mixer_week: bool = True) -> None:
+          mixer_week: bool = True, meetup_week: bool = True) -> None:
     """One week's hours for everyone (module docstring); writes the hours and flags.
 
     It is the plain rule (one sequential loop in a fixed order, no prefetching, no
@@ -45,7 +46,7 @@ def spend(credit, shares, strategy, hours, mixer_hours: float, meetup_hours: flo
         credit[i, INPUT] = 0.0
         credit[i, ACTION] = 0.0
         attend_mixer[i] = mixer_week and credit[i, MIXER] >= mixer_hours
-        attend_meetup[i] = credit[i, MEETUP] >= meetup_hours
+        attend_meetup[i] = meetup_week and credit[i, MEETUP] >= meetup_hours
         extra_social = _settle(credit, i, MIXER, mixer_hours, attend_mixer[i])
         extra_social += _settle(credit, i, MEETUP, meetup_hours, attend_meetup[i])
         hours_social[i] = credit[i, SOCIAL] + extra_social
@@ -60,6 +61,7 @@ class Budget(Process):
         p, q = world.people, self.params
         spend(p.credit, world.strategy_shares, p.strategy, p.hours, q.mixer_hours,
               q.meetup_hours, p.hours_input, p.hours_action, p.hours_social, p.attend_mixer,
-              p.attend_meetup, world.step % q.mixer_every == 0)
+              p.attend_meetup, world.step % q.mixer_every == 0,
+              world.step % q.meetup_every == 0)
         return {"mixer_attendees": int(p.attend_mixer.sum()),
                 "meetup_attendees": int(p.attend_meetup.sum())}

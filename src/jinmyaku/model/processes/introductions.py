@@ -9,7 +9,9 @@ who fits the sharer's aim (k's aim or field is that topic) and is not yet
 tied to them; k accepts with chance exp(−|Δstage| / stage_scale). The new
 tie has origin ``referral`` and one contact; the i–j tie has a contact.
 Contacts with many ties have more candidates, so well-connected people
-introduce more.
+introduce more. With ``introducer = "uniform"`` the introducer asks one
+contact drawn at random (one candidate), so their chance of finding a fitting
+one does not grow with their degree.
 """
 
 from __future__ import annotations
@@ -80,5 +82,6 @@ class Introductions(Process):
         q, p = self.params, world.people
         counts = introduce(world.ties.arrays(), p.stage, p.aim, p.field, p.acted, p.intros_made,
                            q.share_after_action, q.share_base, q.introduce, q.trust_half,
-                           q.candidates, q.stage_scale, world.step, world.seed, p.pid)
+                           q.candidates if q.introducer == "degree" else 1,
+                           q.stage_scale, world.step, world.seed, p.pid)
         return {"shared_progress": int(counts[0]), "introductions": int(counts[1])}

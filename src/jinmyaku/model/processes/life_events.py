@@ -37,6 +37,23 @@ def end_all_ties(T, slots, step: int) -> int:
     return ended
 
 
+LEAVE_DRAW = 4  # the counter of a person's weekly draw that decides leaving
+
+
+def stays(seed: int, pids: np.ndarray, weeks: int, leave: float) -> np.ndarray:
+    """Which of the people ``pids`` (of a world at step 0) do not leave in weeks 1..``weeks``.
+
+    The same draws as :meth:`LifeEvents.step` (a person keeps their pid until they
+    leave, and their leaving draw is keyed by pid and week), so a study can pick a
+    person who is still there at the end, without running the world.
+    """
+    pids = np.asarray(pids, dtype=np.int64)
+    out = np.ones(pids.size, dtype=bool)
+    for week in range(1, weeks + 1):
+        out &= rng.uniforms(seed, rng.LIFE_EVENTS, week, pids, LEAVE_DRAW) >= leave
+    return out
+
+
 class LifeEvents(Process):
     name = "life_events"
     params: Params
@@ -55,7 +72,7 @@ class LifeEvents(Process):
             p.workplace[movers] = (new_field * places.workplaces_per_field
                                    + (u_place * places.workplaces_per_field).astype(np.int32))
 
-        u_leave = rng.uniforms(world.seed, rng.LIFE_EVENTS, world.step, p.pid, 4)
+        u_leave = rng.uniforms(world.seed, rng.LIFE_EVENTS, world.step, p.pid, LEAVE_DRAW)
         leavers = np.flatnonzero(u_leave < q.leave)
         ended = 0
         if leavers.size:

@@ -193,7 +193,9 @@ class Maintenance(Process):
     def step(self, world) -> dict[str, float]:
         q, p = self.params, world.people
         T = world.ties.arrays()
-        chosen = choose(T, p.stage, p.aim, q.interactions, q.preference, q.stage_scale,
+        # without stage homophily exp(-|Δstage|/inf) = 1 exactly (both factors are exp(0))
+        scale = q.stage_scale if q.stage_homophily else np.inf
+        chosen = choose(T, p.stage, p.aim, q.interactions, q.preference, scale,
                         q.aim_bonus, world.step, world.seed, p.pid)
         made = attend(T, chosen, world.step, get_num_threads())
         return {"interactions": made}

@@ -6,6 +6,11 @@ whatever their field. Attendees talk to ``encounters`` people,
 seeking a known face first with chance ``seek_known`` (Ingram & Morris 2007
 found about half of mixer encounters were with people already known). A first
 encounter becomes a weak tie (origin ``mixer``) with chance ``new_tie``.
+
+With ``recurring`` on (a structural alternative, off by default) a mixer is a
+recurring group like a meetup group — as many groups, each person in one for
+life — but of people from every field: what separates it from a meetup is then
+the topic alone.
 """
 
 from __future__ import annotations
@@ -28,6 +33,13 @@ class Mixers(Process):
 
     def _group_of(self, world) -> tuple[np.ndarray, int]:
         p = world.people
+        if self.params.recurring:
+            # the same crowd each time: as many groups as meetup groups, one per person
+            # for life (drawn with week 0's key), whatever their field
+            n_events = world.places.meetups
+            draw = rng.uniforms(world.seed, rng.MIXER_EVENTS, 0, p.pid, 0)
+            event = np.minimum((draw * n_events).astype(np.int64), n_events - 1)
+            return np.where(p.attend_mixer, event, -1), n_events
         n_events = max(1, -(-int(p.attend_mixer.sum()) // self.params.event_size))
         draw = rng.uniforms(world.seed, rng.MIXER_EVENTS, world.step, p.pid, 0)
         event = np.minimum((draw * n_events).astype(np.int64), n_events - 1)

@@ -8,11 +8,13 @@ required stage r = stage_h · U(0, 1), and a value 1 + 4r (value units).
 The holder offers it to one fitting contact (whose aim or field is the topic
 — unless ``topic_fit`` is off, when any topic fits — and whose stage is at least
 r), drawn ∝ s^λ (s the tie's strength, λ = ``strength_pull``), and the offer
-is made with chance s / (s + trust_half): trust matters. An offer made is no
-news to the recipient j — j heard of it through the contacts j and the holder
-share — with chance ``redundancy`` × O, O the tie's neighbourhood overlap; it
-then adds nothing and the opportunity ends. If no contact fits, the
-holder forwards it with chance ``forward`` to a contact drawn ∝ s^λ (with
+is made with chance s / (s + trust_half): trust matters (unless ``trust`` is
+off: then the contact is drawn uniformly and offers pass with chance 1/2). An
+offer made is no news to the recipient j — j heard of it through the contacts
+j and the holder share — with chance ``redundancy`` × O, O the tie's
+neighbourhood overlap; it then adds nothing and the opportunity ends. If no
+contact fits, the holder forwards it with chance ``forward`` to a contact drawn
+∝ s^λ (with
 the same trust chance), who tries in turn, up to ``max_hops`` ties in all.
 Delivery adds the value to the delivering tie and is a contact over it. Every
 delivery is written to the opportunity ledger.
@@ -54,13 +56,14 @@ def _pull(T, cur, s, step, pull):
 
 @njit(cache=True)
 def _pick(T, cur, holder, prev, topic, required, aim, field, stage, fitting_only, u, step,
-          pull=1.0, topic_fit=True):
-    """A contact of ``cur`` drawn ∝ strength^pull (fitting ones only if asked); -1 if none."""
+          pull=1.0, topic_fit=True, trust=True):
+    """A contact of ``cur`` drawn ∝ strength^pull (uniformly if ``trust`` is off; fitting
+    ones only if asked); -1 if none."""
     total = 0.0
     for s in range(T.deg[cur]):
         if _eligible(T.nbr[cur, s], holder, prev, topic, required, aim, field, stage,
                      fitting_only, topic_fit):
-            total += _pull(T, cur, s, step, pull)
+            total += _pull(T, cur, s, step, pull) if trust else 1.0
     if total <= 0.0:
         return -1
     target = u * total
@@ -70,7 +73,7 @@ def _pick(T, cur, holder, prev, topic, required, aim, field, stage, fitting_only
         if _eligible(T.nbr[cur, s], holder, prev, topic, required, aim, field, stage,
                      fitting_only, topic_fit):
             last = T.adj[cur, s]
-            acc += _pull(T, cur, s, step, pull)
+            acc += _pull(T, cur, s, step, pull) if trust else 1.0
             if acc > target:
                 return last
     return last
@@ -91,14 +94,26 @@ def overlap(T, i: int, j: int, mark, stamp: int) -> float:
 
 
 @njit(cache=True)
+def _passes(T, tid, step: int, trust_half: float, trust: bool) -> float:
+    """Chance an offer is made (or passed on) over tie ``tid``: s / (s + trust_half),
+    s its strength in contacts, or 1/2 whatever the strength when ``trust`` is off."""
+    if not trust:
+        return 0.5
+    s = strength(T, tid, step)
+    return s / (s + trust_half)
+
+
+@njit(cache=True)
 def route(T, stage, aim, field, rate_scale: float, rate: float, gamma: float, n_topics: int,
           own_aim: float, own_field: float, max_hops: int, trust_half: float, forward: float,
           opp_count, opp_value, step: int, seed: int, pid, topic_fit=True, pull=1.0,
-          redundancy=0.0):
+          redundancy=0.0, trust=True):
     """Create and route this week's opportunities; returns the ledger rows and the count made.
 
     ``topic_fit`` off: any contact whose stage is high enough fits, whatever the topic
-    (the alternative to "only contacts whose aim or field is the topic").
+    (the alternative to "only contacts whose aim or field is the topic"). ``trust`` off:
+    contacts are drawn uniformly and an offer is made or passed on with chance 1/2,
+    whatever the tie's strength.
 
     It is the plain rule (one sequential loop in a fixed order, no prefetching, no
     threads), so it is its own reference (see ``jinmyaku.model.reference``).
@@ -134,10 +149,9 @@ def route(T, stage, aim, field, rate_scale: float, rate: float, gamma: float, n_
             cur, prev, hops = h, -1, 0
             while hops < max_hops:
                 tid = _pick(T, cur, h, prev, topic, required, aim, field, stage, True,
-                            rng.uniform(k, c), step, pull, topic_fit)
+                            rng.uniform(k, c), step, pull, topic_fit, trust)
                 if tid >= 0:
-                    wt = strength(T, tid, step)
-                    if rng.uniform(k, c + 1) < wt / (wt + trust_half):
+                    if rng.uniform(k, c + 1) < _passes(T, tid, step, trust_half, trust):
                         j = T.b[tid] if T.a[tid] == cur else T.a[tid]
                         if redundancy > 0.0:
                             stamp += 1
@@ -162,11 +176,10 @@ def route(T, stage, aim, field, rate_scale: float, rate: float, gamma: float, n_
                 if rng.uniform(k, c + 2) >= forward:
                     break
                 tid = _pick(T, cur, h, prev, topic, required, aim, field, stage, False,
-                            rng.uniform(k, c + 3), step, pull)
+                            rng.uniform(k, c + 3), step, pull, True, trust)
                 if tid < 0:
                     break
-                wt = strength(T, tid, step)
-                if rng.uniform(k, c + 4) >= wt / (wt + trust_half):
+                if rng.uniform(k, c + 4) >= _passes(T, tid, step, trust_half, trust):
                     break
                 prev = cur
                 cur = T.b[tid] if T.a[tid] == cur else T.a[tid]
@@ -196,7 +209,7 @@ class Opportunities(Process):
             world.ties.arrays(), p.stage, p.aim, p.field, scale, q.rate, q.stage_power,
             world.places.fields, q.own_aim, q.own_field, q.max_hops, q.trust_half, q.forward,
             p.opp_count, p.opp_value, world.step, world.seed, p.pid, q.topic_fit,
-            q.strength_pull, q.redundancy)
+            q.strength_pull, q.redundancy, q.trust)
         self.ledger.append(world.step, rows_i, rows_v)
         return {"opportunities_made": int(made), "opportunities_delivered": int(rows_v.size),
                 "opportunities_redundant": int(redundant),

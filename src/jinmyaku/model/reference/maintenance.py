@@ -78,6 +78,7 @@ def week(world, params) -> dict[str, float]:
     """One week's maintenance of ``world`` with ``scenario.Maintenance`` parameters; the counts."""
     p, q = world.people, params
     T = world.ties.arrays()
-    chosen = choose(T, p.stage, p.aim, q.interactions, q.preference, q.stage_scale,
+    scale = q.stage_scale if q.stage_homophily else math.inf  # exp(-|Δ|/inf) = 1
+    chosen = choose(T, p.stage, p.aim, q.interactions, q.preference, scale,
                     q.aim_bonus, world.step, world.seed, p.pid)
     return {"interactions": attend(T, chosen, world.step)}

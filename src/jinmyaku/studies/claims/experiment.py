@@ -83,6 +83,21 @@ SHOCK_EFFECTS = {
     "shock.persistence": "share of their own shock the shocked people still carry a year later",
 }
 
+# The minimal meaningful difference of each headline, fixed before any run (issue 17): a
+# headline whose interval lies above 0 is "supported" only if its mean is at least this;
+# one whose interval lies wholly below it is too small to matter ("not supported").
+MMD: dict[str, tuple[float, str]] = {
+    "h1": (0.02, "a tenth of the literal 1/5: a rise of 0.1 in one of your closest five "
+                 "lifts your stage by at least 0.002 within a year"),
+    "h2": (0.01, "value units per tie-year: over 50 ties, half a value unit a year, about "
+                 "one opportunity every four years"),
+    "h3": (0.01, "value units per tie-year, as for H2"),
+    "h4": (0.05, "five percentage points of one's starting ties to people at one's old stage"),
+    "h5": (0.1, "value units a person a year: about one opportunity (mean value about 2) "
+                "every 20 years"),
+    "h6": (1.0, "one more referral tie per person over the run"),
+}
+
 # Effects that compare a size with a literal reading of the claim: a note, not evidence.
 BENCHMARKS = ("shock.pass_through_minus_fifth",)
 
@@ -107,6 +122,23 @@ SENSITIVITY_PARAMETERS: tuple[tuple[str, float, float], ...] = (
 )
 
 
+# The assumptions that decide a claim's sign (studies/claims/assumptions.py), varied by
+# the sensitivity analysis beside SENSITIVITY_PARAMETERS (issue 17). Switches run as
+# 0/1 (false/true); integers are rounded.
+DECIDING_PARAMETERS: tuple[tuple[str, float, float], ...] = (
+    ("processes.introductions.share_after_action", 0.02, 0.5),
+    ("processes.introductions.share_base", 0.0, 0.3),
+    ("processes.opportunities.topic_fit", 0, 1),
+    ("processes.opportunities.trust", 0, 1),
+    ("processes.mixers.recurring", 0, 1),
+    ("processes.maintenance.stage_homophily", 0, 1),
+    ("processes.maintenance.aim_bonus", 1.0, 5.0),
+    ("processes.budget.mixer_every", 1, 13),
+    ("population.max_ties", 50, 1000),
+    ("processes.action.base_attendance", 0.05, 1.0),
+    ("processes.action.stage_bands", 1, 10),
+)
+
 SENS_LEVELS = 4  # grid levels of the Morris design
 
 
@@ -123,7 +155,9 @@ class Design:
     shock_size: float = 0.2
     shock_share: float = 0.05
     sens_parameters: int = 6  # the first n of SENSITIVITY_PARAMETERS
-    sens_trajectories: int = 4
+    sens_trajectories: int = 4  # Morris trajectories, or Sobol's base samples N
+    sens_deciding: int = 0  # the first n of DECIDING_PARAMETERS, varied too
+    sens_method: str = "morris"  # or "sobol": Saltelli's balanced scheme (N · (D + 2) points)
     sens_people: int = 1500
     sens_years: float = 2.0
     sens_cohort_size: int = 100
@@ -133,13 +167,16 @@ class Design:
 
     @property
     def sens_runs(self) -> int:
-        return self.sens_trajectories * (self.sens_parameters + 1)
+        d = self.sens_parameters + self.sens_deciding
+        return self.sens_trajectories * (d + (2 if self.sens_method == "sobol" else 1))
 
 
 QUICK = Design("quick", replicates=4, people=3000, years=3.0, cohort_size=200,
-               sens_parameters=6, sens_trajectories=4)
+               sens_parameters=6, sens_trajectories=4,
+               sens_deciding=len(DECIDING_PARAMETERS), sens_method="sobol")
 FULL = Design("full", replicates=10, people=10_000, years=5.0, cohort_size=500,
               sens_parameters=len(SENSITIVITY_PARAMETERS), sens_trajectories=8,
+              sens_deciding=len(DECIDING_PARAMETERS), sens_method="sobol",
               sens_people=4000, sens_years=3.0, sens_cohort_size=200)
 
 
@@ -325,7 +362,8 @@ def effects_table(reps: list[dict]) -> pd.DataFrame:
 
 
 def morris_problem(design: Design) -> dict:
-    params = SENSITIVITY_PARAMETERS[: design.sens_parameters]
+    params = (SENSITIVITY_PARAMETERS[: design.sens_parameters]
+              + DECIDING_PARAMETERS[: design.sens_deciding])
     return {"num_vars": len(params), "names": [p[0] for p in params],
             "bounds": [[p[1], p[2]] for p in params]}
 
@@ -349,8 +387,18 @@ def morris_points(design: Design) -> tuple[np.ndarray, list[dict[str, float]]]:
         for part in name.split("."):
             node = node[part]
         ints.append(isinstance(node, int))
-    nominal = sweep_design.morris_sample(problem, design.sens_trajectories, SENS_LEVELS,
-                                         design.seed)
+    if design.sens_method == "sobol":
+        from SALib.sample import sobol
+
+        widen = [0.5 if i else 0.0 for i in ints]  # integers: each whole value equally wide
+        wide = {**problem, "bounds": [[a - w, b + w] for (a, b), w in
+                                      zip(problem["bounds"], widen, strict=True)]}
+        nominal = np.asarray(sobol.sample(wide, design.sens_trajectories,
+                                          calc_second_order=False, scramble=True,
+                                          seed=design.seed % 2**32), dtype=float)
+    else:
+        nominal = sweep_design.morris_sample(problem, design.sens_trajectories, SENS_LEVELS,
+                                             design.seed)
     values = sweep_design.values_run(nominal, problem["bounds"], ints)
     points = [dict(zip(problem["names"], v, strict=True)) for v in values]
     return np.array(values, dtype=float), points
@@ -369,7 +417,13 @@ def sensitivity_table(design: Design, X: np.ndarray, Y: pd.DataFrame) -> pd.Data
         if finite.sum() < len(y):
             # Morris needs every point; a NaN effect (e.g. no mixer ties) counts as 0 here
             y = np.where(finite, y, 0.0)
-        si = sweep_analysis.morris(problem, X, y, SENS_LEVELS, seed=design.seed)
+        if design.sens_method == "sobol":
+            # total-order index in mu_star's place (share of the effect's variance the
+            # parameter takes part in), first order in sigma's
+            si = sweep_analysis.sobol(problem, y, seed=design.seed % 2**32)
+            si["index"] = si["index"].map({"ST": "mu_star", "S1": "sigma"})
+        else:
+            si = sweep_analysis.morris(problem, X, y, SENS_LEVELS, seed=design.seed)
         si = si.set_index(["index", "parameter"])
         for j, name in enumerate(problem["names"]):
             lo, hi = problem["bounds"][j]
@@ -417,35 +471,44 @@ def verdicts(effects: pd.DataFrame, Y: pd.DataFrame | None,
     for c, key in HEADLINE.items():
         head = effects[effects["effect"] == key].iloc[0]
         st = head["status"]
+        mmd = MMD[c][0]
+        meaningful = st == "supported" and head["mean"] >= mmd
+        negligible = head["hi"] < mmd  # the interval excludes every meaningful effect
         share = np.nan
         if Y is not None and key in Y:
             y = Y[key].to_numpy(dtype=float)
-            share = float(np.mean(y[np.isfinite(y)] > 0)) if np.isfinite(y).any() else np.nan
+            share = float(np.mean(y[np.isfinite(y)] >= mmd)) if np.isfinite(y).any() else np.nan
         others = effects[(effects["claim"] == c) & (effects["effect"] != key)
                          & ~effects["effect"].isin(BENCHMARKS)]
         against = [e for e, s_ in zip(others["effect"], others["status"], strict=True)
                    if s_ == "contradicted"]
         notes = []
         if not np.isfinite(share):
-            verdict = ("supported" if st == "supported" and not against
-                       else "not supported" if st == "contradicted" else "depends")
+            verdict = ("supported" if meaningful and not against
+                       else "not supported" if st == "contradicted" or negligible
+                       else "depends")
             notes.append("no sensitivity analysis: the verdict rests on the default "
                          "parameters alone")
-        elif st == "supported" and share >= 0.8 and not against:
+        elif meaningful and share >= 0.8 and not against:
             verdict = "supported"
-        elif st != "supported" and share <= 0.2:
+        elif not meaningful and share <= 0.2:
             verdict = "not supported"
         else:
             verdict = "depends"
+        if st == "supported" and not meaningful:
+            notes.append(f"above 0 but below the minimal meaningful difference {mmd:g}")
+        elif negligible and st != "contradicted":
+            notes.append(f"too small to matter: the interval lies below the minimal "
+                         f"meaningful difference {mmd:g}")
         if against:
             notes.append("contradicted in part: " + ", ".join(f"`{e}`" for e in against)
                          + " points the other way")
-        if np.isfinite(share) and st == "supported" and share < 0.8:
-            notes.append(f"holds at the defaults but only in {100 * share:.0f}% of the "
-                         f"sensitivity points")
-        if np.isfinite(share) and st != "supported" and share > 0.2:
-            notes.append(f"not supported at the defaults, yet holds in {100 * share:.0f}% of "
-                         f"the sensitivity points")
+        if np.isfinite(share) and meaningful and share < 0.8:
+            notes.append(f"holds at the defaults but reaches {mmd:g} in only "
+                         f"{100 * share:.0f}% of the sensitivity points")
+        if np.isfinite(share) and not meaningful and share > 0.2:
+            notes.append(f"not supported at the defaults, yet reaches {mmd:g} in "
+                         f"{100 * share:.0f}% of the sensitivity points")
         for bench in effects[(effects["claim"] == c) & effects["effect"].isin(BENCHMARKS)
                              ].to_dict("records"):
             if bench["status"] == "contradicted":
@@ -456,9 +519,25 @@ def verdicts(effects: pd.DataFrame, Y: pd.DataFrame | None,
                              f"= {bench['mean']:.3g}")
         rows.append({"claim": c, "text": CLAIM_TEXT[c], "verdict": verdict,
                      "headline": key, "mean": head["mean"], "lo": head["lo"], "hi": head["hi"],
-                     "status": st, "holds_share": share, "note": "; ".join(notes),
-                     "flips": flip_text(c, share, sens)})
+                     "status": st, "mmd": mmd, "holds_share": share,
+                     "note": "; ".join(notes),
+                     "flips": flip_text(c, share, sens),
+                     "where": where_holds(key, mmd, Y, sens)})
     return pd.DataFrame(rows)
+
+
+def where_holds(key: str, mmd: float, Y: pd.DataFrame | None,
+                sens: pd.DataFrame | None) -> str:
+    """"Holds when …; fails when …": PRIM boxes (:mod:`.discovery`) over the sensitivity
+    points, "holds" meaning the headline reaches its minimal meaningful difference."""
+    from jinmyaku.studies.claims.discovery import where_text
+
+    if Y is None or sens is None or key not in Y:
+        return ""
+    names = list(dict.fromkeys(sens["parameter"]))
+    y = Y[key].to_numpy(dtype=float)
+    ok = np.isfinite(y)
+    return where_text(Y.loc[ok, names].to_numpy(dtype=float), y[ok] >= mmd, names)
 
 
 def flip_text(claim: str, share: float, sens: pd.DataFrame | None) -> str:
@@ -476,7 +555,8 @@ def flip_text(claim: str, share: float, sens: pd.DataFrame | None) -> str:
         return f"It held at every one of the {n} parameter points sampled. {size}"
     if share == 0.0:
         return f"It failed at every one of the {n} parameter points sampled. {size}"
-    lead = f"The claimed direction holds in {100 * share:.0f}% of the {n} parameter points sampled."
+    lead = (f"The headline reaches its minimal meaningful difference in {100 * share:.0f}% of "
+            f"the {n} parameter points sampled.")
     if not (s["hold_range"] > 0).any():
         return (f"{lead} No single parameter explains where: the share that holds is the same "
                 f"at every level of every parameter (interactions or noise). {size}")
@@ -505,6 +585,12 @@ class ClaimsResult:
     def design_dict(self) -> dict:
         return asdict(self.design)
 
+    @property
+    def scenario(self) -> Scenario:
+        """The scenario of the replicate worlds (first seed)."""
+        d = self.design
+        return scenario_for(d, d.seed, d.people, d.years, d.cohort_size)
+
 
 def run_claims(design: Design, *, workers: int | None = None, dask: str | None = None,
                progress: Callable[[str, int, int], None] | None = None) -> ClaimsResult:
@@ -523,7 +609,7 @@ def run_claims(design: Design, *, workers: int | None = None, dask: str | None =
     replicates = [reps[s] for s in sorted(reps)]  # by seed, whatever order they finished
     effects = effects_table(replicates)
     Y = sens = None
-    if design.sens_trajectories > 0 and design.sens_parameters > 1:
+    if design.sens_trajectories > 0 and design.sens_parameters + design.sens_deciding > 1:
         X, points = morris_points(design)
         outs: dict[int, dict] = {}
         for key, res in run_tasks(partial(sensitivity_point, design), dict(enumerate(points)),

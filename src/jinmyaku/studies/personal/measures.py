@@ -93,24 +93,18 @@ def _contacts(t: dict[str, pd.DataFrame], as_of: date) -> pd.DataFrame:
 
 
 def measure(tables: dict[str, pd.DataFrame], as_of: date | None = None,
-            by: str = "auto") -> dict:
-    """Every measure of the personal network, as plain data (see the module docstring)."""
+            by: str = "auto", curves: bool = False) -> dict:
+    """Every measure of the personal network, as plain data (see the module docstring).
+
+    ``curves``: also the Kaplan–Meier curves behind the retention table, under
+    ``retention_curves`` (per origin, ``years`` and ``alive``, the share of ties still
+    alive at each whole week of age up to the longest observed; for a report's figure).
+    """
     as_of = as_of or date.today()
     if by not in ("auto", "frequency", "closeness"):
         raise ValueError(f"by={by!r}: auto, frequency or closeness")
-    ppl = tables["people"].copy()
-    ppl["start"] = [first_day(m) or first_day(c) for m, c in
-                    zip(ppl["met_on"], ppl["connected_on"], strict=True)]
-    ppl["end"] = [first_day(e) for e in ppl["ended_on"]]
-    contacts = _contacts(tables, as_of)
-    last = contacts.groupby("person_id")["day"].max()
-    year_ago = as_of - timedelta(days=365)
-    recent = contacts[contacts["day"] > year_ago].groupby("person_id").size()
-    ppl["last_contact"] = ppl["id"].map(last)
-    has_record = ppl["id"].isin(last.index)
-    observed = ppl["id"].map(recent).fillna(0.0).where(has_record)
-    ppl["per_year"] = ppl["frequency"].astype(float).fillna(observed)
-    current = ppl[ppl["end"].isna() | (ppl["end"].map(lambda d: d is not None and d > as_of))]
+    ppl, contacts, last, has_record = _people(tables, as_of)
+    current = _current(ppl, as_of)
 
     out = {
         "as_of": as_of.isoformat(),
@@ -123,12 +117,49 @@ def measure(tables: dict[str, pd.DataFrame], as_of: date | None = None,
     layers = _layers(current, by)
     out["layers"] = layers
     out["closest"] = _closest(current)
-    out["retention"], out["value_by_origin"], out["retention_unknown"] = _by_origin(
-        ppl, last, tables["log"], as_of)
+    out["retention"], out["value_by_origin"], out["retention_unknown"], km = _by_origin(
+        ppl, last, tables["log"], as_of, curves)
+    if curves:
+        out["retention_curves"] = km
     out["turnover"] = _turnover(contacts, as_of)
     out["brokerage"] = _brokerage(current, tables["knows"])
     out["fading"] = _fading(current, layers, as_of)
     return out
+
+
+def _people(tables: dict[str, pd.DataFrame], as_of: date
+            ) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series, pd.Series]:
+    """Everyone with start, end, last contact and contacts a year; the contact days; the
+    last contact per person; who has any contact record."""
+    ppl = tables["people"].copy()
+    ppl["start"] = [first_day(m) or first_day(c) for m, c in
+                    zip(ppl["met_on"], ppl["connected_on"], strict=True)]
+    ppl["end"] = [first_day(e) for e in ppl["ended_on"]]
+    contacts = _contacts(tables, as_of)
+    last = contacts.groupby("person_id")["day"].max()
+    year_ago = as_of - timedelta(days=365)
+    recent = contacts[contacts["day"] > year_ago].groupby("person_id").size()
+    ppl["last_contact"] = ppl["id"].map(last)
+    has_record = ppl["id"].isin(last.index)
+    observed = ppl["id"].map(recent).fillna(0.0).where(has_record)
+    ppl["per_year"] = ppl["frequency"].astype(float).fillna(observed)
+    return ppl, contacts, last, has_record
+
+
+def _current(ppl: pd.DataFrame, as_of: date) -> pd.DataFrame:
+    return ppl[ppl["end"].isna() | (ppl["end"].map(lambda d: d is not None and d > as_of))]
+
+
+def current_people(tables: dict[str, pd.DataFrame], as_of: date | None = None
+                   ) -> tuple[pd.DataFrame, list[int]]:
+    """The people whose tie had not ended on ``as_of`` (default today), with their
+    closeness, contacts a year (``per_year``: stated, else the contact days of the last
+    year if there is any contact record), stage and origin; and the ids of the closest
+    five as :func:`measure` ranks them. What the projection places."""
+    as_of = as_of or date.today()
+    ppl, _, _, _ = _people(tables, as_of)
+    current = _current(ppl, as_of)
+    return current, [p["id"] for p in _closest(current)["people"]]
 
 
 def _log_summary(log: pd.DataFrame, as_of: date) -> dict:
@@ -184,8 +215,8 @@ def _closest(current: pd.DataFrame, n: int = 5) -> dict:
             "with_stage": int(len(stage))}
 
 
-def _by_origin(ppl: pd.DataFrame, last: pd.Series, log: pd.DataFrame,
-               as_of: date) -> tuple[list[dict], list[dict], int]:
+def _by_origin(ppl: pd.DataFrame, last: pd.Series, log: pd.DataFrame, as_of: date,
+               curves: bool = False) -> tuple[list[dict], list[dict], int, list[dict]]:
     dated = ppl[ppl["origin"].notna() & ppl["start"].notna()]
     dated = dated[dated["start"].map(lambda d: d <= as_of)]
     lapse = as_of - timedelta(days=LAPSE_DAYS)
@@ -207,7 +238,15 @@ def _by_origin(ppl: pd.DataFrame, last: pd.Series, log: pd.DataFrame,
     ties["value"] = ties["id"].map(pieces).fillna(0.0)
     steps = _weeks(as_of)
     known = ties[ties["known"].astype(bool)]
-    surv = outcomes.origin_table(known, steps) if len(known) else None
+    surv, km = None, []
+    if len(known):
+        life = steps - known["birth"].to_numpy(dtype=float)  # the longest a tie was watched
+        grid = np.arange(0.0, np.floor(life.max()) + 1) if curves else None
+        surv, by_origin = outcomes.origin_summary(known, steps, grid)
+        for o, s in by_origin.items():
+            keep = np.isfinite(s)
+            km.append({"origin": o, "years": [round(w / 52.0, 4) for w in grid[keep]],
+                       "alive": [round(float(x), 4) for x in s[keep]]})
     allv = outcomes.origin_table(ties, steps) if len(ties) else None
     retention = []
     for o in ORIGINS:
@@ -241,7 +280,7 @@ def _by_origin(ppl: pd.DataFrame, last: pd.Series, log: pd.DataFrame,
                        "kinds": {k: int((unknown["value_kind"] == k).sum())
                                  for k in ("work", "client", "introduction", "information")},
                        "per_tie_year": None})
-    return retention, values, int((~ties["known"].astype(bool)).sum())
+    return retention, values, int((~ties["known"].astype(bool)).sum()), km
 
 
 def _turnover(contacts: pd.DataFrame, as_of: date) -> list[dict]:

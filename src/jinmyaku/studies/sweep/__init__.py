@@ -27,7 +27,6 @@ from jinmyaku._version import __version__
 from jinmyaku.errors import InputError
 from jinmyaku.model.scenario import Scenario, _format_errors
 from jinmyaku.storage import memory
-from jinmyaku.studies.parallel import check_address
 from jinmyaku.studies.sweep import analysis
 from jinmyaku.studies.sweep import design as design_mod
 from jinmyaku.studies.sweep.design import Design
@@ -219,7 +218,7 @@ def run_sweep(spec_path: str | Path, out: str | Path | None = None, *,
     Runs already stored in ``out`` are skipped; a folder holding another sweep
     is refused. Results do not depend on the executor or the number of workers.
     """
-    from jinmyaku.studies.parallel import run_tasks
+    from jinmyaku.studies.parallel import evaluator, run_tasks
 
     started = time.perf_counter()
     sweep = load_spec(spec_path)
@@ -229,12 +228,12 @@ def run_sweep(spec_path: str | Path, out: str | Path | None = None, *,
     design = design_mod.make(sweep)
     scenarios = plan(sweep, design)
     _check_memory(scenarios, workers, dask)
-    if dask is not None and dask != "local":
-        check_address(dask)  # a bad address is refused before the folder is made
     reps = spec.replicates
     total = len(design) * reps
     ran = 0
-    with Store(out, sweep, design) as store:
+    # The address checked and the cluster connected to (or the workers' pool made)
+    # before the folder is: a bad or unreachable scheduler leaves nothing behind.
+    with evaluator(workers, dask) as ev, Store(out, sweep, design) as store:
         done = store.done()
         skipped = len(done)
         if progress is not None:
@@ -250,7 +249,7 @@ def run_sweep(spec_path: str | Path, out: str | Path | None = None, *,
                 sc["seed"] = seed
                 yield run, {"scenario": sc, "series": spec.series}
 
-        for run, res in run_tasks(evaluate, tasks(), workers=workers, dask=dask):
+        for run, res in run_tasks(evaluate, tasks(), using=ev):
             if res["jinmyaku"] != __version__:
                 raise InputError(f"a worker runs jinmyaku {res['jinmyaku']} but this machine "
                                  f"runs {__version__}; install the same version on every "

@@ -10,7 +10,6 @@ Equal inputs give equal bytes (SVG dates and ids are fixed).
 from __future__ import annotations
 
 import base64
-import html
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,20 +24,31 @@ from matplotlib.patches import Circle
 
 from jinmyaku._version import __version__
 from jinmyaku.errors import InputError
+from jinmyaku.faces.render import palette
+from jinmyaku.faces.render.i18n import N_, translations
 from jinmyaku.model.vocabulary import ORIGINS
 from jinmyaku.storage import files as io
 from jinmyaku.storage import markdown
 from jinmyaku.storage.folders import OutputFolder
-from jinmyaku.studies.claims.experiment import CLAIM_TEXT, HEADLINE, ClaimsResult, t_interval
+from jinmyaku.studies.claims.assumptions import hour_buys, mechanism_table
+from jinmyaku.studies.claims.experiment import (
+    CLAIM_TEXT,
+    HEADLINE,
+    MMD,
+    ClaimsResult,
+    t_interval,
+)
 
 # Figures are matplotlib Figure objects saved directly (Agg for PNG, the SVG backend
 # for SVG), not pyplot figures: no global backend is chosen and no figure is left open
 # in the caller's pyplot state. Settings apply only while a figure is saved.
 SAVE_RC = {"svg.hashsalt": "jinmyaku"}  # fixed SVG ids: equal figures give equal bytes
-ORIGIN_COLOURS = dict(zip(ORIGINS, ("#7f7f7f", "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e",
-                                    "#9467bd"), strict=True))
-VERDICT_MARK = {"supported": "✅ supported", "not supported": "❌ not supported",
-                "depends": "⚖️ depends"}
+# one colour per origin and per strategy in every figure (faces/render/palette.py)
+ORIGIN_COLOURS = {o: palette.origin_colour(o) for o in ORIGINS}
+HOLDS, FAILS = palette.OKABE_ITO["bluish green"], palette.OKABE_ITO["vermillion"]
+# Plain words: no glyph that needs an emoji font (issue 17)
+VERDICT_MARK = {"supported": "supported", "not supported": "not supported",
+                "depends": "depends"}
 
 
 # ---------------------------------------------------------------- blocks
@@ -80,43 +90,25 @@ def to_markdown(blocks: list) -> str:
     return "\n\n".join(out) + "\n"
 
 
-def to_html(blocks: list, figures: Path, title: str) -> str:
-    body = []
+def to_html(blocks: list, figures: Path, title: str, lang: str = "en") -> str:
+    """The blocks as one self-contained page: the render layer's template
+    (``claims_report.html.j2`` on ``base.html.j2``), Markdown by markdown-it-py, figures
+    embedded as PNG."""
+    from jinmyaku.faces.render.pages import environment
+
+    items = []
     for b in blocks:
         if isinstance(b, Heading):
-            body.append(f"<h{b.level}>{html.escape(b.text)}</h{b.level}>")
+            items.append({"kind": "heading", "level": b.level, "text": b.text})
         elif isinstance(b, Para):
-            body.append(f"<p>{_inline(b.text)}</p>")
+            items.append({"kind": "para", "text": b.text})
         elif isinstance(b, Table):
-            head = "".join(f"<th>{html.escape(str(c))}</th>" for c in b.frame.columns)
-            rows = "".join("<tr>" + "".join(f"<td>{_inline(str(v))}</td>" for v in row) + "</tr>"
-                           for row in b.frame.itertuples(index=False))
-            body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
+            items.append({"kind": "table", "markdown": to_markdown([b])})
         elif isinstance(b, Figure):
             data = base64.b64encode((figures / f"{b.name}.png").read_bytes()).decode()
-            body.append(f'<figure><img alt="{html.escape(b.caption)}" '
-                        f'src="data:image/png;base64,{data}"><figcaption>'
-                        f"{html.escape(b.caption)}</figcaption></figure>")
-    style = ("body{font-family:system-ui,sans-serif;max-width:62rem;margin:2rem auto;"
-             "padding:0 1rem;line-height:1.5;color:#222}table{border-collapse:collapse;"
-             "margin:1rem 0;font-size:.9rem}td,th{border:1px solid #ccc;padding:.25rem .5rem;"
-             "text-align:left;vertical-align:top}th{background:#f4f4f4}img{max-width:100%}"
-             "figcaption{font-size:.9rem;color:#555}code{background:#f4f4f4;padding:0 .2rem}")
-    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-            f"<title>{html.escape(title)}</title><style>{style}</style></head><body>\n"
-            + "\n".join(body) + "\n</body></html>\n")
-
-
-def _inline(text: str) -> str:
-    """Escape, then render `code` and **bold** as in the Markdown."""
-    parts = html.escape(text).split("`")
-    for i in range(1, len(parts), 2):
-        parts[i] = f"<code>{parts[i]}</code>"
-    text = "".join(parts)
-    bits = text.split("**")
-    for i in range(1, len(bits), 2):
-        bits[i] = f"<strong>{bits[i]}</strong>"
-    return "".join(bits)
+            items.append({"kind": "figure", "caption": b.caption, "png": data})
+    return environment(lang).get_template("claims_report.html.j2").render(
+        blocks=items, title=title, version=__version__)
 
 
 # ---------------------------------------------------------------- numbers
@@ -177,16 +169,77 @@ def fig_stage(res: ClaimsResult, folder: Path) -> None:
     fig, ax = _figure(figsize=(7, 4.2))
     series = [r["series"] for r in res.replicates]
     strategies = list(dict.fromkeys(series[0]["cohort"]))
-    colours = matplotlib.colormaps["tab10"]
-    for k, s in enumerate(strategies):
+    colours = palette.strategy_colours(strategies)
+    for s in strategies:
         runs = np.array([df.loc[df["cohort"] == s, "stage"].to_numpy() for df in series])
         steps = series[0].loc[series[0]["cohort"] == s, "step"].to_numpy()
-        _band(ax, steps / 52, runs, colours(k), s)
+        _band(ax, steps / 52, runs, colours[s], s)
+        ax.lines[-1].set_linestyle(palette.dashes(s))
+        ax.lines[-1].set_marker(palette.marker(s))
+        ax.lines[-1].set_markevery(max(1, len(steps) // 8))
     ax.set(xlabel="years", ylabel="mean stage of the cohort",
            title="Stage over time, by strategy (equal free hours)")
     ax.legend(frameon=False, fontsize=9)
     ax.grid(alpha=0.3)
     _save(fig, folder, "stage")
+
+
+def bottom_line(res: ClaimsResult) -> pd.DataFrame:
+    """Per strategy: opportunities and their value a year, stage gained; mean and 95%
+    interval over replicates."""
+    rows = []
+    for s in res.scenario.cohorts.strategies:
+        row = {"strategy": s}
+        for m in ("opportunities_per_year", "value_per_year", "stage_gain"):
+            ci = t_interval([r["outcomes"].get(f"strategy.{s}.{m}", np.nan)
+                             for r in res.replicates])
+            row.update({m: ci["mean"], f"{m}_lo": ci["lo"], f"{m}_hi": ci["hi"]})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def fig_bottom_line(res: ClaimsResult, folder: Path) -> None:
+    t = bottom_line(res)
+    colours = palette.strategy_colours(t["strategy"])
+    fig, ax = _figure(figsize=(8, 0.45 * len(t) + 1.4))
+    y = np.arange(len(t))[::-1]
+    err = np.array([t["opportunities_per_year"] - t["opportunities_per_year_lo"],
+                    t["opportunities_per_year_hi"] - t["opportunities_per_year"]])
+    ax.barh(y, t["opportunities_per_year"], color=[colours[s] for s in t["strategy"]],
+            xerr=np.nan_to_num(err), capsize=3)
+    ax.set_yticks(y, t["strategy"])
+    ax.set(xlabel="opportunities a year (jobs, clients, information) per person",
+           title="The bottom line: what each way of spending the same free hours brings")
+    ax.grid(alpha=0.3, axis="x")
+    _save(fig, folder, "bottom_line")
+
+
+def _strategy_bars(res: ClaimsResult, folder: Path, measure: str, label: str, title: str,
+                   name: str) -> None:
+    strategies = list(res.scenario.cohorts.strategies)
+    colours = palette.strategy_colours(strategies)
+    cis = [t_interval([r["outcomes"].get(f"strategy.{s}.{measure}", np.nan)
+                       for r in res.replicates]) for s in strategies]
+    mean = np.array([c["mean"] for c in cis])
+    err = np.array([[c["mean"] - c["lo"] for c in cis], [c["hi"] - c["mean"] for c in cis]])
+    fig, ax = _figure(figsize=(8, 0.45 * len(strategies) + 1.4))
+    y = np.arange(len(strategies))[::-1]
+    ax.barh(y, mean, color=[colours[s] for s in strategies], xerr=np.nan_to_num(err),
+            capsize=3)
+    ax.set_yticks(y, strategies)
+    ax.set(xlabel=label, title=title)
+    ax.grid(alpha=0.3, axis="x")
+    _save(fig, folder, name)
+
+
+def fig_value_by_strategy(res: ClaimsResult, folder: Path) -> None:
+    _strategy_bars(res, folder, "value_per_year", "opportunity value a year per person",
+                   "H5: what a person gets, by strategy", "value_by_strategy")
+
+
+def fig_referrals(res: ClaimsResult, folder: Path) -> None:
+    _strategy_bars(res, folder, "referral_ties", "referral ties made per person over the run",
+                   "H6: introductions received, by strategy", "referrals")
 
 
 def fig_value(res: ClaimsResult, folder: Path) -> None:
@@ -211,13 +264,13 @@ def fig_starting_ties(res: ClaimsResult, folder: Path) -> None:
     bins = list(dict.fromkeys(tables[0]["alter_stage"]))
     fig, ax = _figure(figsize=(8, 4))
     width = 0.8 / len(strategies)
-    colours = matplotlib.colormaps["tab10"]
+    colours = palette.strategy_colours(strategies)
     for k, s in enumerate(strategies):
         cis = [t_interval([t.loc[(t["strategy"] == s) & (t["alter_stage"] == b), "lost"].iloc[0]
                            for t in tables]) for b in bins]
         mean = np.array([c["mean"] for c in cis])
         err = np.array([[c["mean"] - c["lo"] for c in cis], [c["hi"] - c["mean"] for c in cis]])
-        ax.bar(np.arange(len(bins)) + k * width, mean, width, label=s, color=colours(k),
+        ax.bar(np.arange(len(bins)) + k * width, mean, width, label=s, color=colours[s],
                yerr=np.nan_to_num(err), capsize=2)
     ax.set_xticks(np.arange(len(bins)) + 0.4 - width / 2,
                   [f"alter's stage {b} the ego's" if b != "same" else "alter at the ego's stage"
@@ -293,14 +346,14 @@ def fig_sensitivity(res: ClaimsResult, folder: Path) -> bool:
                  else s.iloc[0]["parameter"])
         x = res.sensitivity_points[param].to_numpy(dtype=float)
         y = res.sensitivity_points[key].to_numpy(dtype=float)
-        ax.scatter(x, y, s=14, c=np.where(y > 0, "#2ca02c", "#d62728"))
+        ax.scatter(x, y, s=14, c=np.where(y >= MMD[c][0], HOLDS, FAILS))
         ax.axhline(0, color="k", lw=0.8)
         ax.set(title=f"{c.upper()}: {key.split('.', 1)[1]}", xlabel=param.removeprefix(
             "processes."), ylabel="effect (> 0 supports)")
         ax.title.set_fontsize(8.5)
         ax.grid(alpha=0.3)
     fig.suptitle("Where each claim flips: its headline effect against the parameter along "
-                 "which it flips most (green holds, red flips)")
+                 "which it flips most (green: reaches its minimal meaningful difference)")
     fig.tight_layout()
     _save(fig, folder, "sensitivity")
     return True
@@ -308,10 +361,26 @@ def fig_sensitivity(res: ClaimsResult, folder: Path) -> bool:
 
 # ---------------------------------------------------------------- the report
 
-def blocks_for(res: ClaimsResult, figures: dict[str, bool]) -> list:
+# The claims as the post's reader reads them (the same texts as experiment.CLAIM_TEXT,
+# marked here for the catalogue)
+CLAIM_MESSAGES = (
+    N_("You become the average of the ~5 people around you."),
+    N_("Ties from generic mixers rarely last and rarely bring anything."),
+    N_("Ties formed naturally, through doing things, bring information, work and referrals."),
+    N_("Changing yourself changes your network; ties to people at your old stage fade."),
+    N_("Specialised meetups are worth far more than generic mixers."),
+    N_("Well-connected people introduce you onward when you share your progress."),
+    N_("supported"), N_("not supported"), N_("depends"),
+)
+
+
+def blocks_for(res: ClaimsResult, figures: dict[str, bool], lang: str = "en") -> list:
+    """The report's blocks; the first screen (title, bottom line, verdict table) and the
+    headings in ``lang``, the details for researchers in English."""
+    _ = translations(lang).gettext
     d = res.design
     ver = res.verdicts
-    b: list = [Heading(1, "Does the post hold? The six claims, tested"),
+    b: list = [Heading(1, _("Does the post hold? The six claims, tested")),
                Para(f"`jinmyaku experiment claims{' --quick' if d.name == 'quick' else ''}` "
                     f"(jinmyaku {__version__}): {d.replicates} replicate worlds of "
                     f"{d.people:,} people over {d.years:g} years (scenario `{d.scenario}`, "
@@ -320,15 +389,25 @@ def blocks_for(res: ClaimsResult, figures: dict[str, bool]) -> list:
                     f"replicates. Each effect is signed so that a positive value is what the "
                     f"claim predicts."),
                Table(pd.DataFrame({
-                   "claim": [c.upper() for c in ver["claim"]],
-                   "what the post says": ver["text"],
-                   "verdict": [VERDICT_MARK[v] for v in ver["verdict"]],
-                   "headline effect [95% CI]": [f"`{h}` " + ci_text(r) for h, r in
+                   _("claim"): [c.upper() for c in ver["claim"]],
+                   _("what the post says"): [_(t) for t in ver["text"]],
+                   _("verdict"): [_(VERDICT_MARK[v]) for v in ver["verdict"]],
+                   _("headline effect [95% CI]"): [f"`{h}` " + ci_text(r) for h, r in
                                                 zip(ver["headline"], ver.to_dict("records"),
                                                     strict=True)],
-                   "holds in sensitivity points": [
+                   _("reaches its minimal meaningful difference in sensitivity points"): [
                        "–" if not np.isfinite(x) else f"{100 * x:.0f}%"
                        for x in ver["holds_share"]]}))]
+    bl = bottom_line(res)
+    b.insert(1, Para(_("**The bottom line.** Opportunities a year per person by how the same "
+                       "free hours are spent (95-percent intervals over replicate worlds):") + " "
+                     + "; ".join(f"{r['strategy']} {fmt(r['opportunities_per_year'])} "
+                                 f"[{fmt(r['opportunities_per_year_lo'])}, "
+                                 f"{fmt(r['opportunities_per_year_hi'])}]"
+                                 for r in bl.to_dict("records")) + "."))
+    if figures.get("bottom_line"):
+        b.insert(2, Figure("bottom_line", _("Opportunities a year per person, by strategy "
+                                            "(equal free hours; 95-percent intervals).")))
     b.append(Para("How verdicts are reached: an effect is *supported* when its interval lies "
                   "above 0 and *contradicted* when it lies below. A claim is **supported** when "
                   "its headline effect is supported, holds in at least 80% of the sensitivity "
@@ -343,7 +422,7 @@ def blocks_for(res: ClaimsResult, figures: dict[str, bool]) -> list:
     eff = res.effects
     for c in HEADLINE:
         v = ver[ver["claim"] == c].iloc[0]
-        b.append(Heading(2, f"{c.upper()}: {CLAIM_TEXT[c]}"))
+        b.append(Heading(2, f"{c.upper()}: {_(CLAIM_TEXT[c])}"))
         note = f" Note: {v['note']}." if v["note"] else ""
         b.append(Para(f"**Verdict: {v['verdict']}.** Headline `{v['headline']}` = "
                       f"{ci_text(v)} ({v['status']}).{note}"))
@@ -352,7 +431,12 @@ def blocks_for(res: ClaimsResult, figures: dict[str, bool]) -> list:
             "effect": [f"`{e}`" for e in rows["effect"]], "meaning": rows["meaning"],
             "mean [95% CI]": [ci_text(r) for r in rows.to_dict("records")],
             "status": rows["status"].replace("", "context")})))
-        b.append(Para(f"**Where it flips.** {v['flips']}"))
+        mmd = v.get("mmd", np.nan)
+        if np.isfinite(mmd):
+            b.append(Para(f"**Minimal meaningful difference** (fixed before the run): "
+                          f"{mmd:g}, {MMD[c][1]}."))
+        where = v.get("where", "")
+        b.append(Para(f"**Where it flips.** {where + ' ' if where else ''}{v['flips']}"))
         if c == "h1":
             b.append(Para("The pass-through is causal: the shocked copy of the world shares "
                           "every random number with the original, so the difference is the "
@@ -369,8 +453,15 @@ def blocks_for(res: ClaimsResult, figures: dict[str, bool]) -> list:
             b.append(Figure("survival", "Kaplan–Meier survival of ties by origin (ties ended by "
                                         "a person leaving are censored); bands: 95% over "
                                         "replicates."))
+        if c == "h3" and figures.get("value_by_origin"):
             b.append(Figure("value_by_origin", "Value per tie-year and one-year survival by "
                                                "origin."))
+        if c == "h5" and figures.get("value_by_strategy"):
+            b.append(Figure("value_by_strategy", "Opportunity value a year per person, by "
+                                                 "strategy (95% intervals over replicates)."))
+        if c == "h6" and figures.get("referrals"):
+            b.append(Figure("referrals", "Referral ties made per person over the run, by "
+                                         "strategy (95% intervals over replicates)."))
         if c == "h4":
             if figures.get("starting_ties"):
                 b.append(Figure("starting_ties", "Share of each cohort's starting ties that "
@@ -382,9 +473,13 @@ def blocks_for(res: ClaimsResult, figures: dict[str, bool]) -> list:
                                                "nodes by stage)."))
     if figures.get("sensitivity"):
         p = res.design
-        b.append(Heading(2, "Sensitivity analysis"))
-        b.append(Para(f"Morris elementary effects (SALib): {p.sens_trajectories} trajectories "
-                      f"over {p.sens_parameters} parameters = {p.sens_runs} runs of "
+        b.append(Heading(2, _("Sensitivity analysis")))
+        method = ("Sobol' indices on Saltelli's balanced sample (SALib; total order in the "
+                  "μ* column, first order in σ's)" if p.sens_method == "sobol"
+                  else "Morris elementary effects (SALib)")
+        b.append(Para(f"{method}: {p.sens_trajectories} base samples or trajectories "
+                      f"over {p.sens_parameters + p.sens_deciding} parameters = "
+                      f"{p.sens_runs} runs of "
                       f"{p.sens_people:,} people over {p.sens_years:g} years, all with seed "
                       f"{p.seed} (common random numbers), the H1 shock applied "
                       f"{min(p.shock_weeks, int(p.sens_years * 52) // 2)} weeks before the end."
@@ -404,26 +499,27 @@ def blocks_for(res: ClaimsResult, figures: dict[str, bool]) -> list:
                                        "design, against the parameter along which the share "
                                        "of points that hold changes most (else the one with "
                                        "the largest μ*)."))
-    b.append(Heading(2, "Assumptions that lean on a claim"))
-    b.append(Para("Some of the model's assumptions favour a claim by construction; each is a "
-                  "parameter, and the sensitivity analysis varies it (the quick design leaves "
-                  "out those marked (full design)):"))
+    b.append(Heading(2, _("Claim → mechanism → deciding assumptions")))
+    b.append(Para("For each claim, the rule of the model that produces its sign and the "
+                  "assumptions that decide it, each a parameter or switch; the null world "
+                  "(`--scenario null`) sets every one to the value in the last column, and "
+                  "there no claim may come out supported (docs/experiment.md)."))
+    mech = mechanism_table(res.scenario)
     b.append(Table(pd.DataFrame({
-        "assumption": ["every tie starts with one contact and gains one per contact, "
-                       "whatever its origin; a tie lasts while contacts keep coming, so "
-                       "groups that meet again (foci, meetups) keep their ties",
-                       "attention goes to ties in proportion to their contacts^β (β = 1)",
-                       "opportunities arise in proportion to stage^γ, γ = 2",
-                       "the grow strategy turns hours into stage growth",
-                       "stage moves 2% a week towards the closest five"],
-        "leans towards": ["H3 over H2 and H5", "H3", "H4, H5 and every strategy that grows",
-                          "H4's stage gain (so H4's headline is the network effect instead)",
-                          "H1"],
-        "varied as": ["`processes.ties.memory`, `processes.ties.end_below`",
-                      "`processes.maintenance.preference`",
-                      "`processes.opportunities.stage_power` (0–4)",
-                      "`processes.action.growth`", "`processes.influence.rate` (full design)"]})))
-    b.append(Heading(2, "Reproduce"))
+        "claim": [c.upper() for c in mech["claim"]], "assumption": [f"`{a}`" for a in
+                                                                    mech["assumption"]],
+        "here": [_plain(v) for v in mech["value"]], "null world": [_plain(v) for v in
+                                                                   mech["null"]],
+        "how it decides the sign": mech["how"]})))
+    b.append(Heading(2, _("What an hour buys")))
+    b.append(Para("Strategies get equal hours, but an hour of each activity buys a different "
+                  "kind of thing (at mean propensity; new ties before capacity and known "
+                  "faces):"))
+    hb = hour_buys(res.scenario)
+    b.append(Table(pd.DataFrame({
+        "activity": hb["activity"], "people met per hour": [fmt(x) for x in hb["encounters"]],
+        "new ties per hour": [fmt(x) for x in hb["new_ties"]], "what else": hb["other"]})))
+    b.append(Heading(2, _("Reproduce")))
     b.append(Para(f"`jinmyaku experiment claims{' --quick' if d.name == 'quick' else ''} "
                   f"--seed {d.seed}` gives the same numbers, byte for byte, whatever the number "
                   f"of workers. The tables behind this page are in `effects.csv`, "
@@ -432,36 +528,49 @@ def blocks_for(res: ClaimsResult, figures: dict[str, bool]) -> list:
     return b
 
 
+def _plain(v) -> str:
+    return str(v).lower() if isinstance(v, bool) else f"{v:g}" if isinstance(v, float) else str(v)
+
+
 def fmt_pct(x: float) -> str:
     return "–" if not np.isfinite(x) else f"{100 * x:.0f}%"
 
 
-def write_report(res: ClaimsResult, out: str | Path | OutputFolder) -> list[str]:
+REPORT_FILES = ("report.md", "report.html", "figures", "effects.csv", "verdicts.csv",
+                "sensitivity.csv", "replicates.parquet", "sensitivity_points.parquet")
+"""What a report folder may get, ``manifest.json`` aside (some only with sensitivity)."""
+
+
+def write_report(res: ClaimsResult, out: str | Path | OutputFolder,
+                 lang: str = "en") -> list[str]:
     """Write the report folder whole or not at all (a report already there is replaced
     only once the new one is complete); returns the files written (manifest last).
     ``out`` may be an :class:`OutputFolder` claimed before the experiment ran."""
     if not isinstance(out, OutputFolder):
-        with OutputFolder(out, "report folder") as folder:
-            return write_report(res, folder)
+        with OutputFolder(out, "report folder", writes=REPORT_FILES) as folder:
+            return write_report(res, folder, lang)
     try:
-        return out.write(lambda staging: _write_report_files(res, staging))
+        return out.write(lambda staging: _write_report_files(res, staging, lang))
     except OSError as e:
         raise InputError(f"{out.out}: writing the report failed ({e.strerror or e}); the "
                          f"folder was left as it was.") from None
 
 
-def _write_report_files(res: ClaimsResult, out: Path) -> list[str]:
+def _write_report_files(res: ClaimsResult, out: Path, lang: str = "en") -> list[str]:
     fig_dir = out / "figures"
     fig_dir.mkdir(exist_ok=True)
     # fig_ego and fig_sensitivity return False when there is nothing to draw
     figures = {name: draw(res, fig_dir) is not False for name, draw in (
+        ("bottom_line", fig_bottom_line),
         ("survival", fig_survival), ("value_by_origin", fig_value), ("stage", fig_stage),
         ("starting_ties", fig_starting_ties), ("ego_network", fig_ego),
+        ("value_by_strategy", fig_value_by_strategy), ("referrals", fig_referrals),
         ("sensitivity", fig_sensitivity))}
-    blocks = blocks_for(res, figures)
+    blocks = blocks_for(res, figures, lang)
+    _ = translations(lang).gettext
     io.write_text(out / "report.md", to_markdown(blocks))
     io.write_text(out / "report.html",
-                  to_html(blocks, fig_dir, "jinmyaku: the six claims, tested"))
+                  to_html(blocks, fig_dir, _("jinmyaku: the six claims, tested"), lang))
     files = ["report.md", "report.html"]
     files += [f"figures/{n}.{e}" for n, ok in figures.items() if ok for e in ("png", "svg")]
     for name, df in (("effects", res.effects), ("verdicts", res.verdicts),
