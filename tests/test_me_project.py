@@ -96,7 +96,8 @@ def test_placement_puts_ties_where_they_were_made_and_the_person_stays(tables):
     e = plan.ego
     assert e not in plan.alters and np.unique(plan.alters).size == plan.alters.size
     sim = Simulation(sc, seed_network=SeedNetwork(
-        a=np.full(plan.alters.size, e), b=plan.alters, weight=np.ones(plan.alters.size), contacts=plan.contacts, origin=plan.code,
+        a=np.full(plan.alters.size, e), b=plan.alters, weight=np.ones(plan.alters.size),
+        contacts=plan.contacts, origin=plan.code,
         alone=np.arange(240) == e), interventions=[P._Start(plan, "grow")])
     w = sim.world
     # the person starts with their own ties only (no drawn family/school or workplace tie)

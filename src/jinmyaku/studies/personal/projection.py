@@ -39,7 +39,8 @@ How the person is placed (docs/me.md says the same for a reader):
    (1 → 30, 0.5 → 7.7, 0 → 2 with the defaults), else the strength that contact
    frequency holds in the model, ``r / (1 − exp(−1/τ))`` for ``r`` contacts a week
    and memory τ = ``processes.ties.memory`` (weekly ≈ 52.5, monthly ≈ 12.2,
-   yearly ≈ 1.0); at least :data:`STRENGTH_FLOOR_FACTOR` × ``processes.ties.end_below``. People with neither, or with no contact in the last
+   yearly ≈ 1.0); at least :data:`STRENGTH_FLOOR_FACTOR` ×
+   ``processes.ties.end_below``. People with neither, or with no contact in the last
    year, are left out (counted), as are the weakest beyond ``population.max_ties``.
 4. *Who they are*: ties are placed strongest first; a tie you met at work goes to
    someone at your workplace while it has room, then to someone of your field
