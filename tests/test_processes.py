@@ -19,7 +19,7 @@ import jinmyaku.errors
 import jinmyaku.model.world
 from jinmyaku.model import rng
 from jinmyaku.model.engine import Simulation
-from jinmyaku.model.processes.maintenance import choose
+from jinmyaku.model.processes.maintenance import choose, reach
 from jinmyaku.model.vocabulary import CAUSES, DECAYED, LEFT, MIXER, ORIGINS, REFERRAL
 from jinmyaku.model.world import BACKGROUND
 from jinmyaku.studies.results import Results, simulate
@@ -89,8 +89,8 @@ def test_maintenance_reaches_by_strength_and_keeps_by_affinity(beta):
     reach = np.array(strengths) ** beta
     share = reach / reach.sum() * keep  # of all draws: reached for and kept
     n = 20_000
-    chosen = choose(w.ties.arrays(), p.stage, p.aim, n, beta, q.stage_scale, q.aim_bonus, 1,
-                    w.seed, p.pid)
+    chosen = choose(w.ties.arrays(), p.stage, p.aim, np.full(p.n, n, np.int32), beta,
+                    q.stage_scale, q.aim_bonus, 1, w.seed, p.pid)
     for tid, expected in [*zip(tids, share, strict=True), (-1, 1.0 - share.sum())]:
         observed = float((chosen[0] == tid).mean())
         # binomial standard error of a share of n draws; 4 SE: a false alarm ~1 in 16,000
@@ -111,8 +111,8 @@ def test_attend_split_among_threads_gives_the_plain_loops_result():
         sim.step()
     w, q = sim.world, sim.scenario.processes.maintenance
     p = w.people
-    chosen = choose(w.ties.arrays(), p.stage, p.aim, q.interactions, q.preference,
-                    q.stage_scale, q.aim_bonus, 21, w.seed, p.pid)
+    chosen = choose(w.ties.arrays(), p.stage, p.aim, reach(q.interactions, p.sociability),
+                    q.preference, q.stage_scale, q.aim_bonus, 21, w.seed, p.pid)
     # some ties are chosen by both ends, or twice by one: the case a split must get right
     ids, times = np.unique(chosen[chosen >= 0], return_counts=True)
     assert (times > 1).sum() > 100
@@ -373,6 +373,77 @@ def test_opportunity_topic_is_holders_aim_when_own_aim_is_one():
                                   ppl.loc[res.opportunities["holder"], "aim"])
 
 
+def _star_world():
+    """Holder 0 with one fitting contact, 1 (aim 5 like 0's), and contacts 2, 3, 4 that
+    fit nothing (aim 7); 1 also knows 2 and 3, so the tie 0–1 has overlap
+    2 common ÷ (3 + 2 − 2) = 2/3."""
+    sim = Simulation(bare(10, "schedule=['opportunities']"))
+    w = sim.world
+    p = w.people
+    p.stage[:] = 1.0
+    p.aim[:] = 7
+    p.aim[:2] = 5
+    p.field[:] = 9
+    tids = {j: tie(w.ties, p.pid, 0, j, 1.0 + j) for j in (1, 2, 3, 4)}
+    for j in (2, 3):
+        tie(w.ties, p.pid, 1, j, 1.0)
+    return w, tids
+
+
+def _route_week(w, step: int, **kw):
+    from jinmyaku.model.processes.opportunities import route
+    p = w.people
+    opts = {"pull": 1.0, "redundancy": 0.0, "trust_half": 1e-9, "rate": 5.0} | kw
+    rows_i, _, _, _ = route(
+        w.ties.arrays(), p.stage, p.aim, p.field, 1.0, opts["rate"], 0.0, 20, 1.0, 0.0, 1,
+        opts["trust_half"], 0.0, p.opp_count, p.opp_value, step, w.seed, p.pid, True,
+        opts["pull"], opts["redundancy"], True)
+    return rows_i
+
+
+def test_overlap_is_common_contacts_over_the_union():
+    from jinmyaku.model.processes.opportunities import overlap
+    w, _ = _star_world()
+    mark = np.zeros(w.people.n, dtype=np.int64)
+    assert overlap(w.ties.arrays(), 0, 1, mark, 1) == pytest.approx(2 / 3)
+    assert overlap(w.ties.arrays(), 0, 4, mark, 2) == 0.0  # 4 knows only 0
+
+
+@pytest.mark.parametrize("redundancy", [0.6, 1.0])
+def test_an_offer_over_an_embedded_tie_is_no_news_with_chance_redundancy_times_overlap(
+        redundancy):
+    """Holder 0 offers to its only fitting contact 1 (offers pass: trust_half ~ 0). The
+    no-news draws have their own stream, so with and without redundancy the same offers
+    are made; a share redundancy × 2/3 of them is then not delivered."""
+    def delivered(r: float) -> int:
+        w, _ = _star_world()
+        return sum(int((_route_week(w, step, redundancy=r)[:, 0] == 0).sum())
+                   for step in range(1, 301))
+
+    base, kept = delivered(0.0), delivered(redundancy)
+    assert base > 1000  # Poisson(5) a week for 300 weeks
+    expected = 1.0 - redundancy * 2 / 3
+    # binomial thinning of ~1500 offers: SD of the share ≤ 0.013; 4 SDs
+    assert abs(kept / base - expected) < 0.05, (kept / base, expected)
+
+
+@pytest.mark.parametrize("pull", [0.0, 1.0, 2.0])
+def test_a_fitting_contact_is_drawn_by_strength_to_the_power_pull(pull):
+    """_pick over a fine grid of uniforms: the share of draws going to each fitting
+    contact is s^λ / Σ s^λ (contacts 1 and 2 fit; strengths 2 and 3)."""
+    from jinmyaku.model.processes.opportunities import _pick
+    w, tids = _star_world()
+    p = w.people
+    p.aim[2] = 5  # now 1 (strength 2) and 2 (strength 3) fit topic 5
+    T = w.ties.arrays()
+    m = 20_000
+    got = np.array([_pick(T, 0, 0, -1, 5, 0.0, p.aim, p.field, p.stage, True,
+                          (k + 0.5) / m, 0, pull, True, True) for k in range(m)])
+    want = 2.0 ** pull / (2.0 ** pull + 3.0 ** pull)
+    assert abs((got == tids[1]).mean() - want) < 1e-3
+    assert set(got) == {tids[1], tids[2]}
+
+
 # ----------------------------------------------------------------- introductions
 
 
@@ -551,7 +622,8 @@ def test_maintenance_choice_is_finite_at_the_smallest_stage_scale():
     tie(store, p.pid, 0, 1, 0.5)
     tie(store, p.pid, 0, 2, 0.5)
     tie(store, p.pid, 1, 3, 0.5)
-    chosen = choose(store.arrays(), p.stage, p.aim, 50, 1.0, 0.01, 1.0, 1, 1, p.pid)
+    chosen = choose(store.arrays(), p.stage, p.aim, np.full(p.n, 50, np.int32), 1.0, 0.01, 1.0,
+                    1, 1, p.pid)
     T = store.arrays()
     for i in range(10):
         row = chosen[i]

@@ -28,7 +28,7 @@ from jinmyaku.model import closest, encounters, rng
 from jinmyaku.model.engine import Simulation
 from jinmyaku.model.processes.influence import Influence
 from jinmyaku.model.processes.local_search import LocalSearch
-from jinmyaku.model.processes.maintenance import Maintenance, choose
+from jinmyaku.model.processes.maintenance import Maintenance, choose, reach
 from jinmyaku.model.reference import closest as ref_closest
 from jinmyaku.model.reference import encounters as ref_encounters
 from jinmyaku.model.reference import local_search as ref_local_search
@@ -66,20 +66,23 @@ def next_week(world):
 
 def test_maintenance_choices_are_the_reference_choices(world):
     p, q = world.people, world.scenario.processes.maintenance
-    args = (p.stage, p.aim, q.interactions, q.preference, q.stage_scale, q.aim_bonus, 11,
-            world.seed, p.pid)
+    spread = np.random.default_rng(3).lognormal(-0.5 ** 2 / 2, 0.5, p.n)  # people differ
+    args = (p.stage, p.aim, reach(q.interactions, spread), q.preference, q.stage_scale,
+            q.aim_bonus, 11, world.seed, p.pid)
     fast = choose(world.ties.arrays(changes_weights=False), *args)
     plain = ref_maintenance.choose(world.ties.arrays(changes_weights=False), *args)
     assert (fast >= 0).sum() > 500 and (fast == -1).sum() > 500  # kept and thinned draws
     np.testing.assert_array_equal(fast, plain)
 
 
-BUSY = {"stage_scale": 0.15, "aim_bonus": 2.0, "interactions": 8, "preference": 1.0}
+BUSY = {"stage_scale": 0.15, "aim_bonus": 2.0, "interactions": 8, "preference": 1.0,
+        "sociability_sd": 0.7}
 maintenance_params = st.fixed_dictionaries({
     "stage_scale": st.sampled_from([0.01, 0.15, 1.0]),
     "aim_bonus": st.sampled_from([1.0, 2.0, 10.0]),
     "interactions": st.sampled_from([0, 1, 8, 17]),
     "preference": st.sampled_from([0.0, 1.0, 2.5]),
+    "sociability_sd": st.sampled_from([0.0, 0.7]),
 })
 
 
@@ -87,12 +90,17 @@ maintenance_params = st.fixed_dictionaries({
 @given(maintenance_params)
 @example(BUSY)
 def test_a_week_of_maintenance_is_the_reference_week(world, params):
+    params = dict(params)
+    sd = params.pop("sociability_sd")
     q = world.scenario.processes.maintenance.model_copy(update=params)
     fast, plain = next_week(world), next_week(world)
+    spread = np.random.default_rng(4).lognormal(-sd ** 2 / 2, sd, fast.people.n)
+    fast.people.sociability[:] = spread  # people who reach for different numbers of ties
+    plain.people.sociability[:] = spread
     got = Maintenance(q, fast).step(fast)
     want = ref_maintenance.week(plain, q)
     assert got == want
-    if params == BUSY:  # the comparison has contacts to make
+    if params | {"sociability_sd": sd} == BUSY:  # the comparison has contacts to make
         assert want["interactions"] > 300
     fast.ties.flush()
     plain.ties.flush()
@@ -103,8 +111,10 @@ def test_a_week_of_maintenance_is_the_reference_week(world, params):
 
 
 def test_the_maintenance_comparison_catches_a_wrong_rule(world, monkeypatch):
-    """Mutants: the aim bonus forgotten, or the reach by strength^β lost, must show."""
-    q = world.scenario.processes.maintenance.model_copy(update=BUSY)
+    """Mutants: the aim bonus forgotten, the reach by strength^β lost, or sociability
+    ignored, must show."""
+    q = world.scenario.processes.maintenance.model_copy(
+        update={k: v for k, v in BUSY.items() if k != "sociability_sd"})
     fast = next_week(world)
     Maintenance(q, fast).step(fast)
     with monkeypatch.context() as m:
@@ -115,6 +125,10 @@ def test_the_maintenance_comparison_catches_a_wrong_rule(world, monkeypatch):
         assert not same_store(fast.ties, plain.ties)
     plain = next_week(world)
     ref_maintenance.week(plain, q.model_copy(update={"preference": 0.0}))
+    assert not same_store(fast.ties, plain.ties)
+    plain = next_week(world)
+    plain.people.sociability[:] = np.where(np.arange(plain.people.n) % 2 == 0, 0.5, 1.5)
+    ref_maintenance.week(plain, q)
     assert not same_store(fast.ties, plain.ties)
 
 

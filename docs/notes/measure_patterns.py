@@ -22,6 +22,7 @@ def main() -> None:
     ap.add_argument("scenario", nargs="?", default="default")
     ap.add_argument("--set", action="append", default=[])
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--channel", default="contacts", choices=["contacts", "calls"])
     args = ap.parse_args()
     sc = jinmyaku.load(args.scenario, args.set, seed=args.seed)
     t0 = time.perf_counter()
@@ -29,7 +30,7 @@ def main() -> None:
     sim = Simulation(sc, analyzers=[snaps]).run()
     res = Results.from_simulation(sim)
     t1 = time.perf_counter()
-    rows = run_patterns(pattern_data(snaps, res))
+    rows = run_patterns(pattern_data(snaps, res, args.channel))
     t2 = time.perf_counter()
     for r in rows:
         print(" | ".join(str(x) for x in (r.check, r.status, r.simulated, r.published)))

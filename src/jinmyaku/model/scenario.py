@@ -97,6 +97,10 @@ class Population(Model):
         (2.0, 2.0), description="Beta(a, b) of input and action propensities")
     discretionary_hours: Float = Field(5.0, ge=0.0, le=60.0,
                                        description="free hours a week, equal for everyone (h)")
+    sociability_sd: Float = Field(
+        0.0, ge=0.0, le=2.0,
+        description="SD of ln(sociability): each person's lognormal multiplier (mean 1) of "
+                    "the ties they reach for a week (maintenance.interactions); 0: all alike")
     max_ties: Int = Field(150, ge=2, le=2000, description="most ties a person holds (Dunbar)")
     school_group: Int = Field(40, ge=2, le=10_000,
                               description="size of a family/school circle (persons)")

@@ -52,7 +52,8 @@ from jinmyaku.model.vocabulary import ALIVE, DECAYED, DISPLACED, ORIGINS
 # The arrays a kernel sees; built by TieStore.arrays().
 Ties = namedtuple(
     "Ties",
-    "a b pa pb w origin birth last death cause value peak uid contacts sa sb adj nbr ws deg free "
+    "a b pa pb w origin birth last death cause value peak uid contacts calls sa sb adj nbr ws deg "
+    "free "
     "grave "
     "counters by_origin changed fade wh_head wh_tie wh_uid wh_due wh_nxt wh_counters",
 )
@@ -139,10 +140,11 @@ HOT = np.dtype([("a", np.int32), ("b", np.int32), ("sa", np.int32), ("sb", np.in
 
 # The rest of a record (56 bytes with padding), together too: making a tie writes all
 # of it but ``w`` (the strength at death, written by kill_tie); a contact adds to
-# ``contacts`` (the contacts made over the tie during the run).
+# ``contacts`` (the contacts made over the tie during the run), a discretionary one
+# (maintenance, §7.7: the calls and messages outside any focus) to ``calls`` too.
 REST = np.dtype([("pa", np.int64), ("pb", np.int64), ("uid", np.int64), ("value", np.float64),
                  ("w", np.float64), ("birth", np.int32), ("contacts", np.int32),
-                 ("origin", np.int8), ("cause", np.int8)], align=True)
+                 ("origin", np.int8), ("cause", np.int8), ("calls", np.int32)], align=True)
 
 
 def _aligned_records(n: int, dtype: np.dtype) -> np.ndarray:
@@ -270,6 +272,7 @@ def create_new_tie(T, i: int, j: int, step: int, origin: int, weight: float, pid
     T.cause[tid] = ALIVE
     T.value[tid] = 0.0
     T.contacts[tid] = 1 if step > 0 else 0  # made by a contact; starting ties count none
+    T.calls[tid] = 0  # ties are made at foci and by introductions, never by a call
     T.uid[tid] = T.counters[NEXT_UID]
     T.counters[NEXT_UID] += 1
     if T.fade[TAU] > 0.0:  # its end timer, at the week it ends if no one contacts it again
@@ -470,8 +473,9 @@ class TieStore:
             self.weights_version += 1
         return Ties(self.a, self.b, self.pa, self.pb, self.w, self.origin, self.birth,
                     self.last, self.death, self.cause, self.value, self.peak, self.uid,
-                    self.contacts, self.sa, self.sb, self.adj, self.nbr, self.ws, self.deg,
-                    self.free, self.grave, self.counters, self.by_origin, self.changed, self.fade,
+                    self.contacts, self.calls, self.sa, self.sb, self.adj, self.nbr, self.ws,
+                    self.deg, self.free, self.grave, self.counters, self.by_origin, self.changed,
+                    self.fade,
                     *self.wheel.arrays())
 
     def end_faded(self, step: int) -> int:
@@ -529,7 +533,7 @@ class TieStore:
                 "origin": self.origin[ids], "birth": self.birth[ids], "death": self.death[ids],
                 "cause": self.cause[ids], "weight": weight, "peak_weight": self.peak[ids],
                 "last_interaction": self.last[ids], "value": self.value[ids],
-                "contacts": self.contacts[ids]}
+                "contacts": self.contacts[ids], "calls": self.calls[ids]}
 
     def weights(self, ids: np.ndarray) -> np.ndarray:
         """The strengths of living tie records ``ids`` at week ``self.week`` (a copy):

@@ -30,6 +30,7 @@ class People:
     aim: np.ndarray          # int32 topic in [0, fields)
     p_input: np.ndarray      # float64 in [0, 1], input propensity
     p_action: np.ndarray     # float64 in [0, 1], action propensity
+    sociability: np.ndarray  # float64 > 0, mean 1: multiplies the ties reached for a week (§7.7)
     hours: np.ndarray        # float64, discretionary hours per week
     strategy: np.ndarray     # int32 index into World.strategy_names
     cohort: np.ndarray       # int32 focal strategy index, or BACKGROUND
@@ -208,6 +209,9 @@ def draw_people(gen: np.random.Generator, n: int, sc: Scenario, places: Places,
         "focus": focus,
         "meetup": (aim * places.meetups_per_topic
                    + gen.integers(0, places.meetups_per_topic, size=n)).astype(np.int32),
+        # drawn last, and only when it varies, so sociability_sd = 0 leaves every other draw
+        "sociability": (gen.lognormal(-pop.sociability_sd ** 2 / 2, pop.sociability_sd, size=n)
+                        if pop.sociability_sd > 0 else np.ones(n)),
     }
 
 

@@ -3,13 +3,13 @@
 The rule (the whole of it; everything else in this module is speed):
 
     for each person i with ties, from the keys and stages at the start:
-        reach for ``interactions`` ties with replacement,
+        reach for n_i = round(``interactions`` · sociability_i) ties with replacement,
             P(tie ij) ∝ s_ij^β            (s: strength, β = ``preference``)
             (draw r inverts the cumulative s^β at U_MAINTENANCE(r))
         keep draw r with chance  affinity(i, j) / aim_bonus, where
             affinity(i, j) = exp(−|stage_i − stage_j| / stage_scale)
                              · (aim_bonus if aim_i = aim_j else 1)
-            (the test uses U_MAINTENANCE(interactions + r))
+            (the test uses U_MAINTENANCE(n_i + r))
     every kept draw is one contact over its tie (its strength grows by one).
 
 Affinity is computed only for the ties drawn (thinning), so a week costs one
@@ -52,23 +52,39 @@ _ROW_AHEAD = 2  # choose prefetches the rows of the person this many places on
 # ----------------------------------------------------------------- 1. choose
 
 
-@njit(cache=True, parallel=True)
-def choose(T, stage, aim, interactions: int, preference: float, stage_scale: float,
-           aim_bonus: float, step: int, seed: int, pid):
-    """Everyone's contacts for the week, (people, interactions) tie ids (-1: none).
+def reach(interactions: int, sociability: np.ndarray) -> np.ndarray:
+    """Ties each person reaches for a week: round(interactions · sociability), int32 ≥ 0.
 
+    ``sociability``: each person's multiplier (mean 1; all 1 when
+    ``population.sociability_sd`` is 0, and then everyone reaches for ``interactions``).
+    Rounding is half to even (numpy's ``rint``), the same in kernel and reference.
+    """
+    return np.rint(interactions * sociability).astype(np.int32)
+
+
+
+@njit(cache=True, parallel=True)
+def choose(T, stage, aim, reach, preference: float, stage_scale: float,
+           aim_bonus: float, step: int, seed: int, pid):
+    """Everyone's contacts for the week, (people, max(reach)) tie ids (-1: none).
+
+    ``reach[i]``: how many ties person i reaches for this week (int ≥ 0; see
+    :func:`reach`).
     Choices are made from the keys at the start of the process (a synchronous
     update), so people can be handled in parallel.
     Reference: :func:`jinmyaku.model.reference.maintenance.choose`.
     """
     n = T.deg.size
     cap = T.adj.shape[1]
-    chosen = np.full((n, interactions), -1, dtype=np.int32)
+    width = 0
+    for i in range(n):
+        width = max(width, reach[i])
+    chosen = np.full((n, width), -1, dtype=np.int32)
     chunk = 256
     for c in prange((n + chunk - 1) // chunk):
         cum = np.empty(cap)
-        target = np.empty(interactions)
-        order = np.empty(interactions, dtype=np.int64)
+        target = np.empty(width)
+        order = np.empty(width, dtype=np.int64)
         end = min(n, (c + 1) * chunk)
         for i in range(c * chunk, end):
             i2 = i + _ROW_AHEAD  # hints, which change nothing: the rows a few people on
@@ -78,17 +94,17 @@ def choose(T, stage, aim, interactions: int, preference: float, stage_scale: flo
                 for s in range(0, T.deg[i2], 8):
                     prefetch(T.ws, i2, s)
             _choose_one(T.deg, T.nbr, T.ws, T.adj, i, cum, target, order, chosen, stage,
-                        aim, interactions, preference, stage_scale, aim_bonus, step, seed,
+                        aim, reach[i], preference, stage_scale, aim_bonus, step, seed,
                         pid)
     return chosen
 
 
 @njit(cache=True)
-def _choose_one(deg, nbr, ws, adj, i, cum, target, order, chosen, stage, aim, interactions,
+def _choose_one(deg, nbr, ws, adj, i, cum, target, order, chosen, stage, aim, reach_i,
                 preference, stage_scale, aim_bonus, step, seed, pid):
     """Person i's draws and their thinning (the rule of ``choose``), into ``chosen[i]``."""
     d = deg[i]
-    if d == 0 or interactions == 0:
+    if d == 0 or reach_i == 0:
         return
     top = ws[i, 0]
     for s in range(1, d):
@@ -100,7 +116,7 @@ def _choose_one(deg, nbr, ws, adj, i, cum, target, order, chosen, stage, aim, in
     k = rng.key(seed, rng.MAINTENANCE, step, pid[i])
     # the draws in ascending order, then one walk along the cumulative weights:
     # the same slots as a binary search per draw (first cum > target)
-    for r in range(interactions):
+    for r in range(reach_i):
         x = rng.uniform(k, r) * total
         pos = r
         while pos > 0 and target[pos - 1] > x:
@@ -110,19 +126,19 @@ def _choose_one(deg, nbr, ws, adj, i, cum, target, order, chosen, stage, aim, in
         target[pos] = x
         order[pos] = r
     s = 0
-    for q in range(interactions):
+    for q in range(reach_i):
         x = target[q]
         while s < d and cum[s] <= x:
             s += 1
         chosen[i, order[q]] = min(s, d - 1)  # a slot for now
     si, ai = stage[i], aim[i]
-    for r in range(interactions):
+    for r in range(reach_i):
         s = chosen[i, r]
         j = nbr[i, s]
         keep = math.exp(-abs(si - stage[j]) / stage_scale)
         if aim[j] != ai:
             keep /= aim_bonus
-        chosen[i, r] = adj[i, s] if rng.uniform(k, interactions + r) < keep else -1
+        chosen[i, r] = adj[i, s] if rng.uniform(k, reach_i + r) < keep else -1
 
 
 # ----------------------------------------------------------------- 2. attend
@@ -178,6 +194,7 @@ def _attend_part(T, flat, part: int, parts: int, step: int) -> int:
             prefetch(ws, a[t], sa[t])
             prefetch(ws, b[t], sb[t])
         contact(T, own[e], step)
+        T.calls[own[e]] += 1  # a discretionary contact: a call, in the suite's channel
     return n
 
 
@@ -195,7 +212,8 @@ class Maintenance(Process):
         T = world.ties.arrays()
         # without stage homophily exp(-|Δstage|/inf) = 1 exactly (both factors are exp(0))
         scale = q.stage_scale if q.stage_homophily else np.inf
-        chosen = choose(T, p.stage, p.aim, q.interactions, q.preference, scale,
+        chosen = choose(T, p.stage, p.aim, reach(q.interactions, p.sociability), q.preference,
+                        scale,
                         q.aim_bonus, world.step, world.seed, p.pid)
         made = attend(T, chosen, world.step, get_num_threads())
         return {"interactions": made}

@@ -34,7 +34,7 @@ class ContactSnapshots(Analyzer):
     """Living ties' cumulative contacts and the people present, every ``window_weeks``."""
 
     window_weeks: int = 52
-    snaps: list[pd.DataFrame] = field(default_factory=list)
+    snaps: list[pd.DataFrame] = field(default_factory=list)  # uid, a, b, cum, cum_calls
     people: list[np.ndarray] = field(default_factory=list)
 
     def due(self, step: int) -> bool:
@@ -47,7 +47,8 @@ class ContactSnapshots(Analyzer):
         self.snaps.append(pd.DataFrame({
             "uid": store.uid[ids].astype(np.int64),
             "a": store.pa[ids].astype(np.int64), "b": store.pb[ids].astype(np.int64),
-            "cum": store.contacts[ids].astype(np.int64)}))
+            "cum": store.contacts[ids].astype(np.int64),
+            "cum_calls": store.calls[ids].astype(np.int64)}))
         self.people.append(world.people.pid.copy())
 
 
@@ -55,20 +56,30 @@ def _ordered(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.minimum(a, b), np.maximum(a, b)
 
 
-def contact_windows(snaps: ContactSnapshots, ties: pd.DataFrame) -> P.ContactWindows:
+CHANNELS = {"contacts": "cum", "calls": "cum_calls"}  # ledger column → snapshot column
+
+
+def contact_windows(snaps: ContactSnapshots, ties: pd.DataFrame,
+                    channel: str = "contacts") -> P.ContactWindows:
     """The contacts per pair and window between consecutive snapshots.
 
     ``ties``: the tie ledger (columns uid, a, b, birth, death — NaN or −1 while
-    alive — and contacts), as ``Results.ties`` holds it.
+    alive — and ``channel``), as ``Results.ties`` holds it. ``channel``:
+    ``"contacts"`` (every contact: encounters at foci, discretionary contacts,
+    deliveries, introductions) or ``"calls"`` (discretionary contacts only, §7.7:
+    what a phone record sees). The windows' column is ``contacts`` either way.
     """
     w = snaps.window_weeks
-    led = ties[["uid", "a", "b", "birth", "death", "contacts"]].copy()
+    cum = CHANNELS[channel]
+    led = ties[["uid", "a", "b", "birth", "death", channel]].rename(
+        columns={channel: "contacts"})
+    snaps_ = [s[["uid", "a", "b", cum]].rename(columns={cum: "cum"}) for s in snaps.snaps]
     death = led["death"].to_numpy(dtype=float)
     death = np.where(np.isnan(death) | (death < 0), np.inf, death)
     led["death"] = death
     rows, alive = [], []
     for t in range(len(snaps.snaps) - 1):
-        start, end = snaps.snaps[t], snaps.snaps[t + 1]
+        start, end = snaps_[t], snaps_[t + 1]
         lo, hi = t * w, (t + 1) * w
         # ties living at the window's end, and ties that ended inside it
         ended = led[(led["death"] > lo) & (led["death"] <= hi)]
@@ -109,11 +120,11 @@ def deliveries(snaps: ContactSnapshots, cw: P.ContactWindows, ties: pd.DataFrame
                                       "week": opp["step"].to_numpy()}), w)
 
 
-def pattern_data(snaps: ContactSnapshots, results) -> PatternData:
-    """The suite's data from a finished run's snapshots and ``Results``."""
+def pattern_data(snaps: ContactSnapshots, results, channel: str = "contacts") -> PatternData:
+    """The suite's data from a finished run's snapshots and ``Results``, on ``channel``."""
     ties = results.ties
     if not isinstance(ties, pd.DataFrame):
         ties = ties.to_pandas()
-    cw = contact_windows(snaps, ties)
+    cw = contact_windows(snaps, ties, channel)
     return PatternData(contacts=cw,
                        deliveries=deliveries(snaps, cw, ties, results.opportunities))
