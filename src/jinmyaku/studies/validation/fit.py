@@ -102,15 +102,13 @@ def distance(x: dict[str, float], _observed: dict[str, float] | None = None) -> 
 
 def simulate(params: dict[str, float], seed: int, scenario: str = "default") -> dict[str, float]:
     """Run ``scenario`` in the fit's world with ``params``; its calibration statistics."""
-    import jinmyaku
-    from jinmyaku.engine import Simulation
-    from jinmyaku.studies.results import Results
+    from jinmyaku.model import scenario as scenario_mod
+    from jinmyaku.studies import results as run_results
     from jinmyaku.studies.validation.recording import ContactSnapshots, contact_windows
 
-    sc = jinmyaku.load(scenario, [*WORLD, *overrides(params)], seed=seed)
+    sc = scenario_mod.load(scenario, [*WORLD, *overrides(params)], seed=seed)
     snaps = ContactSnapshots()
-    sim = Simulation(sc, analyzers=[snaps]).run()
-    ties = Results.from_simulation(sim).ties
+    ties = run_results.simulate(sc, spill_rows=None, analyzers=[snaps]).ties
     if not hasattr(ties, "columns"):
         ties = ties.to_pandas()
     return statistics(contact_windows(snaps, ties))
