@@ -14,7 +14,12 @@ import jinmyaku
 from jinmyaku.engine import Simulation
 from jinmyaku.studies.results import Results
 from jinmyaku.studies.validation.patterns import run_patterns
-from jinmyaku.studies.validation.recording import ContactSnapshots, pattern_data
+from jinmyaku.studies.validation.recording import (
+    ContactSnapshots,
+    MixerEvents,
+    TieFormations,
+    pattern_data,
+)
 
 
 def main() -> None:
@@ -26,14 +31,17 @@ def main() -> None:
     args = ap.parse_args()
     sc = jinmyaku.load(args.scenario, args.set, seed=args.seed)
     t0 = time.perf_counter()
-    snaps = ContactSnapshots()
-    sim = Simulation(sc, analyzers=[snaps]).run()
+    snaps, mixers, formations = ContactSnapshots(), MixerEvents(), TieFormations()
+    sim = Simulation(sc, analyzers=[snaps, mixers, formations]).run()
     res = Results.from_simulation(sim)
     t1 = time.perf_counter()
-    rows = run_patterns(pattern_data(snaps, res, args.channel))
+    rows = run_patterns(pattern_data(snaps, res, args.channel, mixers=mixers,
+                                     formations=formations))
     t2 = time.perf_counter()
     for r in rows:
         print(" | ".join(str(x) for x in (r.check, r.status, r.simulated, r.published)))
+        if r.check in ("P11", "P12"):
+            print("    " + r.note)
     print(f"run {t1 - t0:.1f} s, patterns {t2 - t1:.1f} s")
 
 

@@ -21,7 +21,6 @@ says "not measured".
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,21 +28,16 @@ from dataclasses import dataclass
 from jinmyaku.storage import markdown
 from jinmyaku.studies.validation import checks
 from jinmyaku.studies.validation.checks import Row
-from jinmyaku.studies.validation.patterns import PatternData, run_patterns
-from jinmyaku.studies.validation.recording import ContactSnapshots, pattern_data
+from jinmyaku.studies.validation.patterns import run_patterns
+from jinmyaku.studies.validation.recording import (
+    ContactSnapshots,
+    MixerEvents,
+    TieFormations,
+    pattern_data,
+)
 
 WINDOW = 52  # weeks in a pattern window: a year
 CHANNELS = ("contacts", "calls")
-
-# What the pattern suite's data leaves out, said in the row instead of the checks'
-# generic "no mixer encounters" (the world has mixers; the run does not record them).
-NOT_RECORDED = {
-    "P11": ("mixers", "the validation run does not record encounters at mixers yet "
-            "(studies/validation/recording.py records contacts and deliveries)"),
-    "P12": ("selection", "the validation run does not record stages at tie formation yet "
-            "(studies/validation/recording.py records contacts and deliveries)"),
-}
-
 
 @dataclass
 class Tables:
@@ -56,18 +50,14 @@ class Tables:
 
 
 def measure_patterns(snaps: ContactSnapshots, results, seed: int = 1,
-                     channel: str = "contacts") -> list[Row]:
+                     channel: str = "contacts", mixers: MixerEvents | None = None,
+                     formations: TieFormations | None = None) -> list[Row]:
     """The pattern suite's rows (P1–P12) on ``channel`` of a finished run."""
     if len(snaps.snaps) < 2:  # a run shorter than one window: nothing to measure
-        data = PatternData()
+        data = pattern_data(None, mixers=mixers, formations=formations)
     else:
-        data = pattern_data(snaps, results, channel)
-    rows = run_patterns(data, seed)
-    for i, r in enumerate(rows):
-        part, why = NOT_RECORDED.get(r.check, (None, ""))
-        if part and r.status == "not measured" and getattr(data, part) is None:
-            rows[i] = dataclasses.replace(r, note=why)
-    return rows
+        data = pattern_data(snaps, results, channel, mixers=mixers, formations=formations)
+    return run_patterns(data, seed)
 
 
 def run(quick: bool = False, seed: int = 1, scenario: str = "default",
@@ -75,12 +65,12 @@ def run(quick: bool = False, seed: int = 1, scenario: str = "default",
     """Both suites: one main run (with its contact snapshots), the pattern suite on it, then
     the checks (which add the run without influence and the Kumpula runs)."""
     sc = checks.suite_scenario(scenario, quick, seed)
-    snaps = ContactSnapshots(WINDOW)
-    main = checks.simulate(sc, progress=progress, analyzers=[snaps])
-    patterns = measure_patterns(snaps, main.results, seed, "contacts")
-    calls = measure_patterns(snaps, main.results, seed, "calls")
+    snaps, mixers, formations = ContactSnapshots(WINDOW), MixerEvents(), TieFormations()
+    main = checks.simulate(sc, progress=progress, analyzers=[snaps, mixers, formations])
+    patterns = measure_patterns(snaps, main.results, seed, "contacts", mixers, formations)
+    calls = measure_patterns(snaps, main.results, seed, "calls", mixers, formations)
     windows = max(0, len(snaps.snaps) - 1)
-    del snaps  # the snapshots are not needed for the checks' further runs
+    del snaps, mixers, formations  # not needed for the checks' further runs
     if progress:
         progress(f"pattern suite measured ({windows} windows of {WINDOW} weeks)")
     rows = checks.run_checks(main, quick, seed, scenario, progress)
