@@ -59,6 +59,7 @@ def test_fading_alone_is_exponential_and_ends_at_the_right_week():
 def test_maintenance_pair_adds_two_contacts_a_week_that_fade():
     tau = 10.0
     sc = bare(12, "schedule=['maintenance']", "processes.maintenance.interactions=1",
+              "population.sociability_sd=0",
               f"processes.ties.memory={tau}")
     sim = Simulation(sc)
     w = sim.world

@@ -192,7 +192,7 @@ def test_encounters_without_seeking_faces_are_the_reference_encounters(world):
     """With seek_known = 0 the plan-then-apply kernel must be the one-after-another rule."""
     fast, got = _encounters(world, encounters.group_encounters, 0.0)
     plain, want = _encounters(world, ref_encounters.group_encounters, 0.0)
-    assert got == want and got[1] > 100 and got[2] > 100
+    assert got == want and got[1] > 100 and got[2] > 50  # encounters to compare
     assert same_store(fast, plain)
 
 

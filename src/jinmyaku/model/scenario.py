@@ -98,9 +98,10 @@ class Population(Model):
     discretionary_hours: Float = Field(5.0, ge=0.0, le=60.0,
                                        description="free hours a week, equal for everyone (h)")
     sociability_sd: Float = Field(
-        0.0, ge=0.0, le=2.0,
+        0.86, ge=0.0, le=2.0,
         description="SD of ln(sociability): each person's lognormal multiplier (mean 1) of "
-                    "the ties they reach for a week (maintenance.interactions); 0: all alike")
+                    "the ties they reach for a week (maintenance.interactions); 0: all alike; "
+                    "calibrated to patterns P1, P2, P5")
     max_ties: Int = Field(150, ge=2, le=2000, description="most ties a person holds (Dunbar)")
     school_group: Int = Field(40, ge=2, le=10_000,
                               description="size of a family/school circle (persons)")
@@ -224,7 +225,8 @@ class Meetups(Events):
 
 
 class Work(Model):
-    encounters: Float = Field(3.0, ge=0.0, le=100.0, description="coworkers met per week")
+    encounters: Float = Field(4.3, ge=0.0, le=100.0, description=(
+        "coworkers met per week (calibrated to patterns P1, P2, P5)"))
     social_per_hour: Float = Field(1.0, ge=0.0, le=100.0,
                                    description="extra coworker encounters per social hour")
     seek_known: Prob = 0.7
@@ -234,21 +236,21 @@ class Work(Model):
 class Ties(Model):
     """How ties fade: a tie's strength is its contacts, each discounted by its age."""
 
-    memory: Float = Field(52.0, ge=4.0, le=520.0, description=(
+    memory: Float = Field(79.0, ge=4.0, le=520.0, description=(
         "τ: a contact counts exp(-age/τ) (weeks); a tie met weekly for ever holds about τ "
-        "contacts"))
+        "contacts; calibrated to patterns P1, P2, P5)"))
     end_below: Float = Field(0.25, gt=0.0, lt=1.0, description=(
         "a tie ends when its discounted contacts fall below this (contacts; a single "
         "contact lasts τ·ln(1/x) weeks)"))
 
 
 class Maintenance(Model):
-    interactions: Int = Field(8, ge=0, le=1000, description=(
+    interactions: Int = Field(17, ge=0, le=1000, description=(
         "ties a person reaches for a week (each drawn ∝ strength^preference, then kept "
-        "with chance affinity / aim_bonus)"))
-    preference: Float = Field(1.0, ge=0.0, le=3.0, description=(
+        "with chance affinity / aim_bonus; times the person's sociability; calibrated)"))
+    preference: Float = Field(0.77, ge=0.0, le=3.0, description=(
         "β: a tie is reached for ∝ strength^β (0: any tie alike; 1: in proportion to its "
-        "contacts; > 1: cumulative advantage)"))
+        "contacts; > 1: cumulative advantage; calibrated)"))
     stage_scale: Float = Field(0.15, ge=0.01, le=10.0,
                                description="affinity falls as exp(-|Δstage|/scale)")
     aim_bonus: Float = Field(2.0, ge=1.0, le=100.0, description="affinity factor for shared aim")
