@@ -53,3 +53,26 @@ def test_overrides_round_integer_parameters():
     assert set(fit.PRIOR) >= set(fit.INTEGER)
     assert all(lo < hi for lo, hi in fit.PRIOR.values())
     assert np.isfinite(list(fit.PRIOR.values())).all()
+
+
+def test_the_defaults_are_the_fitted_set_with_the_least_distance():
+    """The accepted sets ship as package data; the default scenario's values are the
+    set with the least distance, to two significant figures (so docs, data and
+    defaults cannot drift apart), and every accepted set lies inside the prior."""
+    from importlib.resources import files
+
+    import pandas as pd
+
+    from jinmyaku.model.scenario import load
+    from jinmyaku.studies.claims.assumptions import value_of
+
+    table = pd.read_csv(files("jinmyaku.studies.validation") / "fitted" / "patterns.csv")
+    assert list(table.columns) == [*fit.PRIOR, "weight", "distance"]
+    assert table["weight"].sum() == pytest.approx(1.0, abs=1e-4)
+    for key, (lo, hi) in fit.PRIOR.items():
+        assert table[key].between(lo, hi).all(), key
+    best = table.loc[table["distance"].idxmin()]
+    sc = load("default")
+    for key in fit.PRIOR:
+        want = float(f"{best[key]:.2g}") if key not in fit.INTEGER else round(best[key])
+        assert value_of(sc, key) == pytest.approx(want), (key, value_of(sc, key), best[key])
