@@ -83,7 +83,7 @@ update_step = 0.0
 if per_week and alive.size:
     pick = np.random.default_rng(0).integers(0, alive.size, per_week)
     chosen = alive[pick].astype(np.int32).reshape(-1, 1)
-    update_step = median_of_5(lambda: attend(Tarr, chosen, 0.0, sc.steps, get_num_threads()))
+    update_step = median_of_5(lambda: attend(Tarr, chosen, sc.steps, get_num_threads()))
 # The model floor: the least of a week that this model's own rules ask for, made by
 # the engine's own kernels on the same network — the update floor above, plus the
 # one pass that draws maintenance's partners (choose, with one interaction each: every
@@ -97,9 +97,10 @@ from jinmyaku.model.processes.maintenance import choose
 people = sim.world.people
 mq, iq = sc.processes.maintenance, sc.processes.influence
 kept = Ranking.empty(Tarr.deg.size, iq.k)
+one_each = np.ones(Tarr.deg.size, dtype=np.int32)  # one interaction each
 def _model_pass():
-    choose(Tarr, people.stage, people.aim, 1, mq.stage_scale, mq.aim_bonus, sc.steps,
-           sc.seed, people.pid)
+    choose(Tarr, people.stage, people.aim, one_each, mq.preference, mq.stage_scale,
+           mq.aim_bonus, sc.steps, sc.seed, people.pid)
     rank(Tarr.ws, Tarr.nbr, Tarr.deg, Tarr.changed, True, kept.k, kept.weight, kept.other,
          kept.m)
 model_step = 0.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 
 import numpy as np
@@ -30,9 +31,13 @@ def bare(n: int = 12, *overrides: str) -> jinmyaku.Scenario:
 
 def tie(store: TieStore, pid: np.ndarray, i: int, j: int, weight: float,
         origin: int = 0, step: int = 0) -> int:
-    """Create one tie by hand (reserving room first); fails the test if refused."""
+    """Create one tie by hand (reserving room first); fails the test if refused.
+
+    ``weight``: its strength at ``step`` (discounted contacts in a fading store,
+    the raw weight in a plain one)."""
     store.reserve(1)
-    tid = create_tie(store.arrays(), i, j, step, origin, weight, pid)
+    x = math.log(weight) + step / store.fade[0] if store.fading else weight
+    tid = create_tie(store.arrays(), i, j, step, origin, x, pid)
     assert tid >= 0, f"tie {i}-{j} refused"
     return tid
 

@@ -140,7 +140,8 @@ def random_rows(rng, uids: np.ndarray) -> dict[str, np.ndarray]:
             "cause": rng.integers(1, 4, n).astype(np.int8), "weight": rng.random(n),
             "peak_weight": rng.random(n),
             "last_interaction": rng.integers(0, 100, n).astype(np.int32),
-            "value": rng.random(n)}
+            "value": rng.random(n), "contacts": rng.integers(0, 500, n).astype(np.int32),
+            "calls": rng.integers(0, 500, n).astype(np.int32)}
 
 
 @pytest.mark.parametrize("spill_rows", [None, 1, 7, 100])

@@ -76,15 +76,17 @@ def test_the_ego_network_keeps_what_the_model_can_take(tables):
     assert c["placed"] == 10 and c["left_out_nothing_known"] == 1  # Jun Jo
     assert c["weight_from_closeness"] == 9 and c["weight_from_frequency"] == 1
     assert c["by_origin"][P.NOT_GIVEN] == 1 and c["by_origin"]["workplace"] == 3
-    assert ego.closest.sum() == 5 and (ego.weight[ego.closest] >= 0.85).all()
-    assert list(ego.weight) == sorted(ego.weight, reverse=True)  # strongest first
-    # monthly contact, no closeness: the weight maintenance settles at (alpha 0.1, decay 0.03)
+    # closeness 0.85 and above: the starting contacts of a drawn tie that close, 2·15^w
+    assert ego.closest.sum() == 5 and (ego.contacts[ego.closest] >= 2 * 15 ** 0.85).all()
+    assert list(ego.contacts) == sorted(ego.contacts, reverse=True)  # strongest first
+    # monthly contact, no closeness: the strength that frequency holds, r / (1 − e^(−1/52))
     r = 12 / 52
-    assert ego.weight[~ego.closest].min() == pytest.approx(
-        min(0.3, r * 0.1 / (r * 0.1 + 0.03)))
+    assert ego.contacts[~ego.closest].min() == pytest.approx(
+        min(2 * 15 ** 0.3, r / (1 - np.exp(-1 / 52))))
     # your stage: the mean stage of your closest five as you see them
     assert ego.stage_self == pytest.approx(np.mean([0.6, 0.7, 0.5, 0.4, 0.65]))
-    assert P.steady_weight(52, 0.1, 0.03) == pytest.approx(0.1 / 0.13)
+    assert P.steady_contacts(52, 52.0) == pytest.approx(1 / (1 - np.exp(-1 / 52)))
+    assert P.steady_contacts(0, 52.0) == 0.0
 
 
 def test_placement_puts_ties_where_they_were_made_and_the_person_stays(tables):
@@ -94,7 +96,8 @@ def test_placement_puts_ties_where_they_were_made_and_the_person_stays(tables):
     e = plan.ego
     assert e not in plan.alters and np.unique(plan.alters).size == plan.alters.size
     sim = Simulation(sc, seed_network=SeedNetwork(
-        a=np.full(plan.alters.size, e), b=plan.alters, weight=plan.weight, origin=plan.code,
+        a=np.full(plan.alters.size, e), b=plan.alters, weight=np.ones(plan.alters.size),
+        contacts=plan.contacts, origin=plan.code,
         alone=np.arange(240) == e), interventions=[P._Start(plan, "grow")])
     w = sim.world
     # the person starts with their own ties only (no drawn family/school or workplace tie)

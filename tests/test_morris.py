@@ -19,11 +19,12 @@ def test_claims_points_are_the_sweep_design_rounded():
     problem = ex.morris_problem(d)
     nominal = sweep_design.morris_sample(problem, 3, ex.SENS_LEVELS, 3)
     assert X.shape == nominal.shape == (3 * (len(problem["names"]) + 1), len(problem["names"]))
-    k = problem["names"].index("processes.meetups.catchment")
-    assert np.array_equal(X[:, k], np.floor(nominal[:, k] + 0.5))
-    others = [j for j in range(X.shape[1]) if j != k]
+    ints = ["processes.meetups.catchment", "processes.maintenance.interactions"]
+    cols = [problem["names"].index(name) for name in ints]
+    assert np.array_equal(X[:, cols], np.floor(nominal[:, cols] + 0.5))
+    others = [j for j in range(X.shape[1]) if j not in cols]
     assert np.array_equal(X[:, others], nominal[:, others])
-    assert all(isinstance(p["processes.meetups.catchment"], int) for p in points)
+    assert all(isinstance(p[name], int) for p in points for name in ints)
 
 
 @given(st.lists(st.floats(-10, 10, allow_nan=False), min_size=1, max_size=20))

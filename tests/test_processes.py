@@ -19,7 +19,7 @@ import jinmyaku.errors
 import jinmyaku.model.world
 from jinmyaku.model import rng
 from jinmyaku.model.engine import Simulation
-from jinmyaku.model.processes.maintenance import choose
+from jinmyaku.model.processes.maintenance import choose, reach
 from jinmyaku.model.vocabulary import CAUSES, DECAYED, LEFT, MIXER, ORIGINS, REFERRAL
 from jinmyaku.model.world import BACKGROUND
 from jinmyaku.studies.results import Results, simulate
@@ -27,77 +27,72 @@ from jinmyaku.studies.results import Results, simulate
 # ----------------------------------------------------------------- maintenance
 
 
-def test_decay_alone_is_geometric_and_drops_at_the_right_step():
-    decay, drop = 0.15, 0.1  # with U(0.2, 0.8) starting weights ties die in weeks 5-10
-    sc = scenario("schedule=['maintenance']", "population.years=0.2",
-                  "processes.maintenance.interactions=0", f"processes.maintenance.decay={decay}",
-                  f"processes.maintenance.drop_below={drop}")
+def test_fading_alone_is_exponential_and_ends_at_the_right_week():
+    tau, end = 4.0, 0.9  # starting contacts 2-30: ties end in weeks 4-14, some survive
+    sc = scenario("schedule=['maintenance']", "population.years=0.25",
+                  "processes.maintenance.interactions=0", f"processes.ties.memory={tau}",
+                  f"processes.ties.end_below={end}")
     sim = Simulation(sc)
     start = sim.world.ties.ledger_table()
     start = {int(u): float(w) for u, w, d in zip(start["uid"], start["weight"], start["death"],
                                                    strict=True) if d < 0}
     assert len(start) > 1000
-    for _ in range(sc.steps):
-        sim.step()
-    end = sim.world.ties.ledger_table()
-    rows = {int(u): x for x, u in enumerate(end["uid"])}
-    keep = 1.0 - decay
+    sim.run()
+    table = sim.world.ties.ledger_table()
+    rows = {int(u): x for x, u in enumerate(table["uid"])}
     deaths = set()
-    for uid, w0 in start.items():
-        # the weight week by week, as the kernel computes it: w <- w * (1 - decay)
-        w, died = w0, -1
-        for t in range(1, sc.steps + 1):
-            w = w * keep
-            if w < drop:
-                died = t
-                break
+    for uid, c0 in start.items():
+        # the strength week by week, c0·exp(−t/τ); the tie ends in the first week below
+        died = next((t for t in range(1, sc.steps + 1) if c0 * math.exp(-t / tau) < end), -1)
         x = rows[uid]
-        assert end["death"][x] == died, (uid, w0)
-        assert end["weight"][x] == w
+        assert table["death"][x] == died, (uid, c0)
         t_end = died if died > 0 else sc.steps
-        assert math.isclose(end["weight"][x], w0 * keep ** t_end, rel_tol=1e-12)
+        assert math.isclose(table["weight"][x], c0 * math.exp(-t_end / tau), rel_tol=1e-9)
+        assert table["peak_weight"][x] == pytest.approx(c0, rel=1e-12)
         if died > 0:
-            assert CAUSES[end["cause"][x]] == "decayed"
+            assert CAUSES[table["cause"][x]] == "decayed"
             deaths.add(died)
-    # ties die over several weeks, and some survive
-    assert len(deaths) > 3 and (end["death"] < 0).any()
+    # ties end over several weeks, and some survive
+    assert len(deaths) > 3 and (table["death"] < 0).any()
 
 
-def test_maintenance_pair_reinforces_twice_then_decays():
-    alpha, decay = 0.1, 0.03
+def test_maintenance_pair_adds_two_contacts_a_week_that_fade():
+    tau = 10.0
     sc = bare(12, "schedule=['maintenance']", "processes.maintenance.interactions=1",
-              f"processes.maintenance.alpha={alpha}", f"processes.maintenance.decay={decay}")
+              "population.sociability_sd=0",
+              f"processes.ties.memory={tau}")
     sim = Simulation(sc)
     w = sim.world
-    tid = tie(w.ties, w.people.pid, 0, 1, 0.5)
-    expect = 0.5
+    w.people.stage[:2] = 0.4
+    w.people.aim[:2] = 7  # alike: every draw is kept
+    tid = tie(w.ties, w.people.pid, 0, 1, 3.0)
+    expect = 3.0
     for t in range(1, 11):
         sim.step()
-        # both ends start one interaction and each has only this tie to choose
-        for _ in range(2):
-            expect = expect + alpha * (1.0 - expect)
-        expect = expect * (1.0 - decay)
+        # both ends reach for their one tie; the contacts add to what has faded
+        expect = expect * math.exp(-1 / tau) + 2.0
         assert w.ties.weights([tid])[0] == pytest.approx(expect, rel=1e-12)
-        assert w.ties.last[tid] == t
+        assert w.ties.last[tid] == t and w.ties.peak[tid] == pytest.approx(expect, rel=1e-12)
     assert sim.recorder.events[-1]["interactions"] == 2
 
 
-def test_maintenance_chooses_ties_by_weight_times_affinity():
+@pytest.mark.parametrize("beta", [0.0, 1.0, 2.0])
+def test_maintenance_reaches_by_strength_and_keeps_by_affinity(beta):
     sc = bare(12, "schedule=['maintenance']")
     sim = Simulation(sc)
     w, q = sim.world, sc.processes.maintenance
     p = w.people
     p.stage[:5] = [0.5, 0.5, 0.5, 0.8, 0.5]
     p.aim[:5] = [3, 4, 4, 4, 3]  # person 4 shares person 0's aim
-    weights = [0.2, 0.6, 0.6, 0.3]
-    tids = [tie(w.ties, p.pid, 0, j, wt) for j, wt in zip(range(1, 5), weights, strict=True)]
-    affinity = [1.0, 1.0, math.exp(-0.3 / q.stage_scale), q.aim_bonus]
-    share = np.array(weights) * np.array(affinity)
-    share /= share.sum()
+    strengths = [2.0, 6.0, 6.0, 3.0]
+    tids = [tie(w.ties, p.pid, 0, j, s) for j, s in zip(range(1, 5), strengths, strict=True)]
+    keep = np.array([1.0, 1.0, math.exp(-0.3 / q.stage_scale), q.aim_bonus]) / q.aim_bonus
+    reach = np.array(strengths) ** beta
+    share = reach / reach.sum() * keep  # of all draws: reached for and kept
     n = 20_000
-    chosen = choose(w.ties.arrays(), p.stage, p.aim, n, q.stage_scale, q.aim_bonus, 1, w.seed,
-                    p.pid)
-    for tid, expected in zip(tids, share, strict=True):
+    chosen = choose(w.ties.arrays(), p.stage, p.aim, np.full(p.n, n, np.int32), beta,
+                    q.stage_scale, q.aim_bonus, 1, w.seed, p.pid)
+    for tid, expected in [*zip(tids, share, strict=True), (-1, 1.0 - share.sum())]:
         observed = float((chosen[0] == tid).mean())
         # binomial standard error of a share of n draws; 4 SE: a false alarm ~1 in 16,000
         se = math.sqrt(expected * (1 - expected) / n)
@@ -106,8 +101,8 @@ def test_maintenance_chooses_ties_by_weight_times_affinity():
 
 
 def test_attend_split_among_threads_gives_the_plain_loops_result():
-    """attend splits the chosen ties among threads by id; each tie's reinforcements are
-    the same map however many times it is chosen, so any split gives the serial result."""
+    """attend splits the chosen ties among threads by id; each tie's contacts are the
+    same map however many times it is chosen, so any split gives the serial result."""
     import copy
 
     from jinmyaku.model.processes.maintenance import attend
@@ -117,21 +112,21 @@ def test_attend_split_among_threads_gives_the_plain_loops_result():
         sim.step()
     w, q = sim.world, sim.scenario.processes.maintenance
     p = w.people
-    chosen = choose(w.ties.arrays(), p.stage, p.aim, q.interactions, q.stage_scale,
-                    q.aim_bonus, 21, w.seed, p.pid)
+    chosen = choose(w.ties.arrays(), p.stage, p.aim, reach(q.interactions, p.sociability),
+                    q.preference, q.stage_scale, q.aim_bonus, 21, w.seed, p.pid)
     # some ties are chosen by both ends, or twice by one: the case a split must get right
     ids, times = np.unique(chosen[chosen >= 0], return_counts=True)
     assert (times > 1).sum() > 100
     states = []
     for parts in (1, 2, 3, 8):
         store = copy.deepcopy(w.ties)
-        made = attend(store.arrays(), chosen, q.alpha, 21, parts)
+        made = attend(store.arrays(), chosen, 21, parts)
         assert made == (chosen >= 0).sum()
         states.append((store.ws.copy(), store.peak.copy(), store.last.copy()))
     for ws, peak, last in states[1:]:
         assert np.array_equal(ws, states[0][0])
         assert np.array_equal(peak, states[0][1]) and np.array_equal(last, states[0][2])
-    assert not np.array_equal(states[0][0], w.ties.ws)  # attend did change the weights
+    assert not np.array_equal(states[0][0], w.ties.ws)  # attend did change the keys
 
 
 # ----------------------------------------------------------------- influence
@@ -159,14 +154,14 @@ def test_influence_star_pulls_to_weighted_mean_of_top_k():
               f"processes.influence.k={k}")
     sim = Simulation(sc)
     p = sim.world.people
-    leaves, weights = [3, 4, 5, 6], [0.1, 0.4, 0.3, 0.2]
+    leaves, weights = [3, 4, 5, 6], [1.0, 4.0, 3.0, 2.0]
     for j, wt in zip(leaves, weights, strict=True):
         tie(sim.world.ties, p.pid, 2, j, wt)
     p.stage[[2, 3, 4, 5, 6]] = [0.5, 0.0, 0.2, 0.9, 1.0]
     before = p.stage.copy()
     sim.step()
-    # the centre's two strongest ties are to 4 (0.4) and 5 (0.3)
-    target = (0.4 * 0.2 + 0.3 * 0.9) / 0.7
+    # the centre's two strongest ties are to 4 (4) and 5 (3): the mean weighs strengths
+    target = (4.0 * 0.2 + 3.0 * 0.9) / 7.0
     assert p.stage[2] == pytest.approx(0.5 + rate * (target - 0.5), rel=1e-12)
     for j in leaves:  # each leaf's only tie is the centre (last week's stage)
         assert p.stage[j] == pytest.approx(before[j] + rate * (0.5 - before[j]), rel=1e-12)
@@ -203,15 +198,14 @@ def test_mixer_alone_makes_the_expected_number_of_ties():
     m = a * enc - ev["mixers_known"]
     assert abs(made - m * p_new) < 4 * math.sqrt(m * p_new * (1 - p_new))
     assert ev["mixers_known"] < 4 * (1 + a * enc * 2 * enc * p_new / (a - 1))
-    # every tie made is a mixer tie born this week between attendees, of the initial
-    # weight unless a later encounter this week reinforced it
+    # every tie made is a mixer tie born this week between attendees, with one contact
+    # unless a later encounter this week added another
     T = w.ties
     ids = T.alive_ids()
     assert ids.size == made
     assert (T.origin[ids] == MIXER).all() and (T.birth[ids] == 1).all()
-    w0 = sc.processes.mixers.initial_weight
     wts = T.weights(ids)
-    assert (wts >= w0).all() and (wts > w0).sum() <= ev["mixers_known"]
+    assert np.allclose(wts[wts < 1.5], 1.0, rtol=1e-12) and (wts > 1.5).sum() <= ev["mixers_known"]
     assert attend[T.a[ids]].all() and attend[T.b[ids]].all()
 
 
@@ -378,6 +372,77 @@ def test_opportunity_topic_is_holders_aim_when_own_aim_is_one():
     assert len(res.opportunities) > 50
     np.testing.assert_array_equal(res.opportunities["topic"],
                                   ppl.loc[res.opportunities["holder"], "aim"])
+
+
+def _star_world():
+    """Holder 0 with one fitting contact, 1 (aim 5 like 0's), and contacts 2, 3, 4 that
+    fit nothing (aim 7); 1 also knows 2 and 3, so the tie 0–1 has overlap
+    2 common ÷ (3 + 2 − 2) = 2/3."""
+    sim = Simulation(bare(10, "schedule=['opportunities']"))
+    w = sim.world
+    p = w.people
+    p.stage[:] = 1.0
+    p.aim[:] = 7
+    p.aim[:2] = 5
+    p.field[:] = 9
+    tids = {j: tie(w.ties, p.pid, 0, j, 1.0 + j) for j in (1, 2, 3, 4)}
+    for j in (2, 3):
+        tie(w.ties, p.pid, 1, j, 1.0)
+    return w, tids
+
+
+def _route_week(w, step: int, **kw):
+    from jinmyaku.model.processes.opportunities import route
+    p = w.people
+    opts = {"pull": 1.0, "redundancy": 0.0, "trust_half": 1e-9, "rate": 5.0} | kw
+    rows_i, _, _, _ = route(
+        w.ties.arrays(), p.stage, p.aim, p.field, 1.0, opts["rate"], 0.0, 20, 1.0, 0.0, 1,
+        opts["trust_half"], 0.0, p.opp_count, p.opp_value, step, w.seed, p.pid, True,
+        opts["pull"], opts["redundancy"], True)
+    return rows_i
+
+
+def test_overlap_is_common_contacts_over_the_union():
+    from jinmyaku.model.processes.opportunities import overlap
+    w, _ = _star_world()
+    mark = np.zeros(w.people.n, dtype=np.int64)
+    assert overlap(w.ties.arrays(), 0, 1, mark, 1) == pytest.approx(2 / 3)
+    assert overlap(w.ties.arrays(), 0, 4, mark, 2) == 0.0  # 4 knows only 0
+
+
+@pytest.mark.parametrize("redundancy", [0.6, 1.0])
+def test_an_offer_over_an_embedded_tie_is_no_news_with_chance_redundancy_times_overlap(
+        redundancy):
+    """Holder 0 offers to its only fitting contact 1 (offers pass: trust_half ~ 0). The
+    no-news draws have their own stream, so with and without redundancy the same offers
+    are made; a share redundancy × 2/3 of them is then not delivered."""
+    def delivered(r: float) -> int:
+        w, _ = _star_world()
+        return sum(int((_route_week(w, step, redundancy=r)[:, 0] == 0).sum())
+                   for step in range(1, 301))
+
+    base, kept = delivered(0.0), delivered(redundancy)
+    assert base > 1000  # Poisson(5) a week for 300 weeks
+    expected = 1.0 - redundancy * 2 / 3
+    # binomial thinning of ~1500 offers: SD of the share ≤ 0.013; 4 SDs
+    assert abs(kept / base - expected) < 0.05, (kept / base, expected)
+
+
+@pytest.mark.parametrize("pull", [0.0, 1.0, 2.0])
+def test_a_fitting_contact_is_drawn_by_strength_to_the_power_pull(pull):
+    """_pick over a fine grid of uniforms: the share of draws going to each fitting
+    contact is s^λ / Σ s^λ (contacts 1 and 2 fit; strengths 2 and 3)."""
+    from jinmyaku.model.processes.opportunities import _pick
+    w, tids = _star_world()
+    p = w.people
+    p.aim[2] = 5  # now 1 (strength 2) and 2 (strength 3) fit topic 5
+    T = w.ties.arrays()
+    m = 20_000
+    got = np.array([_pick(T, 0, 0, -1, 5, 0.0, p.aim, p.field, p.stage, True,
+                          (k + 0.5) / m, 0, pull, True, True) for k in range(m)])
+    want = 2.0 ** pull / (2.0 ** pull + 3.0 ** pull)
+    assert abs((got == tids[1]).mean() - want) < 1e-3
+    assert set(got) == {tids[1], tids[2]}
 
 
 # ----------------------------------------------------------------- introductions
@@ -549,25 +614,28 @@ def test_world_building_resumes_inside_a_big_group():
 
 
 def test_maintenance_choice_is_finite_at_the_smallest_stage_scale():
-    """stage_scale at its lower bound (0.01) with stages 0 and 1: choices stay valid ties."""
+    """stage_scale at its lower bound (0.01) with stages 0 and 1: draws stay valid ties
+    or none, and the tie across the widest gap is never kept."""
     sim = Simulation(bare(10, "processes.maintenance.stage_scale=0.01",
                           'schedule=["maintenance"]'))
     store, p = sim.world.ties, sim.world.people
-    p.stage[:4] = [0.0, 1.0, 0.5, 0.99]
+    p.stage[:4] = [0.0, 1.0, 0.005, 0.99]
     tie(store, p.pid, 0, 1, 0.5)
     tie(store, p.pid, 0, 2, 0.5)
     tie(store, p.pid, 1, 3, 0.5)
-    chosen = choose(store.arrays(), p.stage, p.aim, 50, 0.01, 1.0, 1, 1, p.pid)
+    chosen = choose(store.arrays(), p.stage, p.aim, np.full(p.n, 50, np.int32), 1.0, 0.01, 1.0,
+                    1, 1, p.pid)
     T = store.arrays()
     for i in range(10):
         row = chosen[i]
-        assert (row >= 0).all() if T.deg[i] else (row == -1).all()
+        assert (row == -1).all() if not T.deg[i] else (row >= -1).all()
         for tid in row[row >= 0]:
             assert i in (T.a[tid], T.b[tid])
-    # person 0 (stage 0) must favour the tie to stage 0.5 over the tie to stage 1:
-    # affinities e^-50 vs e^-100, so every draw picks the tie to person 2.
+    # person 0 (stage 0): the tie to stage 1 is kept with chance e^-100, the tie to
+    # stage 0.005 with e^-0.5: kept draws go to person 2 only, and some are kept
     to_2 = T.adj[0, list(T.nbr[0, :2]).index(2)]
-    assert (chosen[0] == to_2).all()
+    kept = chosen[0][chosen[0] >= 0]
+    assert kept.size > 5 and (kept == to_2).all()
 
 
 def test_stage_scale_below_its_bound_is_refused():

@@ -326,9 +326,9 @@ def test_calibrate_refuses_a_folder_as_out_before_any_draw(tmp_path, capsys, mon
 
 @pytest.mark.parametrize("against", [False, True])
 def test_validate_claims_its_folder_before_running(tmp_path, capsys, monkeypatch, against):
-    from jinmyaku.studies.validation import checks, observed
+    from jinmyaku.studies.validation import observed, suite
 
-    monkeypatch.setattr(checks, "run_suite", no_work)
+    monkeypatch.setattr(suite, "run", no_work)
     monkeypatch.setattr(observed, "compare", no_work)
     edges, _ = observed_network(tmp_path)
     folder = foreign_folder(tmp_path)
@@ -370,9 +370,9 @@ def test_the_claims_report_folder_is_claimed_before_running(tmp_path, capsys, mo
 def test_validate_advises_options_it_has(tmp_path, capsys, monkeypatch, argv):
     """Too little memory: validate once advised --people and --years, which it lacks."""
     from jinmyaku.storage import memory
-    from jinmyaku.studies.validation import checks, observed
+    from jinmyaku.studies.validation import observed, suite
 
-    monkeypatch.setattr(checks, "run_suite", no_work)
+    monkeypatch.setattr(suite, "run", no_work)
     monkeypatch.setattr(observed, "compare", no_work)
     monkeypatch.setattr(memory, "available", lambda: 1 << 20)
     edges, _ = observed_network(tmp_path)

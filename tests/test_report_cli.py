@@ -50,6 +50,8 @@ def runs(tmp_path_factory):
 
 def test_numbers_are_rounded_for_people():
     assert tables.cell(0.0, 0.0, 0.0) == "—"  # a structural zero
+    assert tables.cell(1.0, 1.0, 1.0, percent=True) == "100%"  # no spread: no "±0.00"
+    assert tables.cell(3.0, 3.0, 3.0, signed=True) == "+3"
     assert tables.cell(float("nan"), float("nan"), float("nan")) == "—"
     assert tables.cell(0.32, 0.27, 0.37) == "0.32±0.05"
     assert tables.cell(26.52, 24.83, 28.21) == "26.5±1.7"

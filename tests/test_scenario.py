@@ -321,7 +321,7 @@ def test_the_run_command_refuses_a_path_name_before_writing(tmp_path, monkeypatc
     ("processes.input.rate=-inf", "processes.input.rate"),
     ("strategies.mixer.mixer=nan", "strategies.mixer.mixer"),
     ("background.passive=inf", "background.passive"),
-    ("population.initial_weight=[0.2, nan]", "population.initial_weight.1"),
+    ("population.initial_contacts=[2.0, nan]", "population.initial_contacts.1"),
     ("processes.kumpula.delta=inf", "processes.kumpula.delta"),
 ])
 def test_non_finite_numbers_are_refused_naming_the_key(override, key):

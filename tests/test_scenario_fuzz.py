@@ -17,7 +17,7 @@ SETTINGS = settings(max_examples=200, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow])
 
 KEYS = ["name", "description", "seed", "population.people", "population.years",
-        "population.steps", "population.stage_beta", "population.initial_weight",
+        "population.steps", "population.stage_beta", "population.initial_contacts",
         "cohorts.size", "cohorts.strategies", "strategies.mixer.mixer", "strategies.new",
         "background", "background.passive", "schedule", "processes.mixers.encounters",
         "processes.kumpula.delta", "processes", "population", "strategies", "seed.x"]

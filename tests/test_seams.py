@@ -109,6 +109,34 @@ def test_analyzers_observe_their_weeks_including_the_built_world():
     same(Results.from_simulation(sim), Results.from_simulation(Simulation(sc).run()))
 
 
+class Attached(Analyzer):
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, int]] = []
+        self.sim = None
+
+    def attach(self, simulation) -> None:
+        self.sim = simulation
+        self.calls.append(("attach", simulation.world.step))
+
+    def due(self, step: int) -> bool:
+        return step % 2 == 0
+
+    def observe(self, world) -> None:
+        self.calls.append(("observe", world.step))
+
+
+def test_an_analyzer_is_attached_once_before_it_first_observes():
+    sc = scenario()
+    first, later = Attached(), Attached()
+    sim = Simulation(sc, analyzers=[first]).run(until=3)
+    sim.add(later).run(until=4)
+    assert first.calls == [("attach", 0), ("observe", 0), ("observe", 2), ("observe", 4)]
+    assert later.calls == [("attach", 3), ("observe", 4)]
+    assert first.sim is sim and later.sim is sim
+    twin = sim.fork()  # a fork's analyzers hold the fork, not the original
+    assert twin.analyzers[0].sim is twin
+
+
 def test_a_seed_network_starts_with_its_ties():
     sc = scenario()
     a = np.array([0, 0, 5, 17])
@@ -120,7 +148,9 @@ def test_a_seed_network_starts_with_its_ties():
     first = res.ties.sort_values("uid").head(4)  # made first, in the order given
     np.testing.assert_array_equal(first["a"], a)
     np.testing.assert_array_equal(first["b"], b)
-    np.testing.assert_allclose(first["weight"], w)
+    # a closeness w starts as lo·(hi/lo)^w contacts, the drawn starting ties' range
+    lo, hi = sc.population.initial_contacts
+    np.testing.assert_allclose(first["weight"], lo * (hi / lo) ** w, rtol=1e-12)
     assert list(first["origin"]) == [ORIGINS[x] for x in o]
     assert (first["birth"] == 0).all()
     # each given pair has exactly one tie (a drawn tie between them is not made)

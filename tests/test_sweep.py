@@ -177,13 +177,13 @@ def test_designs_have_the_right_size_and_respect_bounds_and_integers(tmp_path, d
                                                                      points):
     params = (param("processes.mixers.new_tie", "0.1", "0.5")
               + param("processes.influence.k", "2", "6")
-              + param("processes.maintenance.decay", "0.01", "0.05"))
+              + param("processes.ties.memory", "13.0", "104.0"))
     sweep = load_spec(write(tmp_path, spec_text(design_, f"samples = {samples}\n", params)))
     d = design.make(sweep)
     assert len(d) == points and d.nominal.shape == (points, 3)
     v = np.array(d.values, dtype=float)
     assert (v[:, 0] >= 0.1).all() and (v[:, 0] <= 0.5).all()
-    assert (v[:, 2] >= 0.01).all() and (v[:, 2] <= 0.05).all()
+    assert (v[:, 2] >= 13.0).all() and (v[:, 2] <= 104.0).all()
     ks = [p[1] for p in d.values]
     assert all(type(k) is int and 2 <= k <= 6 for k in ks)
     if design_ != "morris":  # every whole value of k is drawn (widened bounds)
@@ -277,8 +277,8 @@ def test_crn_variance_against_brute_force_and_known_cases():
 
 def test_analysis_layer_with_a_fake_evaluator(tmp_path):
     """The sweep's analysis on a Sobol design whose 'runs' are the Ishigami function + CRN noise."""
-    params = "".join(param(f"processes.mixers.{k}", "0.0", "1.0")
-                     for k in ("new_tie", "seek_known", "alpha"))
+    params = "".join(param(f"processes.{k}", "0.0", "1.0")
+                     for k in ("mixers.new_tie", "mixers.seek_known", "meetups.new_tie"))
     sweep = load_spec(write(tmp_path, spec_text("sobol", "samples = 512\n", params)))
     d = design.make(sweep)
     u = (d.nominal * 2 - 1) * np.pi  # map [0, 1] to Ishigami's [-π, π]
@@ -412,9 +412,9 @@ FOUR = """
     high = 0.5
 
     [[parameters]]
-    path = "processes.maintenance.decay"
-    low = 0.01
-    high = 0.06
+    path = "processes.ties.memory"
+    low = 26.0
+    high = 104.0
 
     [[parameters]]
     path = "processes.influence.rate"

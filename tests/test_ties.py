@@ -1,13 +1,17 @@
 """Properties of the tie store under random sequences of operations (hypothesis).
 
 A TieStore on a handful of people with a tiny capacity and a tiny pool is
-driven by random create / kill / reinforce / decay / flush operations. A
-plain-Python model records what must be true (which ties live, which died
-when and why); after every operation the store's structure is checked, and
-after the sequence its ledger is compared with the model.
+driven by random create / kill / contact / flush operations, one a week; in a
+fading store, ties whose strength has fallen below the threshold end at the
+start of each week. A plain-Python model records what must be true (which ties
+live, their strengths, which died when and why); after every operation the
+store's structure is checked, and after the sequence its ledger is compared
+with the model.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pytest
@@ -16,15 +20,14 @@ from hypothesis import Phase, example, given, settings
 from hypothesis import strategies as st
 
 from jinmyaku.model.engine import Simulation
-from jinmyaku.model.processes.maintenance import decay
 from jinmyaku.model.reference.closest import ranking as plain_ranking
 from jinmyaku.model.ties import (
     NFREE,
     TieStore,
+    contact,
     create_tie,
     find_tie,
     kill_tie,
-    reinforce,
     weakest_tie,
     weight,
 )
@@ -33,24 +36,26 @@ from jinmyaku.model.vocabulary import ALIVE, DECAYED, DISPLACED, LEFT, ORIGINS
 N = 5  # people
 CAP = 2  # ties a person can hold: small so the capacity rule is exercised often
 PID = np.arange(N, dtype=np.int64) * 10 + 7  # person ids differ from slots on purpose
-DROP = 0.02
+TAU, END = 3.0, 0.3  # a fading store's memory (weeks) and threshold: ties end within weeks
 
-weights = st.one_of(st.sampled_from([0.05, 0.3, 0.5, 1.0]),  # repeated values: equal weights
-                    st.floats(min_value=1e-3, max_value=1.0))
+# strengths of new ties (contacts); repeated values: equal strengths
+weights = st.one_of(st.sampled_from([1.0, 2.0, 5.0]), st.floats(min_value=0.5, max_value=20.0))
 people = st.integers(0, N - 1)
 
-def _op(code, i, j, w, pick, alpha, rate, cause):
+def _op(code, i, j, w, pick, cause):
     """Codes 0-5: create (mostly creations, so people often reach capacity), 6: kill,
-    7: reinforce, 8: decay, 9: flush."""
+    7, 8: contact, 9: flush."""
     if code <= 5:
         return ("create", i, j, w)
-    return [("kill", pick, cause), ("reinforce", pick, alpha), ("decay", rate),
-            ("flush",)][code - 6]
+    return [("kill", pick, cause), ("contact", pick), ("contact", pick), ("flush",)][code - 6]
 
 
 ops = st.builds(_op, st.integers(0, 9), people, people, weights, st.integers(0, 100),
-                st.one_of(st.sampled_from([0.0, 1.0]), st.floats(0.0, 1.0)),
-                st.floats(0.0, 0.3), st.sampled_from([DECAYED, LEFT]))
+                st.sampled_from([DECAYED, LEFT]))
+
+
+def make_store(fading: bool, pool: int) -> TieStore:
+    return TieStore(N, CAP, pool=pool, memory=TAU if fading else 0.0, end_below=END)
 
 
 def check_ranking(store: TieStore, k: int = 1) -> None:
@@ -65,7 +70,7 @@ def check_ranking(store: TieStore, k: int = 1) -> None:
 
 
 def check_structure(store: TieStore) -> None:
-    """Symmetry, no self-ties or duplicates, weights in (0, 1], degrees, counts."""
+    """Symmetry, no self-ties or duplicates, positive strengths, degrees, counts."""
     check_ranking(store)
     T = store.arrays(changes_weights=False)
     cap = store.capacity
@@ -101,8 +106,8 @@ def check_structure(store: TieStore) -> None:
     assert len(set(pairs)) == len(pairs), "two ties between the same pair"
     for t in living:
         w = store.weights([t])[0]
-        assert 0.0 < w <= 1.0, w
-        assert T.peak[t] >= w
+        assert 0.0 < w, w
+        assert T.peak[t] >= w * (1 - 1e-12)
         assert T.pa[t] == PID[T.a[t]] and T.pb[t] == PID[T.b[t]]
     # find_tie agrees with the pairs, from both ends
     for i in range(N):
@@ -134,6 +139,17 @@ def run_ops(store: TieStore, sequence, check_acceptance: bool = False) -> dict:
         return [u for u, t in alive.items() if i in (store.a[t], store.b[t])]
 
     for step, op in enumerate(sequence, start=1):
+        store.week = step
+        if store.fading:  # the week begins: ties faded below the threshold end
+            ending = sorted(u for u in alive if weight_of(u) < END)
+            strengths = {u: weight_of(u) for u in ending}
+            assert store.end_faded(step) == len(ending)
+            for u in ending:
+                t = alive.pop(u)
+                assert store.death[t] == step and store.cause[t] == DECAYED
+                assert store.w[t] == pytest.approx(strengths[u], rel=1e-12)
+                died[u] = (step, DECAYED)
+            check_structure(store)
         kind = op[0]
         if kind == "create":
             _, i, j, w = op
@@ -147,7 +163,8 @@ def run_ops(store: TieStore, sequence, check_acceptance: bool = False) -> dict:
             # the capacity rule: a full person only accepts a tie stronger than its weakest
             allowed = i != j and not exists and all(weakest[x] < w for x in full)
             next_uid = int(T.counters[2])
-            tid = create_tie(T, i, j, step, (i + j) % len(ORIGINS), w, PID)
+            key = math.log(w) + step / TAU if store.fading else w
+            tid = create_tie(T, i, j, step, (i + j) % len(ORIGINS), key, PID)
             if check_acceptance:
                 assert (tid >= 0) == allowed, (
                     f"create({i}, {j}, w={w}) with full endpoints {full} "
@@ -157,7 +174,7 @@ def run_ops(store: TieStore, sequence, check_acceptance: bool = False) -> dict:
                 assert int(T.counters[2]) == next_uid
                 continue
             assert allowed, f"create({i}, {j}, w={w}) broke the rule (weakest {weakest})"
-            assert T.uid[tid] == next_uid and weight(T, tid) == w and T.birth[tid] == step
+            assert T.uid[tid] == next_uid and weight(T, tid) == key and T.birth[tid] == step
             gone = [u for u, t in alive.items() if T.death[t] >= 0]
             # exactly one weakest tie dropped per full endpoint, with cause "displaced"
             assert len(gone) == len(full)
@@ -177,29 +194,16 @@ def run_ops(store: TieStore, sequence, check_acceptance: bool = False) -> dict:
             uid = sorted(alive)[pick % len(alive)]
             kill_tie(store.arrays(changes_weights=False), alive.pop(uid), step, cause)
             died[uid] = (step, cause)
-        elif kind == "reinforce":
-            if not alive:
+        elif kind == "contact":
+            if not alive or not store.fading:
                 continue
-            _, pick, alpha = op
-            uid = sorted(alive)[pick % len(alive)]
+            uid = sorted(alive)[op[1] % len(alive)]
             tid = alive[uid]
             w0, p0 = weight_of(uid), float(store.peak[tid])
-            reinforce(store.arrays(), tid, step, alpha)
-            assert weight_of(uid) == w0 + alpha * (1.0 - w0)
-            assert store.peak[tid] == max(p0, weight_of(uid)) and store.last[tid] == step
-        elif kind == "decay":
-            rate = op[1]
-            expect = {u: weight_of(u) * (1.0 - rate) for u in alive}
-            dropped = decay(store.arrays(), rate, DROP, step)
-            assert dropped == sum(x < DROP for x in expect.values())
-            for u, x in expect.items():
-                if x >= DROP:
-                    assert weight_of(u) == x
-                else:  # the record keeps the weight it died with
-                    assert store.w[alive[u]] == x
-                    assert store.death[alive[u]] == step and store.cause[alive[u]] == DECAYED
-                    died[u] = (step, DECAYED)
-                    del alive[u]
+            contact(store.arrays(), tid, step)
+            assert weight_of(uid) == pytest.approx(w0 + 1.0, rel=1e-12)
+            assert store.peak[tid] == max(p0, store.peak[tid]) and store.last[tid] == step
+            assert store.peak[tid] == pytest.approx(max(p0, w0 + 1.0), rel=1e-12)
         else:
             store.flush()
         check_structure(store)
@@ -207,9 +211,9 @@ def run_ops(store: TieStore, sequence, check_acceptance: bool = False) -> dict:
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(ops, min_size=10, max_size=80), st.integers(1, 8))
-def test_random_operations_keep_the_store_consistent(sequence, pool):
-    store = TieStore(N, CAP, pool=pool)
+@given(st.lists(ops, min_size=10, max_size=80), st.integers(1, 8), st.booleans())
+def test_random_operations_keep_the_store_consistent(sequence, pool, fading):
+    store = make_store(fading, pool)
     model = run_ops(store, sequence)
     table = store.ledger_table()
     # every tie ever created appears exactly once, by uid
@@ -224,7 +228,7 @@ def test_random_operations_keep_the_store_consistent(sequence, pool):
         else:
             assert table["death"][x] == -1 and table["cause"][x] == ALIVE
             assert uid in model["alive"]
-        assert 0.0 < table["weight"][x] <= 1.0
+        assert 0.0 < table["weight"][x]
     # after ledger_table (which flushes) no record is in the graveyard
     assert store.counters[1] == 0
     check_structure(store)
@@ -232,10 +236,10 @@ def test_random_operations_keep_the_store_consistent(sequence, pool):
 
 @settings(max_examples=300, deadline=None,
           phases=[Phase.explicit, Phase.reuse, Phase.generate])  # fail fast: no shrinking
-@example([("create", 0, 1, 0.5), ("create", 0, 2, 0.2), ("create", 3, 0, 0.3)], 4)
-@given(st.lists(ops, min_size=10, max_size=80), st.integers(1, 8))
-def test_every_tie_the_capacity_rule_allows_is_made(sequence, pool):
-    run_ops(TieStore(N, CAP, pool=pool), sequence, check_acceptance=True)
+@example([("create", 0, 1, 5.0), ("create", 0, 2, 2.0), ("create", 3, 0, 3.0)], 4, True)
+@given(st.lists(ops, min_size=10, max_size=80), st.integers(1, 8), st.booleans())
+def test_every_tie_the_capacity_rule_allows_is_made(sequence, pool, fading):
+    run_ops(make_store(fading, pool), sequence, check_acceptance=True)
 
 
 def test_capacity_rule_by_hand():
@@ -311,16 +315,17 @@ def test_a_copied_store_is_independent_and_whole():
     import copy
     import pickle
 
-    store = TieStore(N, CAP, pool=8)
+    store = make_store(True, 8)
     T = store.arrays()
-    tid = create_tie(T, 0, 1, 0, 0, 0.5, PID)
+    tid = create_tie(T, 0, 1, 0, 0, math.log(2.0), PID)
     for twin in (copy.deepcopy(store), pickle.loads(pickle.dumps(store))):
         assert np.shares_memory(twin.a, twin._hot) and np.shares_memory(twin.peak, twin._hot)
         assert np.shares_memory(twin.uid, twin._rest)
-        assert twin.a[tid] == 0 and twin.b[tid] == 1 and twin.peak[tid] == 0.5
+        assert twin.a[tid] == 0 and twin.b[tid] == 1 and twin.peak[tid] == 2.0
         twin.reserve(64)  # growing copies the records: the views must follow
-        reinforce(twin.arrays(), tid, 1, 0.5)
-        assert twin.peak[tid] == 0.75 and store.peak[tid] == 0.5
+        contact(twin.arrays(), tid, 0)
+        assert twin.peak[tid] == pytest.approx(3.0) and store.peak[tid] == 2.0
+        assert twin.wheel.size == store.wheel.size == 1  # its end timer came along
         check_structure(twin)
     check_structure(store)
 

@@ -172,22 +172,22 @@ def test_grouped_world_uses_observed_groups():
     assert (group[t["a"].to_numpy()] == group[t["b"].to_numpy()]).all()
 
 
-def test_calibration_recovers_decay():
-    """Simulate with decay 0.05, fit decay alone by ABC: the fit is within a factor 1.6."""
-    truth = jinmyaku.load("small", [*SMALL, "processes.maintenance.decay=0.05", "seed=7"])
+def test_calibration_recovers_memory():
+    """Simulate with a memory of 26 weeks, fit it alone by ABC: within a factor 1.6."""
+    truth = jinmyaku.load("small", [*SMALL, "processes.ties.memory=26", "seed=7"])
     group = np.arange(150) % 8
     empty = S.Edges(150, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0))
     e, g = O.simulate_like(empty, group, truth)
-    fit = cal.calibrate(e, g, jinmyaku.load("small", SMALL), names=("decay",), draws=12,
+    fit = cal.calibrate(e, g, jinmyaku.load("small", SMALL), names=("memory",), draws=12,
                         accept=0.4)
-    est = fit.estimate["decay"]
-    assert 0.05 / 1.6 <= est <= 0.05 * 1.6
-    lo, hi = fit.interval["decay"]
+    est = fit.estimate["memory"]
+    assert 26 / 1.6 <= est <= 26 * 1.6
+    lo, hi = fit.interval["memory"]
     assert lo <= est <= hi
     text = cal.fitted_scenario(jinmyaku.load("small", SMALL), fit, 150, "obs.csv")
-    assert "processes.maintenance.decay" in text
+    assert "processes.ties.memory" in text
     import tomllib
-    assert tomllib.loads(text)["processes"]["maintenance"]["decay"] == pytest.approx(est)
+    assert tomllib.loads(text)["processes"]["ties"]["memory"] == pytest.approx(est)
 
 
 def test_abc_regression_adjustment_on_a_known_line():

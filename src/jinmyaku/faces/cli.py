@@ -271,7 +271,7 @@ def validate(
     _INTERRUPTED = "no validation folder was written; one already there is left as it was."
     from jinmyaku.storage import files as io
     from jinmyaku.storage.folders import OutputFolder
-    from jinmyaku.studies.validation import checks, observed
+    from jinmyaku.studies.validation import checks, observed, suite
 
     if groups is not None and against is None:
         raise InputError("--groups needs --against EDGES.csv (the observed network).")
@@ -301,7 +301,8 @@ def validate(
             done = f"Written: {lit(out / 'validation.md')}, {lit(out / 'validation.json')}."
         else:
             started = time.perf_counter()
-            rows = checks.run_suite(quick=quick, seed=seed, scenario=scenario, progress=say)
+            tables = suite.run(quick=quick, seed=seed, scenario=scenario, progress=say)
+            rows = tables.rows
             elapsed = time.perf_counter() - started
             t = Table(title="Validation: the model against published findings",
                       title_justify="left", show_lines=True)
@@ -313,15 +314,26 @@ def validate(
                 t.add_row(lit(r.check), lit(r.finding), lit(r.published), lit(r.simulated),
                           lit(r.tolerance), style.get(r.status, lit(r.status)))
             console.print(t)
+            t = Table(title="Pattern suite (issue 16): contacts per tie in 52-week windows",
+                      title_justify="left", show_lines=True)
+            for col in ("check", "finding", "published", "simulated (95% interval)",
+                        "tolerance", "result", "calls channel"):
+                t.add_column(col, overflow="fold")
+            for r, c in zip(tables.patterns, tables.patterns_calls, strict=True):
+                t.add_row(lit(r.check), lit(r.finding), lit(r.published), lit(r.simulated),
+                          lit(r.tolerance), style.get(r.status, lit(r.status)),
+                          style.get(c.status, lit(c.status)))
+            console.print(t)
             cmd = "jinmyaku validate" + (" --quick" if quick else "") + (
                 f" --scenario {scenario}" if scenario != "default" else "") + (
                 f" --seed {seed}" if seed != 1 else "")
             meta = {"jinmyaku": __version__, "command": cmd, "scenario": sc.name,
                     "seed": seed, "quick": quick}
-            md = checks.to_markdown(rows, "Validation table", cmd)
-            js = checks.to_json(rows, {**meta, "seconds": round(elapsed, 1)})
+            md = suite.to_markdown(tables, "Validation table", cmd)
+            js = suite.to_json(tables, {**meta, "seconds": round(elapsed, 1)})
             n_pass = sum(r.status == "pass" for r in rows)
-            done = (f"{n_pass} of {len(rows)} checks pass ({elapsed:.0f} s). Sources, "
+            done = (f"{n_pass} of {len(rows)} checks pass; pattern suite: "
+                    f"{suite.tally(tables.patterns)} ({elapsed:.0f} s). Sources, "
                     f"tolerances and notes: {lit(out / 'validation.md')} (and "
                     f"validation.json).")
 
@@ -413,7 +425,7 @@ def calibrate(
         help="Where to write the fitted scenario (TOML).")] = Path("runs/fitted.toml"),
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
-    """Fit tie decay, focus contact rate and outside mixing to an observed network (ABC)."""
+    """Fit tie memory, focus contact rate and outside mixing to an observed network (ABC)."""
     global _INTERRUPTED
     _INTERRUPTED = f"no fitted scenario was written; a file {out} already there is left as it was."
     from jinmyaku.storage import files as io

@@ -453,8 +453,8 @@ def show_projection(r: dict) -> None:
     p(f"[bold]Your network in a simulated world[/] of {r['people_simulated']:,} people "
       f"(scenario {lit(r['scenario'])}, {r['replicates']} replicates, seed {r['seed']}). "
       f"{you['placed']} of your {you['current_people']} current people are placed as ties "
-      f"({you['weight_from_closeness']} weighted by closeness, "
-      f"{you['weight_from_frequency']} by contact frequency); your stage {stage} "
+      f"({you['weight_from_closeness']} as strong as your closeness says, "
+      f"{you['weight_from_frequency']} as your contact frequency); your stage {stage} "
       f"({lit(you['stage_from'])}).", highlight=False, soft_wrap=True)
     left = [(you["left_out_nothing_known"], "with neither closeness nor contact frequency"),
             (you["left_out_no_contact_last_year"], "with no contact in the last year"),

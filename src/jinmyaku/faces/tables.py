@@ -59,8 +59,9 @@ def decimals(half: float) -> int:
 def cell(mean, lo, hi, *, percent: bool = False, signed: bool = False,
          zero: str = NONE, d: int | None = None) -> str:
     """``mean±half`` (the wider half of the 95% interval), rounded for people; ``zero``
-    (default "—") when the mean and the interval are all 0 (a structural zero), "—"
-    when there is no value. Shares as percentages with ``percent``."""
+    (default "—") when the mean and the interval are all 0 (a structural zero), the
+    mean alone when the interval is that one value, "—" when there is no value. Shares
+    as percentages with ``percent``."""
     if not _finite(mean):
         return NONE
     k = 100.0 if percent else 1.0
@@ -71,6 +72,8 @@ def cell(mean, lo, hi, *, percent: bool = False, signed: bool = False,
     unit = "%" if percent else ""
     if not _finite(lo) or not _finite(hi):
         return f"{mean:{sign}.{1 if percent else 2}f}{unit}"
+    if lo == hi == mean:  # no spread at all (e.g. every starting tie still alive): no "±0"
+        return f"{mean + 0.0:{sign}g}{unit}"
     half = max(mean - lo, hi - mean)
     d = decimals(half) if d is None else d
     return f"{round(mean, d) + 0.0:{sign}.{d}f}±{half:.{d}f}{unit}"  # + 0.0: no "-0.000"

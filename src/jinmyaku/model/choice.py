@@ -16,6 +16,8 @@ costs a reference count per array), and are inlined into their callers.
 
 from __future__ import annotations
 
+import math
+
 from numba import njit
 
 
@@ -61,3 +63,37 @@ def slot_by_weight_except(ws, nbr, i: int, d: int, target: float, skip: int) -> 
             if acc > target:
                 return s
     return last
+
+
+# A fading store's rows hold keys (jinmyaku.model.contacts): a slot's strength is
+# exp(key − t/τ). The helpers below read a row as strengths in either kind of store
+# (``fade[0]`` = τ, 0 for a plain store whose rows hold weights); they draw exactly as
+# :func:`row_sum` and :func:`slot_by_weight` do over those strengths.
+
+
+@njit(cache=True, inline="always")
+def slot_strength(ws, fade, i: int, s: int, step: int) -> float:
+    """The strength of slot s of row i at ``step`` (contacts, or the weight)."""
+    tau = fade[0]
+    return math.exp(ws[i, s] - step / tau) if tau > 0.0 else ws[i, s]
+
+
+@njit(cache=True, inline="always")
+def row_strength(ws, fade, deg, i: int, step: int) -> float:
+    """Σ_s strength of row i's slots at ``step``, summed in slot order."""
+    acc = 0.0
+    for s in range(deg[i]):
+        acc += slot_strength(ws, fade, i, s, step)
+    return acc
+
+
+@njit(cache=True, inline="always")
+def slot_by_strength(ws, fade, i: int, d: int, step: int, target: float) -> int:
+    """:func:`slot_by_weight` over strengths: the first slot whose running strength
+    exceeds ``target`` (= u · :func:`row_strength`); the last slot if none does."""
+    acc = 0.0
+    for s in range(d):
+        acc += slot_strength(ws, fade, i, s, step)
+        if acc > target:
+            return s
+    return d - 1

@@ -107,9 +107,12 @@ def rank(ws, nbr, deg, changed, every_row: bool, k: int, best_w, best_j, m) -> N
 
 
 @njit(cache=True, parallel=True)
-def mean_stage(best_w, best_j, m, stage):
+def mean_stage(best_w, best_j, m, stage, keys=False):
     """Weighted mean stage of each person's ranked ties (NaN for a person without ties).
 
+    ``keys``: the ranked values are keys of a fading store, weighed as strengths;
+    within a row strengths are ``exp(key − key of the first)`` times one factor,
+    which the mean cancels.
     Reference: :func:`jinmyaku.model.reference.closest.closest_mean_stage`.
     """
     n = m.size
@@ -121,8 +124,9 @@ def mean_stage(best_w, best_j, m, stage):
         num = 0.0
         den = 0.0
         for x in range(m[i]):
-            num += best_w[i, x] * stage[best_j[i, x]]
-            den += best_w[i, x]
+            w = np.exp(best_w[i, x] - best_w[i, 0]) if keys else best_w[i, x]
+            num += w * stage[best_j[i, x]]
+            den += w
         out[i] = num / den
     return out
 

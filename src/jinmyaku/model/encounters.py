@@ -3,8 +3,9 @@
 Each attendee of a group has a number of encounters. An encounter first
 *seeks a known face* with chance ``seek_known``: a co-attendee the person was
 already tied to when the week's event began, if any is present. Otherwise the
-partner is a uniformly random co-attendee. Meeting someone already tied
-reinforces the tie; meeting a stranger makes a tie with chance ``new_tie``.
+partner is a uniformly random co-attendee. Meeting someone already tied is a
+contact over the tie (its strength grows by one); meeting a stranger makes a
+tie with chance ``new_tie``, which starts with that one contact.
 
 The kernel works in two phases so that both cores help without changing the
 result for a given seed:
@@ -30,7 +31,14 @@ from numba import njit, prange
 
 from jinmyaku.model import rng
 from jinmyaku.model.prefetch import prefetch, prefetch1
-from jinmyaku.model.ties import RECORD_AHEAD, WEIGHT_AHEAD, create_new_tie, find_tie, reinforce
+from jinmyaku.model.ties import (
+    RECORD_AHEAD,
+    WEIGHT_AHEAD,
+    contact,
+    create_new_tie,
+    find_tie,
+    first_key,
+)
 
 _CHUNK = 128  # attendees per parallel task
 _ROW_AHEAD = 4  # plan prefetches the row of the attendee this many places ahead
@@ -135,10 +143,11 @@ def plan(deg, nbr, adj, members, ptr, group_of, n_enc, seek_known: float, p_new:
 
 
 @njit(cache=True)
-def apply(T, members, first, partner, tie, new, origin: int, weight: float, alpha: float,
-          step: int, pid):
+def apply(T, members, first, partner, tie, new, origin: int, first_contacts: float, step: int,
+          pid):
     """Phase 2: carry out the planned encounters in order; returns the counts."""
     counts = np.zeros(3, dtype=np.int64)
+    key0 = first_key(T, first_contacts, step)  # a new tie's key
     n = T.deg.size
     n_e = tie.size
     # the ties each person made during this event, as linked lists: made[i] is the
@@ -170,7 +179,7 @@ def apply(T, members, first, partner, tie, new, origin: int, weight: float, alph
             t = tie[e]
             if t >= 0 and T.death[t] < 0:
                 counts[1] += 1
-                reinforce(T, t, step, alpha)
+                contact(T, t, step)
                 continue
             j = partner[e]
             if t >= 0:
@@ -182,11 +191,11 @@ def apply(T, members, first, partner, tie, new, origin: int, weight: float, alph
                 t = _made_since(made, made_next, made_to, made_id, T.death, i, j)
             if t >= 0:
                 counts[1] += 1
-                reinforce(T, t, step, alpha)
+                contact(T, t, step)
                 continue
             if new[e]:
                 # no tie i–j: none when the event began, none made since
-                t = create_new_tie(T, i, j, step, origin, weight, pid)
+                t = create_new_tie(T, i, j, step, origin, key0, pid)
                 if t >= 0:
                     counts[2] += 1
                     made_next[n_made] = made[i]
@@ -213,14 +222,18 @@ def _made_since(made, made_next, made_to, made_id, death, i: int, j: int) -> int
 
 
 def group_encounters(T, members, ptr, group_of, n_enc, seek_known: float, p_new: float,
-                     origin: int, weight: float, alpha: float, step: int, seed: int,
-                     stream: int, pid) -> np.ndarray:
+                     origin: int, first_contacts: float, step: int, seed: int,
+                     stream: int, pid, on_plan=None) -> np.ndarray:
     """Run one week's encounters in every group.
 
     members[ptr[g]:ptr[g+1]] are the attendees of group g; ``group_of[i]`` is
     i's group this week or -1; ``n_enc[i]`` is i's expected encounters (a
     fraction is rounded stochastically). Returns counts
     ``[encounters, with_known_person, new_ties]``.
+
+    ``on_plan(first, partner, tie)``, if given, is called with the plan before
+    it is carried out (the ties as they were when the events began), for an
+    observer that only reads it (:func:`planned_meetings`); it changes nothing.
 
     Reference (attendees strictly one after another):
     :func:`jinmyaku.model.reference.encounters.group_encounters`.
@@ -231,7 +244,40 @@ def group_encounters(T, members, ptr, group_of, n_enc, seek_known: float, p_new:
     first, partner, tie, new = plan(T.deg, T.nbr, T.adj, members, ptr, group_of,
                                     np.asarray(n_enc, dtype=np.float64), seek_known, p_new,
                                     step, seed, stream, pid)
-    return apply(T, members, first, partner, tie, new, origin, weight, alpha, step, pid)
+    if on_plan is not None:
+        on_plan(first, partner, tie)
+    return apply(T, members, first, partner, tie, new, origin, first_contacts, step, pid)
+
+
+def planned_meetings(T, members, group_of, first, partner, tie):
+    """Who each planned encounter meets, and who was tied to whom when the events began.
+
+    Read-only; call it on a plan of :func:`group_encounters` before the plan is
+    carried out (``on_plan``), while the ties are those of the events' start.
+    Returns ``(who, met, known, known_attendees)``: encounter row e is the
+    encounter of attendee ``members[who[e]]`` with slot ``met[e]``, the sought
+    known face (the far end of the planned tie) or else the random co-attendee
+    drawn; ``known[e]``: the two were tied when the event began (a planned
+    tie, which the plan holds exactly when they were); ``known_attendees[x]``:
+    how many of the co-attendees of ``members[x]`` they were tied to then.
+
+    The plan is carried out as planned, except that a planned tie that has
+    ended earlier in the event (displaced by a newcomer at capacity) is not
+    met: the random co-attendee drawn for the row is met instead (:func:`apply`).
+    """
+    who = np.repeat(np.arange(members.size), np.diff(first))
+    i = members[who]
+    known = tie >= 0
+    t = np.where(known, tie, 0)
+    far = np.where(T.a[t] == i, T.b[t], T.a[t])
+    met = np.where(known, far, partner).astype(np.int64)
+    deg = T.deg[members].astype(np.int64)
+    row = np.repeat(np.arange(members.size), deg)  # every tie of every attendee
+    col = np.arange(row.size) - np.repeat(np.cumsum(deg) - deg, deg)
+    g = np.asarray(group_of)
+    same = g[T.nbr[members[row], col]] == g[members[row]]
+    known_attendees = np.bincount(row[same], minlength=members.size)
+    return who, met, known, known_attendees
 
 
 def groups(group_of: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray]:

@@ -7,8 +7,12 @@ Step 0 is the world as built (from the scenario alone, or around a given
 2. the scenario's processes run in its schedule order; before each process
    the engine reserves room for the ties it may create, and after it moves
    dead ties to the tie ledger;
-3. the recorder takes the week's reductions;
-4. the analyzers due at week t observe the world (:class:`Analyzer`).
+3. ties whose discounted contacts have fallen below ``ties.end_below`` end
+   (``TieStore.end_faded``: only the timers due this week are looked at);
+4. the recorder takes the week's reductions;
+5. the analyzers due at week t observe the world (:class:`Analyzer`); what a
+   process keeps of its week for an observer (``Mixers.last_plan``) is theirs
+   to read then.
 
 Analyzers due at week 0 observe the world as built. Studies change or watch
 a running simulation only through these seams; nothing outside the engine
@@ -50,8 +54,12 @@ class Analyzer:
 
     Subclasses override :meth:`due` (default: every week, the built world too)
     and :meth:`observe`; an analyzer keeps what it saw and must not change the
-    world.
+    world. One that reads what a process keeps of its week (such as
+    ``Mixers.keep_plan``) asks the process for it in :meth:`attach`.
     """
+
+    def attach(self, simulation: Simulation) -> None:
+        """Called once when the analyzer is added, before it first observes (default: nothing)."""
 
     def due(self, step: int) -> bool:
         return True
@@ -101,6 +109,7 @@ class Simulation:
                 self.interventions.append(s)
             elif isinstance(s, Analyzer):
                 self.analyzers.append(s)
+                s.attach(self)
                 if s.due(self.world.step):
                     s.observe(self.world)
             else:
@@ -111,6 +120,7 @@ class Simulation:
         """Advance the world by one week."""
         w = self.world
         w.step += 1
+        w.ties.week = w.step
         for iv in self.interventions:
             if iv.week == w.step:
                 iv.apply(w)
@@ -118,6 +128,9 @@ class Simulation:
         for proc in self.processes:
             w.ties.reserve(proc.max_new_ties(w))
             counts.update(proc.step(w))
+            w.ties.flush()
+        if w.ties.fading:  # ties whose contacts have faded below the threshold end
+            counts["ties_decayed"] = w.ties.end_faded(w.step)
             w.ties.flush()
         self.recorder.record(w, counts)
         for an in self.analyzers:

@@ -69,7 +69,7 @@ class Recorder:
         p, t = world.people, world.step
         T = world.ties.arrays(changes_weights=False)
         r = world.ties.closest(CLOSEST)
-        closest = mean_stage(r.weight, r.other, r.m, p.stage)
+        closest = mean_stage(r.weight, r.other, r.m, p.stage, world.ties.fading)
         new = p.joined == t
         got = np.where(new, p.opp_count, p.opp_count - self._last_opp)
         val = np.where(new, p.opp_value, p.opp_value - self._last_value)

@@ -37,6 +37,7 @@ FOCUS_SESSIONS = 14
 LOCAL_SEARCH = 15
 GLOBAL_ATTACHMENT = 16
 NODE_DELETION = 17
+REDUNDANCY = 18  # opportunities: whether an offer is news to its recipient
 # World-level draws of a purpose (not of one person) use the key of person WORLD.
 WORLD = -1
 
@@ -53,6 +54,7 @@ SHOCK = 7331             # the claims experiment: who gets the stage shock
 SWEEP_DESIGN = 0x5EED    # a sweep's random design (the spawn key of the spec seed's stream)
 PERSONAL_PLAN = 8118     # the personal projection: where the person and their people are placed
 PERSONAL_REPLICATE = 8119  # the personal projection: each replicate's seed
+PATTERN_BASELINE = 1612   # the pattern suite (P12): untied pairs drawn in a week of tie formations
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)

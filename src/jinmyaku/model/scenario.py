@@ -36,6 +36,8 @@ Share = Annotated[float, Strict(), Field(ge=0.0, le=1.0)]
 Prob = Annotated[float, Strict(), Field(ge=0.0, le=1.0)]
 Rate = Annotated[float, Strict(), Field(ge=0.0, le=1.0)]
 Weight = Annotated[float, Strict(), Field(gt=0.0, le=1.0)]
+# discounted contacts of a tie (docs/model.md §4): at least one, as a tie is made by one
+Contacts = Annotated[float, Strict(), Field(ge=1.0, le=10_000.0)]
 
 ACTIVITIES = ("input", "action", "mixer", "meetup", "social")
 # The jinmyaku processes, in the default weekly order.
@@ -95,6 +97,11 @@ class Population(Model):
         (2.0, 2.0), description="Beta(a, b) of input and action propensities")
     discretionary_hours: Float = Field(5.0, ge=0.0, le=60.0,
                                        description="free hours a week, equal for everyone (h)")
+    sociability_sd: Float = Field(
+        0.86, ge=0.0, le=2.0,
+        description="SD of ln(sociability): each person's lognormal multiplier (mean 1) of "
+                    "the ties they reach for a week (maintenance.interactions); 0: all alike; "
+                    "calibrated to patterns P1, P2, P5")
     max_ties: Int = Field(150, ge=2, le=2000, description="most ties a person holds (Dunbar)")
     school_group: Int = Field(40, ge=2, le=10_000,
                               description="size of a family/school circle (persons)")
@@ -104,8 +111,9 @@ class Population(Model):
                                   description="mean workplace size (persons)")
     workplace_ties: Float = Field(6.0, ge=0.0, le=500.0,
                                   description="mean workplace ties per person at start")
-    initial_weight: tuple[Weight, Weight] = Field((0.2, 0.8),
-                                                  description="U(lo, hi) weight of starting ties")
+    initial_contacts: tuple[Contacts, Contacts] = Field(
+        (2.0, 30.0), description="starting ties' contacts, log-uniform in [lo, hi] (contacts; "
+                                 "a tie met weekly for ever holds about ties.memory)")
 
 
 class Strategy(Model):
@@ -187,8 +195,6 @@ class Action(Model):
     encounters: Int = Field(3, ge=0, le=100, description="co-members met per session")
     seek_known: Prob = Field(0.5, description="chance an encounter seeks a known co-member")
     new_tie: Prob = Field(0.4, description="chance a first encounter becomes a tie")
-    initial_weight: Weight = 0.1
-    alpha: Rate = Field(0.1, description="reinforcement per encounter")
     refocus: Prob = Field(0.05, description="weekly chance an actor outside their band moves")
 
 
@@ -203,8 +209,6 @@ class Events(Model):
     encounters: Int = Field(6, ge=0, le=100, description="people talked to per event")
     seek_known: Prob = Field(0.5, description="chance an encounter seeks a known attendee")
     new_tie: Prob = Field(0.3, description="chance a first encounter becomes a tie")
-    initial_weight: Weight = Field(0.05, description="weight of a new tie")
-    alpha: Rate = Field(0.05, description="reinforcement per encounter")
 
 
 class Mixers(Events):
@@ -221,32 +225,49 @@ class Meetups(Events):
 
 
 class Work(Model):
-    encounters: Float = Field(3.0, ge=0.0, le=100.0, description="coworkers met per week")
+    encounters: Float = Field(4.3, ge=0.0, le=100.0, description=(
+        "coworkers met per week (calibrated to patterns P1, P2, P5)"))
     social_per_hour: Float = Field(1.0, ge=0.0, le=100.0,
                                    description="extra coworker encounters per social hour")
     seek_known: Prob = 0.7
     new_tie: Prob = 0.3
-    initial_weight: Weight = 0.1
-    alpha: Rate = 0.05
+
+
+class Ties(Model):
+    """How ties fade: a tie's strength is its contacts, each discounted by its age."""
+
+    memory: Float = Field(79.0, ge=4.0, le=520.0, description=(
+        "τ: a contact counts exp(-age/τ) (weeks); a tie met weekly for ever holds about τ "
+        "contacts; calibrated to patterns P1, P2, P5)"))
+    end_below: Float = Field(0.25, gt=0.0, lt=1.0, description=(
+        "a tie ends when its discounted contacts fall below this (contacts; a single "
+        "contact lasts τ·ln(1/x) weeks)"))
 
 
 class Maintenance(Model):
-    interactions: Int = Field(8, ge=0, le=1000, description="interactions a person starts/week")
+    interactions: Int = Field(17, ge=0, le=1000, description=(
+        "ties a person reaches for a week (each drawn ∝ strength^preference, then kept "
+        "with chance affinity / aim_bonus; times the person's sociability; calibrated)"))
+    preference: Float = Field(0.77, ge=0.0, le=3.0, description=(
+        "β: a tie is reached for ∝ strength^β (0: any tie alike; 1: in proportion to its "
+        "contacts; > 1: cumulative advantage; calibrated)"))
     stage_scale: Float = Field(0.15, ge=0.01, le=10.0,
                                description="affinity falls as exp(-|Δstage|/scale)")
     aim_bonus: Float = Field(2.0, ge=1.0, le=100.0, description="affinity factor for shared aim")
     stage_homophily: bool = Field(True, description=(
         "attention falls with the stage gap, exp(-|Δstage|/stage_scale) (false: the stage "
         "gap does not matter; the aim bonus stays)"))
-    alpha: Rate = 0.1
-    decay: Rate = Field(0.03, description="share of weight lost per week")
-    drop_below: Weight = Field(0.02, description="ties weaker than this die")
 
 
 class Introductions(Model):
     share_after_action: Prob = Field(0.3, description="weekly chance an actor shares progress")
     share_base: Prob = Field(0.02, description="weekly chance anyone else shares news")
-    introduce: Prob = Field(0.5, description="chance of an introduction, times the tie weight")
+    introduce: Prob = Field(0.5, description=(
+        "chance of an introduction over a strong tie, times s / (s + trust_half), s the "
+        "tie's strength"))
+    trust_half: Float = Field(5.0, gt=0.0, le=1000.0, description=(
+        "strength at which an introduction is half as likely as over the strongest ties "
+        "(contacts)"))
     candidates: Int = Field(10, ge=1, le=1000, description="contacts the introducer considers")
     introducer: Literal["degree", "uniform"] = Field("degree", description=(
         "degree: the introducer looks through up to `candidates` contacts, so the better "
@@ -254,8 +275,6 @@ class Introductions(Model):
         "random, so their chance does not grow with their degree"))
     stage_scale: Float = Field(0.15, gt=0.0, le=10.0,
                                description="acceptance falls as exp(-|Δstage|/scale)")
-    initial_weight: Weight = 0.1
-    alpha: Rate = Field(0.05, description="reinforcement of the introducer's tie")
 
 
 class Opportunities(Model):
@@ -265,17 +284,23 @@ class Opportunities(Model):
     own_aim: Prob = Field(0.5, description="chance the topic is the holder's aim")
     own_field: Prob = Field(0.3, description="chance the topic is the holder's field")
     max_hops: Int = Field(3, ge=1, le=20)
-    trust_half: Float = Field(0.2, gt=0.0, le=10.0,
-                              description="weight at which an offer is made half the time")
+    trust_half: Float = Field(5.0, gt=0.0, le=1000.0, description=(
+        "strength at which an offer is made half the time (contacts)"))
     forward: Prob = Field(0.5, description="chance an unfitting holder forwards it on")
+    strength_pull: Float = Field(1.0, ge=0.0, le=3.0, description=(
+        "λ: a fitting contact is offered the opportunity ∝ strength^λ (0: any fitting "
+        "contact alike; 1: in proportion to contacts)"))
+    redundancy: Prob = Field(0.0, description=(
+        "an offer over a tie is no news, and adds nothing, with chance redundancy × the "
+        "tie's overlap (common contacts ÷ contacts of either end but the other): what an "
+        "embedded tie knows its other end has heard already"))
     topic_fit: bool = Field(True, description=(
         "an opportunity fits only contacts whose aim or field is its topic (false: any "
         "topic fits; the stage requirement stays)"))
     trust: bool = Field(True, description=(
-        "offers go to a fitting contact drawn ∝ tie weight and pass with chance "
-        "w/(w+trust_half) (false: drawn uniformly, passing with chance 1/2 whatever the "
-        "weight)"))
-    alpha: Rate = Field(0.1, description="reinforcement of a tie that delivers value")
+        "offers go to a fitting contact drawn ∝ strength^strength_pull and pass with chance "
+        "s/(s+trust_half) (false: drawn uniformly, passing with chance 1/2 whatever the "
+        "strength)"))
 
 
 class Influence(Model):
@@ -305,6 +330,7 @@ class Kumpula(Model):
 
 
 class Processes(Model):
+    ties: Ties = Ties()
     budget: Budget = Budget()
     input: Input = Input()
     action: Action = Action()
@@ -343,6 +369,12 @@ class Scenario(Model):
             raise ValueError(problem)
         return name
 
+    @property
+    def fading(self) -> bool:
+        """True unless the schedule is the Kumpula model's: ties are fading contacts
+        (docs/model.md §4) rather than raw weights."""
+        return not (self.schedule and set(self.schedule) <= set(KUMPULA_PROCESSES))
+
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
         known = set(self.strategies)
@@ -360,9 +392,9 @@ class Scenario(Model):
             raise ValueError(f"background shares add up to {total:.6g}; they must add up to 1")
         if len(set(self.cohorts.strategies)) != len(self.cohorts.strategies):
             raise ValueError("cohorts.strategies names a strategy twice")
-        lo, hi = self.population.initial_weight
+        lo, hi = self.population.initial_contacts
         if lo > hi:
-            raise ValueError(f"population.initial_weight: lo {lo} is above hi {hi}")
+            raise ValueError(f"population.initial_contacts: lo {lo} is above hi {hi}")
         opp = self.processes.opportunities
         if opp.own_aim + opp.own_field > 1.0 + 1e-9:
             raise ValueError(f"processes.opportunities: own_aim + own_field = "
@@ -372,8 +404,8 @@ class Scenario(Model):
         kumpula = [p for p in self.schedule if p in KUMPULA_PROCESSES]
         if kumpula and len(kumpula) != len(self.schedule):
             raise ValueError(f"schedule mixes the Kumpula processes ({', '.join(kumpula)}), "
-                             f"whose tie weights grow beyond 1, with processes that assume "
-                             f"weights in (0, 1]; use one kind or the other")
+                             f"whose raw tie weights never fade, with processes whose ties "
+                             f"are fading contacts; use one kind or the other")
         n_focal = self.cohort_size * len(self.cohorts.strategies)
         if n_focal > self.population.people:
             k = len(self.cohorts.strategies)

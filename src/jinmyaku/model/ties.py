@@ -21,30 +21,46 @@ after every process and recycles them (:meth:`TieStore.flush`). Kernels never
 allocate: before a process runs the engine makes sure the pool has room for
 the most ties it can create.
 
-Weights live in (0, 1]: reinforcement moves a weight a fraction of the way to
-1, decay multiplies it by (1 - decay) each week, and a tie whose weight falls
-below the drop threshold dies.
+What the rows hold depends on the store (docs/model.md §4):
+
+* a *fading* store (every scenario but ``kumpula2007``) holds each tie's
+  **key** (:mod:`jinmyaku.model.contacts`): its contacts, each discounted by
+  its age with a memory of τ weeks, read as ``strength = exp(key − t/τ)``.
+  Every contact adds one (:func:`contact`); nothing is done to a tie between
+  contacts, and ranking by key is ranking by strength at every week. A tie
+  ends when its strength falls below ``end_below``: each living tie has one
+  timer on a :class:`~jinmyaku.model.contacts.Wheel`, set when it is made and
+  looked at only when due (:meth:`TieStore.end_faded`), so no weekly pass
+  touches every tie;
+* a *plain* store (``kumpula2007``) holds raw weights that its processes
+  change as they please and that never fade.
 """
 
 from __future__ import annotations
 
+import math
 from collections import namedtuple
 
 import numpy as np
 from numba import njit
 
 from jinmyaku.model.closest import Ranking, rank
+from jinmyaku.model.contacts import Wheel, end_week, schedule, take_due
 from jinmyaku.model.ledgers import MemoryTieLedger
-from jinmyaku.model.vocabulary import ALIVE, DISPLACED, ORIGINS
+from jinmyaku.model.vocabulary import ALIVE, DECAYED, DISPLACED, ORIGINS
 
 # The arrays a kernel sees; built by TieStore.arrays().
 Ties = namedtuple(
     "Ties",
-    "a b pa pb w origin birth last death cause value peak uid sa sb adj nbr ws deg free grave "
-    "counters by_origin changed",
+    "a b pa pb w origin birth last death cause value peak uid contacts calls sa sb adj nbr ws deg "
+    "free "
+    "grave "
+    "counters by_origin changed fade wh_head wh_tie wh_uid wh_due wh_nxt wh_counters",
 )
 # counters[0]: free-stack size, counters[1]: graveyard size, counters[2]: next tie uid
 NFREE, NGRAVE, NEXT_UID = 0, 1, 2
+# fade[TAU]: the memory τ (weeks; 0 for a plain store), fade[LOG_END]: ln(end_below)
+TAU, LOG_END = 0, 1
 
 
 @njit(cache=True)
@@ -64,8 +80,30 @@ def find_tie(nbr, adj, deg, i: int, j: int) -> int:
 
 @njit(cache=True, inline="always")
 def weight(T, tid: int) -> float:
-    """The weight of living tie ``tid`` (read from a's row)."""
+    """What the rows hold for living tie ``tid`` (read from a's row): its key in a
+    fading store, its weight in a plain one."""
     return T.ws[T.a[tid], T.sa[tid]]
+
+
+@njit(cache=True, inline="always")
+def as_strength(T, x: float, step: int) -> float:
+    """A row value ``x`` as a strength at ``step``: ``exp(x − step/τ)`` (contacts) in a
+    fading store, ``x`` itself in a plain one."""
+    tau = T.fade[TAU]
+    return math.exp(x - step / tau) if tau > 0.0 else x
+
+
+@njit(cache=True, inline="always")
+def strength(T, tid: int, step: int) -> float:
+    """The strength of living tie ``tid`` at ``step`` (discounted contacts, or the weight)."""
+    return as_strength(T, T.ws[T.a[tid], T.sa[tid]], step)
+
+
+@njit(cache=True, inline="always")
+def first_key(T, contacts: float, step: int) -> float:
+    """What the rows hold for a tie made at ``step`` with ``contacts`` (≥ 1) contacts."""
+    tau = T.fade[TAU]
+    return math.log(contacts) + step / tau if tau > 0.0 else contacts
 
 
 @njit(cache=True, inline="always")
@@ -76,16 +114,20 @@ def set_weight(T, tid: int, x: float) -> None:
 
 
 @njit(cache=True, inline="always")
-def reinforce(T, tid: int, step: int, alpha: float) -> None:
-    """Move the weight of tie ``tid`` a fraction ``alpha`` of the way to 1."""
+def contact(T, tid: int, step: int) -> None:
+    """One contact over living tie ``tid`` at ``step`` (fading store): its strength
+    grows by one, ``key ← ln(exp(key − t/τ) + 1) + t/τ``; its peak and last
+    contact follow. Its end timer is left as it is: it is looked at when due."""
     a, sa = T.a[tid], T.sa[tid]
-    w = T.ws[a, sa]
-    x = w + alpha * (1.0 - w)
+    now = step / T.fade[TAU]
+    c = math.exp(T.ws[a, sa] - now) + 1.0
+    x = math.log(c) + now
     T.ws[a, sa] = x
     T.ws[T.b[tid], T.sb[tid]] = x
-    if x > T.peak[tid]:
-        T.peak[tid] = x
+    if c > T.peak[tid]:
+        T.peak[tid] = c
     T.last[tid] = step
+    T.contacts[tid] += 1
 
 
 # The fields of a tie record that reinforcing a tie reads or writes, stored together
@@ -96,11 +138,13 @@ def reinforce(T, tid: int, step: int, alpha: float) -> None:
 HOT = np.dtype([("a", np.int32), ("b", np.int32), ("sa", np.int32), ("sb", np.int32),
                 ("last", np.int32), ("death", np.int32), ("peak", np.float64)])
 
-# The rest of a record (48 bytes with padding), together too: making a tie writes all
-# of it but ``w`` (the weight at death, written by kill_tie).
+# The rest of a record (56 bytes with padding), together too: making a tie writes all
+# of it but ``w`` (the strength at death, written by kill_tie); a contact adds to
+# ``contacts`` (the contacts made over the tie during the run), a discretionary one
+# (maintenance, §7.7: the calls and messages outside any focus) to ``calls`` too.
 REST = np.dtype([("pa", np.int64), ("pb", np.int64), ("uid", np.int64), ("value", np.float64),
-                 ("w", np.float64), ("birth", np.int32), ("origin", np.int8),
-                 ("cause", np.int8)], align=True)
+                 ("w", np.float64), ("birth", np.int32), ("contacts", np.int32),
+                 ("origin", np.int8), ("cause", np.int8), ("calls", np.int32)], align=True)
 
 
 def _aligned_records(n: int, dtype: np.dtype) -> np.ndarray:
@@ -145,7 +189,7 @@ def _detach(T, i: int, tid: int) -> None:
 @njit(cache=True)
 def kill_tie(T, tid: int, step: int, cause: int) -> None:
     """End tie ``tid`` at ``step`` for ``cause``; its record goes to the graveyard."""
-    T.w[tid] = T.ws[T.a[tid], T.sa[tid]]  # the weight at death, for the ledger
+    T.w[tid] = strength(T, tid, step)  # the strength at death, for the ledger
     o = T.origin[tid]
     T.by_origin[T.a[tid], o] -= 1
     T.by_origin[T.b[tid], o] -= 1
@@ -197,8 +241,8 @@ def create_new_tie(T, i: int, j: int, step: int, origin: int, weight: float, pid
     Skips the scan for an existing tie (a kernel that has just looked, such as
     the encounters' apply, calls this).
     """
-    if T.counters[NFREE] == 0:
-        return -1  # no free record: the engine under-reserved; refuse before changing anything
+    if T.counters[NFREE] == 0 or (T.fade[TAU] > 0.0 and T.wh_counters[0] < 0):
+        return -1  # no free record or timer: the engine under-reserved; refuse before changing
     cap = T.adj.shape[1]
     if T.deg[i] >= cap or T.deg[j] >= cap:
         # A full person makes room by dropping their weakest tie, but only when it is
@@ -220,15 +264,21 @@ def create_new_tie(T, i: int, j: int, step: int, origin: int, weight: float, pid
     T.b[tid] = j
     T.pa[tid] = pid[i]
     T.pb[tid] = pid[j]
-    T.peak[tid] = weight
+    T.peak[tid] = as_strength(T, weight, step)
     T.origin[tid] = origin
     T.birth[tid] = step
     T.last[tid] = step
     T.death[tid] = -1
     T.cause[tid] = ALIVE
     T.value[tid] = 0.0
+    T.contacts[tid] = 1 if step > 0 else 0  # made by a contact; starting ties count none
+    T.calls[tid] = 0  # ties are made at foci and by introductions, never by a call
     T.uid[tid] = T.counters[NEXT_UID]
     T.counters[NEXT_UID] += 1
+    if T.fade[TAU] > 0.0:  # its end timer, at the week it ends if no one contacts it again
+        schedule(T.wh_head, T.wh_tie, T.wh_uid, T.wh_due, T.wh_nxt, T.wh_counters, tid,
+                 T.uid[tid], max(end_week(weight, T.fade[TAU], T.fade[LOG_END]), step + 1),
+                 step)
     si, sj = T.deg[i], T.deg[j]
     T.sa[tid] = si
     T.sb[tid] = sj
@@ -254,16 +304,60 @@ def is_alive(a, death, tid: int) -> bool:
 
 
 
+def _buckets(memory: float) -> int:
+    """Wheel buckets for a memory of ``memory`` weeks: a power of two covering how long
+    a tie met once lasts at the weakest end allowed (τ·ln 1/end_below, end_below ≥ 0.01),
+    so that few timers wait beyond the horizon."""
+    span = max(2, int(memory * math.log(100.0)) + 2)
+    return 1 << (span - 1).bit_length()
+
+
+@njit(cache=True)
+def _end_faded(T, step: int, buf_tie, buf_uid, later_tie, later_uid, later_due) -> int:
+    """The body of :meth:`TieStore.end_faded`: take this week's timers off the wheel;
+    end each tie whose end week has come (ascending uid), put the others back."""
+    head, tie, uid, due, nxt, cnt = (T.wh_head, T.wh_tie, T.wh_uid, T.wh_due, T.wh_nxt,
+                                     T.wh_counters)
+    n_now, n_later = take_due(head, tie, uid, due, nxt, cnt, step, buf_tie, buf_uid,
+                              later_tie, later_uid, later_due)
+    for k in range(n_later):  # parked beyond the horizon: closer now
+        schedule(head, tie, uid, due, nxt, cnt, later_tie[k], later_uid[k], later_due[k], step)
+    tau, log_end = T.fade[TAU], T.fade[LOG_END]
+    n_end = 0
+    for k in range(n_now):
+        t = buf_tie[k]
+        if T.a[t] < 0 or T.death[t] >= 0 or T.uid[t] != buf_uid[k]:
+            continue  # ended otherwise; its record may hold a newer tie with its own timer
+        w = end_week(T.ws[T.a[t], T.sa[t]], tau, log_end)
+        if w <= step:
+            buf_tie[n_end] = t
+            buf_uid[n_end] = buf_uid[k]
+            n_end += 1
+        else:
+            schedule(head, tie, uid, due, nxt, cnt, t, buf_uid[k], w, step)
+    order = np.argsort(buf_uid[:n_end], kind="mergesort")
+    for k in range(n_end):
+        kill_tie(T, buf_tie[order[k]], step, DECAYED)
+    return n_end
+
+
 class TieStore:
     """Owner of the tie pool; grows it on demand and keeps the ledger of dead ties."""
 
     def __init__(self, people: int, capacity: int, pool: int | None = None,
-                 ledger=None) -> None:
+                 ledger=None, memory: float = 0.0, end_below: float = 0.25) -> None:
         """``ledger``: where dead ties go (anything with ``append(columns)``, such as
-        ``jinmyaku.storage.ledger.TieLedger``); default an in-memory ledger."""
+        ``jinmyaku.storage.ledger.TieLedger``); default an in-memory ledger.
+        ``memory`` τ > 0 (weeks) makes a fading store whose ties end below
+        ``end_below`` (contacts, in (0, 1)); 0 a plain one."""
         if pool is None:
             pool = max(1024, people * min(capacity, 32))
         self.capacity = capacity
+        if memory > 0.0 and not 0.0 < end_below < 1.0:
+            raise ValueError("end_below must lie in (0, 1)")
+        self.fade = np.array([memory, math.log(end_below) if memory > 0.0 else 0.0])
+        self.week = 0  # the week the strengths are read at (the engine keeps it)
+        self.wheel = Wheel(entries=pool if memory > 0.0 else 1, buckets=_buckets(memory))
         self.adj = np.full((people, capacity), -1, dtype=np.int32)
         self.nbr = np.full((people, capacity), -1, dtype=np.int32)  # neighbour slot per tie
         self.ws = np.zeros((people, capacity))  # weight per slot (both ends hold a copy)
@@ -354,9 +448,16 @@ class TieStore:
     def n_alive(self) -> int:
         return self.pool - int(self.counters[NFREE]) - int(self.counters[NGRAVE])
 
+    @property
+    def fading(self) -> bool:
+        """True for a store whose rows hold keys of fading contacts."""
+        return bool(self.fade[TAU] > 0.0)
+
     def reserve(self, n: int) -> None:
         """Make sure at least ``n`` new ties can be created without growing."""
         self.flush()
+        if self.fading:
+            self.wheel.reserve(n)
         if self.counters[NFREE] < n:
             need = self.pool + (n - int(self.counters[NFREE]))
             self._alloc(max(need, int(self.pool * 1.5)))
@@ -372,8 +473,22 @@ class TieStore:
             self.weights_version += 1
         return Ties(self.a, self.b, self.pa, self.pb, self.w, self.origin, self.birth,
                     self.last, self.death, self.cause, self.value, self.peak, self.uid,
-                    self.sa, self.sb, self.adj, self.nbr, self.ws, self.deg, self.free,
-                    self.grave, self.counters, self.by_origin, self.changed)
+                    self.contacts, self.calls, self.sa, self.sb, self.adj, self.nbr, self.ws,
+                    self.deg, self.free, self.grave, self.counters, self.by_origin, self.changed,
+                    self.fade,
+                    *self.wheel.arrays())
+
+    def end_faded(self, step: int) -> int:
+        """End the ties whose strength has fallen below ``end_below`` by ``step``, in
+        ascending uid order (cause ``decayed``); returns how many. Only the timers due
+        this week are looked at; a tie contacted since its timer was set gets a new one.
+        """
+        if not self.fading:
+            return 0
+        self.wheel.reserve(0)
+        n = self.wheel.size
+        bufs = [np.empty(n, dtype=np.int64) for _ in range(5)]
+        return int(_end_faded(self.arrays(changes_weights=False), step, *bufs))
 
     def closest(self, k: int) -> Ranking:
         """Everyone's k strongest ties, ranked (a ``jinmyaku.model.closest.Ranking``).
@@ -411,18 +526,23 @@ class TieStore:
 
     def _rows(self, ids: np.ndarray) -> dict[str, np.ndarray]:
         """Ledger columns of records ``ids`` (living ones have death -1, cause alive)."""
-        weight = self.w[ids]  # the weight at death; a living tie's is in the rows
+        weight = self.w[ids]  # the strength at death; a living tie's is in the rows
         living = self.death[ids] < 0
         weight[living] = self.weights(ids[living])
         return {"uid": self.uid[ids], "a": self.pa[ids], "b": self.pb[ids],
                 "origin": self.origin[ids], "birth": self.birth[ids], "death": self.death[ids],
                 "cause": self.cause[ids], "weight": weight, "peak_weight": self.peak[ids],
-                "last_interaction": self.last[ids], "value": self.value[ids]}
+                "last_interaction": self.last[ids], "value": self.value[ids],
+                "contacts": self.contacts[ids], "calls": self.calls[ids]}
 
     def weights(self, ids: np.ndarray) -> np.ndarray:
-        """The current weights of living tie records ``ids`` (a copy)."""
+        """The strengths of living tie records ``ids`` at week ``self.week`` (a copy):
+        discounted contacts in a fading store, weights in a plain one."""
         ids = np.asarray(ids)
-        return self.ws[self.a[ids], self.sa[ids]]
+        x = self.ws[self.a[ids], self.sa[ids]]
+        if self.fading:
+            return np.exp(x - self.week / self.fade[TAU])
+        return x.copy()
 
     def alive_ids(self) -> np.ndarray:
         """Ids of living tie records, in ascending order (call after flush)."""

@@ -36,7 +36,8 @@ CLOSEST = 5  # "you are the average of the five people closest to you"
 
 # The tie ledger: one row per tie ever made (death -1 and cause "alive" while it lasts).
 TIE_LEDGER_COLUMNS = ("uid", "a", "b", "origin", "birth", "death", "cause", "weight",
-                      "peak_weight", "last_interaction", "value")
+                      "peak_weight", "last_interaction", "value", "contacts",
+                      "calls")
 # The opportunity ledger: one row per delivered opportunity, in the order it happened.
 OPPORTUNITY_LEDGER_COLUMNS = ("step", "holder", "recipient", "topic", "hops", "origin",
                               "value", "tie")

@@ -15,7 +15,7 @@ from numba import njit
 from jinmyaku.model import rng
 from jinmyaku.model.encounters import groups
 from jinmyaku.model.scenario import ACTIVITIES, Scenario
-from jinmyaku.model.ties import TieStore, create_tie
+from jinmyaku.model.ties import TieStore, create_tie, first_key
 from jinmyaku.model.vocabulary import BACKGROUND, FAMILY_SCHOOL, ORIGINS, WORKPLACE
 
 
@@ -30,6 +30,7 @@ class People:
     aim: np.ndarray          # int32 topic in [0, fields)
     p_input: np.ndarray      # float64 in [0, 1], input propensity
     p_action: np.ndarray     # float64 in [0, 1], action propensity
+    sociability: np.ndarray  # float64 > 0, mean 1: multiplies the ties reached for a week (§7.7)
     hours: np.ndarray        # float64, discretionary hours per week
     strategy: np.ndarray     # int32 index into World.strategy_names
     cohort: np.ndarray       # int32 focal strategy index, or BACKGROUND
@@ -98,12 +99,18 @@ class SeedNetwork:
     ``a``, ``b``, ``weight``, ``origin``: given ties between slots (origin
     codes of ``jinmyaku.model.vocabulary.ORIGINS``, weights in (0, 1]), made
     at week 0 in the order given, before any drawn tie; a drawn tie between
-    two people already tied is not made.
+    two people already tied is not made. A weight is a closeness: in a fading
+    store a tie of weight w starts with ``lo·(hi/lo)^w`` contacts, (lo, hi) =
+    ``population.initial_contacts``, the range of the drawn starting ties.
 
     ``alone``: one flag per person (slot), or None. A flagged person's starting
     ties are the given ones only: no family/school or workplace tie is drawn for
     them (the draws are made all the same, so everyone else's ties are those of
     the same world without the flags).
+
+    ``contacts``: optional starting strengths (contacts, > 0) of the given ties,
+    one per tie; in a fading store they replace the closeness mapping above
+    (a person's own ties measured in contacts, for instance).
     """
 
     group: np.ndarray | None = None
@@ -113,6 +120,7 @@ class SeedNetwork:
     weight: np.ndarray | None = None
     origin: np.ndarray | None = None
     alone: np.ndarray | None = None
+    contacts: np.ndarray | None = None
 
     def check(self, people: int) -> None:
         """Raise ValueError unless the arrays fit a population of ``people``."""
@@ -136,6 +144,10 @@ class SeedNetwork:
             raise ValueError("seed network: weights must lie in (0, 1]")
         if a.size and (o.min() < 0 or o.max() >= len(ORIGINS)):
             raise ValueError(f"seed network: origins must be codes 0..{len(ORIGINS) - 1}")
+        if self.contacts is not None:
+            c = np.asarray(self.contacts, dtype=np.float64)
+            if c.shape != a.shape or not np.all(np.isfinite(c) & (c > 0)):
+                raise ValueError("seed network: contacts must be one positive number per tie")
 
     @property
     def ties(self) -> int:
@@ -197,6 +209,9 @@ def draw_people(gen: np.random.Generator, n: int, sc: Scenario, places: Places,
         "focus": focus,
         "meetup": (aim * places.meetups_per_topic
                    + gen.integers(0, places.meetups_per_topic, size=n)).astype(np.int32),
+        # drawn last, and only when it varies, so sociability_sd = 0 leaves every other draw
+        "sociability": (gen.lognormal(-pop.sociability_sd ** 2 / 2, pop.sociability_sd, size=n)
+                        if pop.sociability_sd > 0 else np.ones(n)),
     }
 
 
@@ -208,9 +223,10 @@ def focus_of(places: Places, topic, band, draw) -> np.ndarray:
 
 @njit(cache=True)
 def _tie_within_groups(T, members, ptr, start_g: int, start_x: int, mean_ties: float,
-                       w_lo: float, w_hi: float, origin: int, seed: int, stream: int, pid,
+                       c_lo: float, c_hi: float, origin: int, seed: int, stream: int, pid,
                        alone):
-    """Tie each pair inside each group with chance mean_ties / (size - 1).
+    """Tie each pair inside each group with chance mean_ties / (size - 1), with
+    contacts log-uniform in [c_lo, c_hi].
 
     A pair with a person flagged in ``alone`` is drawn but not tied.
 
@@ -235,8 +251,8 @@ def _tie_within_groups(T, members, ptr, start_g: int, start_x: int, mean_ties: f
             c = 0
             for y in range(x + 1, hi):
                 if rng.uniform(k, c) < p and not (alone[i] or alone[members[y]]):
-                    w = w_lo + (w_hi - w_lo) * rng.uniform(k, c + 1)
-                    create_tie(T, i, members[y], 0, origin, w, pid)
+                    contacts = c_lo * (c_hi / c_lo) ** rng.uniform(k, c + 1)  # log-uniform
+                    create_tie(T, i, members[y], 0, origin, first_key(T, contacts, 0), pid)
                 c += 2
     return ptr.size - 1, 0
 
@@ -248,7 +264,7 @@ def tie_within_groups(world: World, group: np.ndarray, n_groups: int, mean_ties:
     members, ptr = groups(group.astype(np.int64), n_groups)
     if alone is None:
         alone = np.zeros(group.size, dtype=np.bool_)
-    lo, hi = world.scenario.population.initial_weight
+    lo, hi = world.scenario.population.initial_contacts
     g, x = 0, 0
     while g < n_groups:
         g, x = _tie_within_groups(world.ties.arrays(), members, ptr, g, x, mean_ties, lo, hi,
@@ -308,8 +324,10 @@ def build(sc: Scenario, seed_network: SeedNetwork | None = None,
     grouped = seed_network is not None and seed_network.group is not None
     # a grouped world's pool starts sized for its family and school ties alone
     drawn = pop.school_ties + (0.0 if grouped else pop.workplace_ties)
+    fade = sc.processes.ties
     ties = TieStore(n, pop.max_ties, pool=max(1024, int(n * drawn * 0.75) + n),
-                    ledger=tie_ledger)
+                    ledger=tie_ledger, memory=fade.memory if sc.fading else 0.0,
+                    end_below=fade.end_below)
     world = World(sc, people, places, ties, names, shares, next_pid=n)
     if seed_network is not None and seed_network.ties:
         _make_given_ties(world, seed_network)
@@ -348,12 +366,23 @@ def place_in_groups(world: World, group: np.ndarray) -> None:
     p.meetup[:] = p.aim * pl.meetups_per_topic + p.meetup % pl.meetups_per_topic
 
 
+def closeness_contacts(sc: Scenario, closeness: np.ndarray | float) -> np.ndarray:
+    """Starting contacts of a tie of closeness w in (0, 1]: ``lo·(hi/lo)^w``, (lo, hi) =
+    ``population.initial_contacts`` (the range of the drawn starting ties)."""
+    lo, hi = sc.population.initial_contacts
+    return lo * (hi / lo) ** np.asarray(closeness, dtype=np.float64)
+
+
 def _make_given_ties(world: World, seed: SeedNetwork) -> None:
     """Make a seed network's ties at week 0, in the order given."""
     world.ties.reserve(seed.ties)
     T = world.ties.arrays()
     a, b = np.asarray(seed.a, dtype=np.int64), np.asarray(seed.b, dtype=np.int64)
     w, o = np.asarray(seed.weight, dtype=np.float64), np.asarray(seed.origin, dtype=np.int64)
+    if world.ties.fading and seed.contacts is not None:
+        w = np.log(np.asarray(seed.contacts, dtype=np.float64))
+    elif world.ties.fading:  # a closeness in (0, 1] as starting contacts
+        w = np.log(closeness_contacts(world.scenario, w))
     for x in range(a.size):
         create_tie(T, int(a[x]), int(b[x]), 0, int(o[x]), float(w[x]), world.people.pid)
     world.ties.flush()

@@ -54,10 +54,11 @@ ROW_GROUP = io.ROW_GROUP  # rows per row group of ties.parquet
 # dtypes of the ledger's columns in memory and in ties.parquet
 DTYPES = {"uid": np.int64, "a": np.int64, "b": np.int64, "origin": np.int8,
           "birth": np.int32, "death": np.int32, "cause": np.int8, "weight": np.float64,
-          "peak_weight": np.float64, "last_interaction": np.int32, "value": np.float64}
+          "peak_weight": np.float64, "last_interaction": np.int32, "value": np.float64,
+          "contacts": np.int32, "calls": np.int32}
 NARROW = ("uid", "a", "b")  # int64 in memory, int32 in a spilled run when every value fits
 I32 = np.iinfo(np.int32)
-ROW_BYTES = sum(np.dtype(t).itemsize for t in DTYPES.values())  # 62
+ROW_BYTES = sum(np.dtype(t).itemsize for t in DTYPES.values())  # 70
 
 
 class _Default:

@@ -14,7 +14,7 @@ The estimate is deliberately conservative (it should over-estimate). Terms, in b
   ties (measured on the default: 0.46 over the first two years, 0.30 over
   ten). A ledger shorter than the spill threshold (``spill_rows``, default
   ``ledger.SPILL_ROWS`` = 4 million rows) is kept in memory, then
-  concatenated, sorted and converted: about 4 copies of 62 B a row
+  concatenated, sorted and converted: about 4 copies of 66 B a row
   (``LEDGER_ROW``). A longer one is spilled to disk (``jinmyaku.storage.ledger``):
   at most ``spill_rows`` rows are buffered, plus a sorted copy while a run is
   written (``SPILL_ROW`` a row), and the final merge holds one window of a

@@ -77,7 +77,7 @@ class Results:
             "strategy": names[p.strategy], "joined": p.joined,
             "field": p.field, "aim": p.aim, "stage_start": p.stage_start, "stage": p.stage,
             f"closest{CLOSEST}_stage": mean_stage(closest.weight, closest.other, closest.m,
-                                                  p.stage),
+                                                  p.stage, w.ties.fading),
             f"closest{CLOSEST}_kept": _kept(sim.recorder.closest_start,
                                             person_ids(closest.other, closest.m, p.pid, CLOSEST),
                                             p.joined),

@@ -52,8 +52,8 @@ class Action(Process):
         members, ptr = groups(group_of, places.foci)
         n_enc = np.full(p.n, float(q.encounters))
         counts = group_encounters(world.ties.arrays(), members, ptr, group_of, n_enc,
-                                  q.seek_known, q.new_tie, ACTIVITY, q.initial_weight,
-                                  q.alpha, world.step, world.seed, rng.ACTION, p.pid)
+                                  q.seek_known, q.new_tie, ACTIVITY, 1.0, world.step,
+                                  world.seed, rng.ACTION, p.pid)
 
         band = places.band(p.stage)
         focus_band = (p.focus // places.foci_per_cell) % places.stage_bands

@@ -1,9 +1,10 @@
 """10. Influence: stage moves toward the weighted mean of one's K closest ties.
 
-stage_i ← stage_i + rate · (Σ_top-K w_ij·stage_j / Σ_top-K w_ij − stage_i),
+stage_i ← stage_i + rate · (Σ_top-K s_ij·stage_j / Σ_top-K s_ij − stage_i),
+s_ij the tie's strength (discounted contacts),
 computed for everyone from the stages at the start of this process
 (synchronous update; they include this week's growth from action). Ties of
-equal weight are ranked by their slot order.
+equal strength are ranked by their slot order.
 
 Plain reference: :func:`jinmyaku.model.reference.closest.influence`.
 """
@@ -24,7 +25,7 @@ class Influence(Process):
     def step(self, world) -> dict[str, float]:
         q, p = self.params, world.people
         r = world.ties.closest(q.k)
-        target = mean_stage(r.weight, r.other, r.m, p.stage)
+        target = mean_stage(r.weight, r.other, r.m, p.stage, world.ties.fading)
         has = ~np.isnan(target)
         p.stage[has] += q.rate * (target[has] - p.stage[has])
         return {}

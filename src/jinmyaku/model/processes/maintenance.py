@@ -1,38 +1,40 @@
-"""7. Maintenance: attention to existing ties, then decay (docs/model.md §7.7).
+"""7. Maintenance: the contacts a person makes with their own ties (docs/model.md §7.7).
 
 The rule (the whole of it; everything else in this module is speed):
 
-    for each person i with ties, from the weights and stages at the start:
-        pull(i, j)   = w_ij · exp(−|stage_i − stage_j| / stage_scale)
-                            · (aim_bonus if aim_i = aim_j else 1)
-        draw ``interactions`` ties with replacement, P(tie ij) ∝ pull(i, j)
-        (draw r inverts the cumulative pulls at U_MAINTENANCE(r))
-    every draw reinforces its tie once:  w ← w + alpha·(1 − w)
-    every living tie decays:             w ← w·(1 − decay)
-    ties with w < drop_below die (``decayed``), in ascending record order.
+    for each person i with ties, from the keys and stages at the start:
+        reach for n_i = round(``interactions`` · sociability_i) ties with replacement,
+            P(tie ij) ∝ s_ij^β            (s: strength, β = ``preference``)
+            (draw r inverts the cumulative s^β at U_MAINTENANCE(r))
+        keep draw r with chance  affinity(i, j) / aim_bonus, where
+            affinity(i, j) = exp(−|stage_i − stage_j| / stage_scale)
+                             · (aim_bonus if aim_i = aim_j else 1)
+            (the test uses U_MAINTENANCE(n_i + r))
+    every kept draw is one contact over its tie (its strength grows by one).
+
+Affinity is computed only for the ties drawn (thinning), so a week costs one
+pass over each row's keys plus the draws, and no gather of every far end.
+Ties fade and end without a pass: :meth:`jinmyaku.model.ties.TieStore.end_faded`.
 
 Plain reference: :mod:`jinmyaku.model.reference.maintenance` (``choose``,
-``attend``, ``decay``, ``week``), the rule above line by line;
-``tests/test_reference.py`` checks that one week of each gives the same ties
-bit for bit.
+``attend``, ``week``), the rule above line by line; ``tests/test_reference.py``
+checks that one week of each gives the same ties bit for bit.
 
 How this module is faster than the reference, without changing a result:
 
 * ``choose``: people in parallel chunks (choices read only the start-of-process
-  weights); the exponential factored into two per person instead of one per
-  tie; a tie's far end read from one packed row (``other``); the rows of the
-  people ahead prefetched (``_ROW_AHEAD``, ``_OTHER_AHEAD``); the draws sorted
-  and inverted in one walk (``_choose_one``).
+  keys); s^β as exp(β·(key − max key of the row)), one exp per slot; the draws
+  sorted and inverted in one walk (``_choose_one``).
 * ``attend``: chosen ties split among threads by id (``_attend_part``), each
-  thread reinforcing its own ties in the order chosen, with records and
-  weights prefetched a few ties ahead.
-* ``decay``: rows multiplied in parallel (``_decay_rows``); the ties below the
-  threshold gathered in id order and killed serially (``_drop``).
+  thread making its own ties' contacts in the order chosen, with records and
+  keys prefetched a few ties ahead.
 
 Prefetches are hints: they change no result.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 from numba import get_num_threads, njit, prange
@@ -41,95 +43,80 @@ from jinmyaku.model import rng
 from jinmyaku.model.prefetch import prefetch, prefetch1
 from jinmyaku.model.processes.base import Process
 from jinmyaku.model.scenario import Maintenance as Params
-from jinmyaku.model.ties import RECORD_AHEAD, WEIGHT_AHEAD, kill_tie, reinforce
-from jinmyaku.model.vocabulary import DECAYED
+from jinmyaku.model.ties import RECORD_AHEAD, WEIGHT_AHEAD, contact
 
 # speed only: how far ahead the prefetch hints look
 _ROW_AHEAD = 2  # choose prefetches the rows of the person this many places on
-_OTHER_AHEAD = 8  # ... and the far end of the tie this many slots on
 
 
 # ----------------------------------------------------------------- 1. choose
 
 
-@njit(cache=True, parallel=True)
-def choose(T, stage, aim, interactions: int, stage_scale: float, aim_bonus: float,
-           step: int, seed: int, pid):
-    """Everyone's interaction partners for the week, (people, interactions) tie ids (-1: none).
+def reach(interactions: int, sociability: np.ndarray) -> np.ndarray:
+    """Ties each person reaches for a week: round(interactions · sociability), int32 ≥ 0.
 
-    Choices are made from the weights at the start of the process (a
-    synchronous update), so people can be handled in parallel.
+    ``sociability``: each person's multiplier (mean 1; all 1 when
+    ``population.sociability_sd`` is 0, and then everyone reaches for ``interactions``).
+    Rounding is half to even (numpy's ``rint``), the same in kernel and reference.
+    """
+    return np.rint(interactions * sociability).astype(np.int32)
+
+
+
+@njit(cache=True, parallel=True)
+def choose(T, stage, aim, reach, preference: float, stage_scale: float,
+           aim_bonus: float, step: int, seed: int, pid):
+    """Everyone's contacts for the week, (people, max(reach)) tie ids (-1: none).
+
+    ``reach[i]``: how many ties person i reaches for this week (int ≥ 0; see
+    :func:`reach`).
+    Choices are made from the keys at the start of the process (a synchronous
+    update), so people can be handled in parallel.
     Reference: :func:`jinmyaku.model.reference.maintenance.choose`.
     """
     n = T.deg.size
     cap = T.adj.shape[1]
-    chosen = np.full((n, interactions), -1, dtype=np.int32)
-    # exp(-|s_i - s_j|/scale) = up[i]·down[j] if s_j ≥ s_i, else down[i]·up[j]:
-    # two exps per person instead of one per tie (stage_scale ≥ 0.01 keeps both
-    # within float range). What a tie's far end contributes sits in one row of
-    # ``other`` (stage, up, down, aim): one cache line per tie, not four.
-    other = np.empty((n, 4))
+    width = 0
     for i in range(n):
-        up = np.exp(stage[i] / stage_scale)
-        other[i, 0] = stage[i]
-        other[i, 1] = up
-        other[i, 2] = 1.0 / up
-        other[i, 3] = aim[i]
+        width = max(width, reach[i])
+    chosen = np.full((n, width), -1, dtype=np.int32)
     chunk = 256
     for c in prange((n + chunk - 1) // chunk):
         cum = np.empty(cap)
-        target = np.empty(interactions)
-        order = np.empty(interactions, dtype=np.int64)
+        target = np.empty(width)
+        order = np.empty(width, dtype=np.int64)
         end = min(n, (c + 1) * chunk)
         for i in range(c * chunk, end):
-            # hints, which change nothing: the rows of the person _ROW_AHEAD on, and the
-            # far ends of the next person's first ties (a large world keeps ``other``
-            # in memory, not cache, so these misses would otherwise come one by one)
-            i2 = i + _ROW_AHEAD
+            i2 = i + _ROW_AHEAD  # hints, which change nothing: the rows a few people on
             if i2 < end:
                 for s in range(0, T.deg[i2], 16):
                     prefetch(T.nbr, i2, s)
                 for s in range(0, T.deg[i2], 8):
                     prefetch(T.ws, i2, s)
-            if i + 1 < end:
-                for s in range(min(T.deg[i + 1], _OTHER_AHEAD)):
-                    prefetch(other, T.nbr[i + 1, s], 0)
-            _choose_one(T.deg, T.nbr, T.ws, T.adj, i, cum, target, order, chosen, other,
-                        interactions, aim_bonus, step, seed, pid)
+            _choose_one(T.deg, T.nbr, T.ws, T.adj, i, cum, target, order, chosen, stage,
+                        aim, reach[i], preference, stage_scale, aim_bonus, step, seed,
+                        pid)
     return chosen
 
 
 @njit(cache=True)
-def _choose_one(deg, nbr, ws, adj, i, cum, target, order, chosen, other, interactions,
-                aim_bonus, step, seed, pid):
-    """Person i's draws (the rule of ``choose``), into ``chosen[i]``; the rest is scratch."""
-    # the arrays, not the Ties tuple: a call with the tuple costs a reference count
-    # per array, once per person
+def _choose_one(deg, nbr, ws, adj, i, cum, target, order, chosen, stage, aim, reach_i,
+                preference, stage_scale, aim_bonus, step, seed, pid):
+    """Person i's draws and their thinning (the rule of ``choose``), into ``chosen[i]``."""
     d = deg[i]
-    if d == 0 or interactions == 0:
+    if d == 0 or reach_i == 0:
         return
+    top = ws[i, 0]
+    for s in range(1, d):
+        top = max(top, ws[i, s])
     total = 0.0
-    si, up_i, down_i, aim_i = other[i, 0], other[i, 1], other[i, 2], other[i, 3]
     for s in range(d):
-        if s + _OTHER_AHEAD < d:  # the far end a few ties on (a hint)
-            prefetch(other, nbr[i, s + _OTHER_AHEAD], 0)
-        j = nbr[i, s]
-        # both products, then a select: no unpredictable branch per tie
-        closer = up_i * other[j, 2]
-        farther = down_i * other[j, 1]
-        a = closer if other[j, 0] >= si else farther
-        a = a * aim_bonus if other[j, 3] == aim_i else a
-        total += ws[i, s] * a
+        total += math.exp(preference * (ws[i, s] - top))
         cum[s] = total
     k = rng.key(seed, rng.MAINTENANCE, step, pid[i])
-    if interactions > 16:
-        for r in range(interactions):
-            s = np.searchsorted(cum[:d], rng.uniform(k, r) * total, side="right")
-            chosen[i, r] = adj[i, min(s, d - 1)]
-        return
     # the draws in ascending order, then one walk along the cumulative weights:
     # the same slots as a binary search per draw (first cum > target)
-    for r in range(interactions):
+    for r in range(reach_i):
         x = rng.uniform(k, r) * total
         pos = r
         while pos > 0 and target[pos - 1] > x:
@@ -139,24 +126,32 @@ def _choose_one(deg, nbr, ws, adj, i, cum, target, order, chosen, other, interac
         target[pos] = x
         order[pos] = r
     s = 0
-    for q in range(interactions):
+    for q in range(reach_i):
         x = target[q]
         while s < d and cum[s] <= x:
             s += 1
-        chosen[i, order[q]] = adj[i, min(s, d - 1)]
+        chosen[i, order[q]] = min(s, d - 1)  # a slot for now
+    si, ai = stage[i], aim[i]
+    for r in range(reach_i):
+        s = chosen[i, r]
+        j = nbr[i, s]
+        keep = math.exp(-abs(si - stage[j]) / stage_scale)
+        if aim[j] != ai:
+            keep /= aim_bonus
+        chosen[i, r] = adj[i, s] if rng.uniform(k, reach_i + r) < keep else -1
 
 
 # ----------------------------------------------------------------- 2. attend
 
 
 @njit(cache=True, parallel=True)
-def attend(T, chosen, alpha: float, step: int, parts: int = 1) -> int:
-    """Reinforce the chosen ties; returns the interactions made.
+def attend(T, chosen, step: int, parts: int = 1) -> int:
+    """Make the chosen ties' contacts; returns the contacts made.
 
-    Each reinforcement of a tie applies the same map, w ← w + alpha·(1 − w),
+    Each contact over a tie applies the same map (its strength grows by one)
     and touches only that tie's record and its two row entries, so a tie's
     state at the end depends only on how many times it was chosen, not on
-    the order. The ties are therefore split among the threads by id (the two
+    the order of other ties. The ties are therefore split among the threads by id (the two
     records that share a cache line go to the same thread), and each thread
     reinforces its own ties in the order they were chosen: the result is that
     of the plain loop, whatever the number of threads or ``parts`` (≥ 1; one
@@ -165,13 +160,14 @@ def attend(T, chosen, alpha: float, step: int, parts: int = 1) -> int:
     flat = chosen.ravel()
     made = np.zeros(parts, dtype=np.int64)
     for p in prange(parts):
-        made[p] = _attend_part(T, flat, p, parts, alpha, step)
+        made[p] = _attend_part(T, flat, p, parts, step)
     return made.sum()
 
 
 @njit(cache=True)
-def _attend_part(T, flat, part: int, parts: int, alpha: float, step: int) -> int:
-    """Reinforce the chosen ties whose id falls in ``part`` of ``parts``; returns how many.
+def _attend_part(T, flat, part: int, parts: int, step: int) -> int:
+    """Make the contacts of the chosen ties whose id falls in ``part`` of ``parts``;
+    returns how many.
 
     The ties are known in advance, so their records and weights are prefetched a
     few ties ahead (``ties.RECORD_AHEAD``): the cache misses of several ties overlap.
@@ -197,80 +193,16 @@ def _attend_part(T, flat, part: int, parts: int, alpha: float, step: int) -> int
             t = own[f]
             prefetch(ws, a[t], sa[t])
             prefetch(ws, b[t], sb[t])
-        reinforce(T, own[e], step, alpha)
+        contact(T, own[e], step)
+        T.calls[own[e]] += 1  # a discretionary contact: a call, in the suite's channel
     return n
-
-
-# ----------------------------------------------------------------- 3. decay
-
-
-@njit(cache=True, parallel=True)
-def _decay_rows(ws, adj, a, deg, keep: float, drop_below: float):
-    """Decay every slot's weight (both copies of a tie get the same product); the
-    ties now below ``drop_below``, seen from their a end, in ascending id order."""
-    n = deg.size
-    chunk = 256
-    n_chunks = (n + chunk - 1) // chunk
-    below = np.zeros(n_chunks + 1, dtype=np.int64)  # slots below, both ends counted
-    row_below = np.empty(n, dtype=np.bool_)  # so the second pass visits only these rows
-    for c in prange(n_chunks):
-        f = 0
-        for i in range(c * chunk, min(n, (c + 1) * chunk)):
-            d = deg[i]
-            for s in range(d):  # a plain multiply loop: vectorised
-                ws[i, s] *= keep
-            r = 0
-            for s in range(d):
-                r += ws[i, s] < drop_below
-            row_below[i] = r > 0
-            f += r
-        below[c + 1] = f
-    start = np.cumsum(below)
-    ids = np.empty(start[n_chunks], dtype=np.int64)
-    kept = np.zeros(n_chunks, dtype=np.int64)
-    for c in prange(n_chunks):
-        if below[c + 1] == 0:
-            continue
-        f = start[c]
-        for i in range(c * chunk, min(n, (c + 1) * chunk)):
-            if not row_below[i]:
-                continue
-            for s in range(deg[i]):
-                if ws[i, s] < drop_below and a[adj[i, s]] == i:
-                    ids[f] = adj[i, s]
-                    f += 1
-        kept[c] = f - start[c]
-    out = np.empty(kept.sum(), dtype=np.int64)
-    m = 0
-    for c in range(n_chunks):
-        out[m:m + kept[c]] = ids[start[c]:start[c] + kept[c]]
-        m += kept[c]
-    return np.sort(out)
-
-
-@njit(cache=True)
-def _drop(T, ids, step: int) -> None:
-    for tid in ids:
-        kill_tie(T, tid, step, DECAYED)
-
-
-def decay(T, rate: float, drop_below: float, step: int) -> int:
-    """Decay every tie once (``rate`` in [0, 1]); kill those below ``drop_below`` (in
-    tie-id order). Returns the ties dropped.
-
-    Reference: :func:`jinmyaku.model.reference.maintenance.decay`.
-    """
-    ids = _decay_rows(T.ws, T.adj, T.a, T.deg, 1.0 - rate, drop_below)
-    if ids.size:
-        _drop(T, ids, step)
-    return int(ids.size)
 
 
 # ----------------------------------------------------------------- the process
 
 
 class Maintenance(Process):
-    """The weekly process: choose, attend, decay (reference: ``reference.maintenance.week``)."""
+    """The weekly process: choose, attend (reference: ``reference.maintenance.week``)."""
 
     name = "maintenance"
     params: Params
@@ -280,8 +212,8 @@ class Maintenance(Process):
         T = world.ties.arrays()
         # without stage homophily exp(-|Δstage|/inf) = 1 exactly (both factors are exp(0))
         scale = q.stage_scale if q.stage_homophily else np.inf
-        chosen = choose(T, p.stage, p.aim, q.interactions, scale, q.aim_bonus,
-                        world.step, world.seed, p.pid)
-        made = attend(T, chosen, q.alpha, world.step, get_num_threads())
-        dropped = decay(T, q.decay, q.drop_below, world.step)
-        return {"interactions": made, "ties_decayed": dropped}
+        chosen = choose(T, p.stage, p.aim, reach(q.interactions, p.sociability), q.preference,
+                        scale,
+                        q.aim_bonus, world.step, world.seed, p.pid)
+        made = attend(T, chosen, world.step, get_num_threads())
+        return {"interactions": made}

@@ -7,12 +7,16 @@ required stage r = stage_h · U(0, 1), and a value 1 + 4r (value units).
 
 The holder offers it to one fitting contact (whose aim or field is the topic
 — unless ``topic_fit`` is off, when any topic fits — and whose stage is at least
-r), drawn ∝ tie weight, and the offer is made
-with chance w / (w + trust_half): trust matters (unless ``trust`` is off: then the
-contact is drawn uniformly and offers pass with chance 1/2). If no contact fits, the
-holder forwards it with chance ``forward`` to a contact drawn ∝ weight (with
+r), drawn ∝ s^λ (s the tie's strength, λ = ``strength_pull``), and the offer
+is made with chance s / (s + trust_half): trust matters (unless ``trust`` is
+off: then the contact is drawn uniformly and offers pass with chance 1/2). An
+offer made is no news to the recipient j — j heard of it through the contacts
+j and the holder share — with chance ``redundancy`` × O, O the tie's
+neighbourhood overlap; it then adds nothing and the opportunity ends. If no
+contact fits, the holder forwards it with chance ``forward`` to a contact drawn
+∝ s^λ (with
 the same trust chance), who tries in turn, up to ``max_hops`` ties in all.
-Delivery adds the value to the delivering tie and reinforces it. Every
+Delivery adds the value to the delivering tie and is a contact over it. Every
 delivery is written to the opportunity ledger.
 """
 
@@ -25,7 +29,7 @@ from jinmyaku.model import rng
 from jinmyaku.model.ledgers import OpportunityLedger
 from jinmyaku.model.processes.base import Process
 from jinmyaku.model.scenario import Opportunities as Params
-from jinmyaku.model.ties import reinforce, weight
+from jinmyaku.model.ties import contact, strength
 
 
 @njit(cache=True)
@@ -41,16 +45,25 @@ def _eligible(j, holder, prev, topic, required, aim, field, stage, fitting_only,
     return True
 
 
+@njit(cache=True, inline="always")
+def _pull(T, cur, s, step, pull):
+    """strength^pull of slot s of row ``cur`` (exp(pull·(key − t/τ)) in a fading store)."""
+    tau = T.fade[0]
+    if tau > 0.0:
+        return np.exp(pull * (T.ws[cur, s] - step / tau))
+    return T.ws[cur, s] ** pull
+
+
 @njit(cache=True)
-def _pick(T, cur, holder, prev, topic, required, aim, field, stage, fitting_only, u,
-          topic_fit=True, trust=True):
-    """A contact of ``cur`` drawn ∝ weight (uniformly if ``trust`` is off; fitting ones
-    only if asked); -1 if none."""
+def _pick(T, cur, holder, prev, topic, required, aim, field, stage, fitting_only, u, step,
+          pull=1.0, topic_fit=True, trust=True):
+    """A contact of ``cur`` drawn ∝ strength^pull (uniformly if ``trust`` is off; fitting
+    ones only if asked); -1 if none."""
     total = 0.0
     for s in range(T.deg[cur]):
         if _eligible(T.nbr[cur, s], holder, prev, topic, required, aim, field, stage,
                      fitting_only, topic_fit):
-            total += T.ws[cur, s] if trust else 1.0
+            total += _pull(T, cur, s, step, pull) if trust else 1.0
     if total <= 0.0:
         return -1
     target = u * total
@@ -60,39 +73,56 @@ def _pick(T, cur, holder, prev, topic, required, aim, field, stage, fitting_only
         if _eligible(T.nbr[cur, s], holder, prev, topic, required, aim, field, stage,
                      fitting_only, topic_fit):
             last = T.adj[cur, s]
-            acc += T.ws[cur, s] if trust else 1.0
+            acc += _pull(T, cur, s, step, pull) if trust else 1.0
             if acc > target:
                 return last
     return last
 
 
 @njit(cache=True)
-def _passes(T, tid, trust_half: float, trust: bool) -> float:
-    """Chance an offer is made (or passed on) over tie ``tid``: w / (w + trust_half),
-    or 1/2 whatever the weight when ``trust`` is off."""
+def overlap(T, i: int, j: int, mark, stamp: int) -> float:
+    """Neighbourhood overlap of the tie i–j: common contacts ÷ (contacts of either end
+    but the other, counted once); 0 if neither has another contact. ``mark`` holds
+    a stamp per person, ``stamp`` a value not in it yet."""
+    for s in range(T.deg[i]):
+        mark[T.nbr[i, s]] = stamp
+    common = 0
+    for s in range(T.deg[j]):
+        common += mark[T.nbr[j, s]] == stamp
+    union = (T.deg[i] - 1) + (T.deg[j] - 1) - common
+    return common / union if union > 0 else 0.0
+
+
+@njit(cache=True)
+def _passes(T, tid, step: int, trust_half: float, trust: bool) -> float:
+    """Chance an offer is made (or passed on) over tie ``tid``: s / (s + trust_half),
+    s its strength in contacts, or 1/2 whatever the strength when ``trust`` is off."""
     if not trust:
         return 0.5
-    wt = weight(T, tid)
-    return wt / (wt + trust_half)
+    s = strength(T, tid, step)
+    return s / (s + trust_half)
 
 
 @njit(cache=True)
 def route(T, stage, aim, field, rate_scale: float, rate: float, gamma: float, n_topics: int,
           own_aim: float, own_field: float, max_hops: int, trust_half: float, forward: float,
-          alpha: float, opp_count, opp_value, step: int, seed: int, pid, topic_fit=True,
-          trust=True):
+          opp_count, opp_value, step: int, seed: int, pid, topic_fit=True, pull=1.0,
+          redundancy=0.0, trust=True):
     """Create and route this week's opportunities; returns the ledger rows and the count made.
 
     ``topic_fit`` off: any contact whose stage is high enough fits, whatever the topic
     (the alternative to "only contacts whose aim or field is the topic"). ``trust`` off:
     contacts are drawn uniformly and an offer is made or passed on with chance 1/2,
-    whatever the tie's weight.
+    whatever the tie's strength.
 
     It is the plain rule (one sequential loop in a fixed order, no prefetching, no
     threads), so it is its own reference (see ``jinmyaku.model.reference``).
     """
     n = stage.size
     made = np.zeros(n, dtype=np.int64)
+    mark = np.zeros(n if redundancy > 0.0 else 1, dtype=np.int64)
+    stamp = 0
+    redundant = 0
     for h in range(n):
         lam = rate * stage[h] ** gamma * rate_scale
         made[h] = rng.poisson(rng.key(seed, rng.OPPORTUNITIES, step, pid[h]), 0, lam)
@@ -102,6 +132,8 @@ def route(T, stage, aim, field, rate_scale: float, rate: float, gamma: float, n_
     r = 0
     for h in range(n):
         k = rng.key(seed, rng.OPPORTUNITIES, step, pid[h])
+        kr = rng.key(seed, rng.REDUNDANCY, step, pid[h])
+        offers = 0
         c = 1
         for _ in range(made[h]):
             u = rng.uniform(k, c)
@@ -117,12 +149,19 @@ def route(T, stage, aim, field, rate_scale: float, rate: float, gamma: float, n_
             cur, prev, hops = h, -1, 0
             while hops < max_hops:
                 tid = _pick(T, cur, h, prev, topic, required, aim, field, stage, True,
-                            rng.uniform(k, c), topic_fit, trust)
+                            rng.uniform(k, c), step, pull, topic_fit, trust)
                 if tid >= 0:
-                    if rng.uniform(k, c + 1) < _passes(T, tid, trust_half, trust):
+                    if rng.uniform(k, c + 1) < _passes(T, tid, step, trust_half, trust):
                         j = T.b[tid] if T.a[tid] == cur else T.a[tid]
+                        if redundancy > 0.0:
+                            stamp += 1
+                            o = overlap(T, cur, j, mark, stamp)
+                            offers += 1
+                            if rng.uniform(kr, offers) < redundancy * o:
+                                redundant += 1  # j had heard already: no news
+                                break
                         T.value[tid] += value
-                        reinforce(T, tid, step, alpha)
+                        contact(T, tid, step)
                         opp_count[j] += 1
                         opp_value[j] += value
                         rows_i[r, 0] = pid[h]
@@ -137,17 +176,17 @@ def route(T, stage, aim, field, rate_scale: float, rate: float, gamma: float, n_
                 if rng.uniform(k, c + 2) >= forward:
                     break
                 tid = _pick(T, cur, h, prev, topic, required, aim, field, stage, False,
-                            rng.uniform(k, c + 3), True, trust)
+                            rng.uniform(k, c + 3), step, pull, True, trust)
                 if tid < 0:
                     break
-                if rng.uniform(k, c + 4) >= _passes(T, tid, trust_half, trust):
+                if rng.uniform(k, c + 4) >= _passes(T, tid, step, trust_half, trust):
                     break
                 prev = cur
                 cur = T.b[tid] if T.a[tid] == cur else T.a[tid]
                 hops += 1
                 c += 5
             c += 5
-    return rows_i[:r], rows_v[:r], total
+    return rows_i[:r], rows_v[:r], total, redundant
 
 
 class Opportunities(Process):
@@ -166,11 +205,12 @@ class Opportunities(Process):
         power = p.stage ** q.stage_power
         mean = float(power.mean())
         scale = 1.0 / mean if mean > 0 else 0.0
-        rows_i, rows_v, made = route(
+        rows_i, rows_v, made, redundant = route(
             world.ties.arrays(), p.stage, p.aim, p.field, scale, q.rate, q.stage_power,
             world.places.fields, q.own_aim, q.own_field, q.max_hops, q.trust_half, q.forward,
-            q.alpha, p.opp_count, p.opp_value, world.step, world.seed, p.pid, q.topic_fit,
-            q.trust)
+            p.opp_count, p.opp_value, world.step, world.seed, p.pid, q.topic_fit,
+            q.strength_pull, q.redundancy, q.trust)
         self.ledger.append(world.step, rows_i, rows_v)
         return {"opportunities_made": int(made), "opportunities_delivered": int(rows_v.size),
+                "opportunities_redundant": int(redundant),
                 "value_delivered": float(rows_v.sum())}

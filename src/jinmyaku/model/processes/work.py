@@ -30,6 +30,5 @@ class Work(Process):
         members, ptr = groups(group_of, world.places.workplaces)
         counts = group_encounters(world.ties.arrays(), members, ptr, group_of,
                                   self._encounters(world), q.seek_known, q.new_tie, WORKPLACE,
-                                  q.initial_weight, q.alpha, world.step, world.seed, rng.WORK,
-                                  p.pid)
+                                  1.0, world.step, world.seed, rng.WORK, p.pid)
         return {"work_encounters": int(counts[0]), "work_new_ties": int(counts[2])}

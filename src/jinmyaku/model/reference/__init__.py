@@ -15,17 +15,17 @@ Rule (docs/model.md) → reference module → tuned kernel (agreement):
 
 * §7.0 group encounters → ``encounters`` → ``model.encounters.group_encounters``
   (exact with seek_known = 0; otherwise in distribution, tests/test_scheduling.py);
-* §7.7 maintenance → ``maintenance`` → ``processes.maintenance`` choose, attend,
-  decay (exact);
+* §7.7 maintenance → ``maintenance`` → ``processes.maintenance`` choose, attend
+  (exact);
 * §2.2 closest ties, §7.10 influence → ``closest`` → ``model.closest.rank`` and
   ``mean_stage`` (exact);
 * kumpula rule 1, local search → ``local_search`` → ``processes.kumpula_kernels``
   and ``processes.local_search.search`` (exact where weights are binary fractions);
 * §7.12 random numbers → ``rng`` → ``model.rng`` (the same numbers).
-* contacts that fade (issue 16, not yet in the engine) → ``contacts`` →
-  ``model.contacts`` (strengths to 1e-9; the same ends week by week).
+* §4 contacts that fade → ``contacts`` → ``model.contacts`` and
+  ``TieStore.end_faded`` (strengths to 1e-9; the same ends week by week).
 
-Weight rules shared by the references (§2.2) are in ``ties``.
+Tie rules shared by the references (§4: a contact, a strength) are in ``ties``.
 
 Kernels that are already the plain rule (one sequential loop in a fixed
 order, no prefetching, no thread partitioning) are their own reference and

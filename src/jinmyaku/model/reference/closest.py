@@ -31,6 +31,8 @@ def closest_mean_stage(T, stage, k: int) -> np.ndarray:
     out = np.full(n, np.nan)
     for i in range(n):
         w, j = ranking(T.ws[i], T.nbr[i], int(T.deg[i]), k)
+        if w and T.fade[0] > 0.0:  # keys of a fading store: weighed as strengths
+            w = [float(np.exp(x - w[0])) for x in w]
         if w:
             num = 0.0
             for x in range(len(w)):

@@ -9,8 +9,9 @@ each attendee i in slot order, with i's key for the process's stream:
 3. encounter e uses draws 1 + 4e … 4 + 4e: with chance ``seek_known`` (if i
    knows a face here) i meets a known face drawn uniformly; otherwise a
    co-attendee j drawn uniformly among the other S − 1. Meeting someone i is
-   tied to reinforces the tie (a *known* encounter); meeting a stranger
-   makes a tie with chance ``new_tie`` (the capacity rule of §2.2 applies).
+   tied to is a contact over the tie (a *known* encounter); meeting a stranger
+   makes a tie with chance ``new_tie``, which starts with that one contact
+   (the capacity rule of §4 applies).
 
 Tuned kernel: :func:`jinmyaku.model.encounters.group_encounters`, which plans
 everyone's encounters in parallel from the ties at the start of the event and
@@ -30,20 +31,21 @@ from __future__ import annotations
 import numpy as np
 
 from jinmyaku.model import rng
-from jinmyaku.model.ties import create_tie, find_tie, reinforce
+from jinmyaku.model.ties import contact, create_tie, find_tie, first_key
 
 
 def group_encounters(T, members, ptr, group_of, n_enc, seek_known: float, p_new: float,
-                     origin: int, weight: float, alpha: float, step: int, seed: int,
+                     origin: int, first_contacts: float, step: int, seed: int,
                      stream: int, pid) -> np.ndarray:
     """Run one week's encounters in every group; returns [encounters, known, new ties].
 
     ``members[ptr[g]:ptr[g+1]]`` are group g's attendees (ascending slot);
     ``group_of[i]``: i's group this week or −1; ``n_enc[i]``: expected
-    encounters (≥ 0); ``seek_known``, ``p_new`` in [0, 1]; ``weight``: a new
-    tie's weight; ``alpha``: reinforcement.
+    encounters (≥ 0); ``seek_known``, ``p_new`` in [0, 1]; ``first_contacts``:
+    a new tie's contacts (≥ 1).
     """
     counts = np.zeros(3, dtype=np.int64)
+    key0 = first_key(T, first_contacts, step)
     for g in range(ptr.size - 1):
         attendees = members[ptr[g]:ptr[g + 1]]
         size = attendees.size
@@ -75,9 +77,9 @@ def group_encounters(T, members, ptr, group_of, n_enc, seek_known: float, p_new:
                 counts[0] += 1
                 if tid >= 0:
                     counts[1] += 1
-                    reinforce(T, tid, step, alpha)
+                    contact(T, tid, step)
                 elif rng.uniform(k, c + 3) < p_new:
-                    if create_tie(T, i, j, step, origin, weight, pid) >= 0:
+                    if create_tie(T, i, j, step, origin, key0, pid) >= 0:
                         counts[2] += 1
                 c += 4
     return counts

@@ -1,20 +1,24 @@
-"""The weight rules of docs/model.md §2.2, plainly, for the other reference modules.
+"""The tie rules of docs/model.md §4, plainly, for the other reference modules.
 
-A tie's weight lives in both ends' adjacency rows (``T.ws[a, sa]`` and
-``T.ws[b, sb]``); these helpers write both copies, as the tuned
-:func:`jinmyaku.model.ties.reinforce` does. Making and ending ties (the
-capacity rule, the graveyard) is the store's bookkeeping:
+What a tie holds lives in both ends' adjacency rows (``T.ws[a, sa]`` and
+``T.ws[b, sb]``): in a fading store its key, ``ln c(t_last) + t_last/τ``
+(:mod:`jinmyaku.model.contacts`), in a plain one its weight. These helpers
+write both copies, as the tuned :func:`jinmyaku.model.ties.contact` does.
+Making and ending ties (the capacity rule, the graveyard) is the store's bookkeeping:
 :func:`jinmyaku.model.ties.create_tie` and :func:`jinmyaku.model.ties.kill_tie`,
 used as they are.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 
 def weight(T, tid: int) -> float:
-    """The weight of living tie ``tid``, in (0, 1] (kumpula: ≥ w0, unbounded)."""
+    """What the rows hold for living tie ``tid``: its key (fading store) or its weight
+    (kumpula: ≥ w0, unbounded)."""
     return float(T.ws[T.a[tid], T.sa[tid]])
 
 
@@ -24,14 +28,20 @@ def set_weight(T, tid: int, x: float) -> None:
     T.ws[T.b[tid], T.sb[tid]] = x
 
 
-def reinforce(T, tid: int, step: int, alpha: float) -> None:
-    """One interaction over tie ``tid``: w ← w + alpha·(1 − w) (alpha in [0, 1]);
-    the peak and the week of last interaction follow."""
-    w = weight(T, tid)
-    x = w + alpha * (1.0 - w)
-    set_weight(T, tid, x)
-    T.peak[tid] = max(T.peak[tid], x)
+def strength(T, tid: int, step: int) -> float:
+    """Living tie ``tid``'s discounted contacts at ``step``: Σ_k exp(−(step − t_k)/τ)."""
+    return math.exp(weight(T, tid) - step / T.fade[0])
+
+
+def contact(T, tid: int, step: int) -> None:
+    """One contact over tie ``tid`` at ``step``: its discounted contacts grow by one,
+    c ← c + 1 (so the key becomes ln(c + 1) + step/τ); the peak and the week of the
+    last contact follow."""
+    c = strength(T, tid, step) + 1.0
+    set_weight(T, tid, math.log(c) + step / T.fade[0])
+    T.peak[tid] = max(T.peak[tid], c)
     T.last[tid] = step
+    T.contacts[tid] += 1
 
 
 def other_end(T, tid: int, i: int) -> int:
@@ -42,3 +52,10 @@ def other_end(T, tid: int, i: int) -> int:
 def living_ties(T) -> np.ndarray:
     """Ids of the living tie records, ascending (not free, not in the graveyard)."""
     return np.flatnonzero((T.a >= 0) & (T.death < 0))
+
+
+def faded(T, step: int) -> list[int]:
+    """The uids of the living ties whose strength at ``step`` is below ``end_below``
+    (``T.fade[1]`` = its log), ascending: the ties a fading store ends that week."""
+    end = math.exp(T.fade[1])
+    return sorted(int(T.uid[t]) for t in living_ties(T) if strength(T, int(t), step) < end)

@@ -106,19 +106,19 @@ SENSITIVITY_PARAMETERS: tuple[tuple[str, float, float], ...] = (
     # the quick design varies the first six: the assumptions that most favour or
     # disfavour a claim by construction (docs/model.md, Design concepts)
     ("processes.mixers.new_tie", 0.05, 0.8),
-    ("processes.mixers.initial_weight", 0.02, 0.3),
-    ("processes.action.initial_weight", 0.02, 0.3),
-    ("processes.maintenance.decay", 0.01, 0.08),
+    ("processes.maintenance.preference", 0.0, 2.0),
+    ("processes.ties.end_below", 0.05, 0.9),
+    ("processes.ties.memory", 13.0, 156.0),
     ("processes.opportunities.stage_power", 0.0, 4.0),
     ("processes.action.growth", 0.01, 0.2),
     ("processes.maintenance.stage_scale", 0.05, 0.5),
     ("processes.mixers.seek_known", 0.0, 0.9),
     ("processes.meetups.catchment", 100, 2000),
     ("processes.influence.rate", 0.0, 0.1),
-    ("processes.opportunities.trust_half", 0.05, 0.8),
+    ("processes.opportunities.trust_half", 1.0, 20.0),
     ("processes.introductions.introduce", 0.1, 1.0),
     ("processes.action.new_tie", 0.1, 0.8),
-    ("processes.action.alpha", 0.02, 0.3),
+    ("processes.maintenance.interactions", 2, 30),
 )
 
 

@@ -33,11 +33,14 @@ How the person is placed (docs/me.md says the same for a reader):
 3. *Your ties* are given ties (made at week 0) to simulated people, and you get
    no drawn family/school or workplace tie (``SeedNetwork.alone``): your
    starting network is yours alone. Each current person becomes a tie if
-   something says how strong it is: weight = your closeness (0–1; at least
-   :data:`WEIGHT_FLOOR_FACTOR` × ``maintenance.drop_below``), else the weight the
-   model's maintenance settles at for that contact frequency (``r`` contacts a
-   week: ``r·alpha / (r·alpha + decay)``; weekly ≈ 0.77, monthly ≈ 0.43, yearly
-   ≈ 0.06 with the defaults). People with neither, or with no contact in the last
+   something says how strong it is. A tie's strength is contacts (docs/model.md
+   §2.2): from your closeness w (0–1) the starting contacts of a drawn tie of
+   that closeness, ``lo·(hi/lo)^w`` with (lo, hi) = ``population.initial_contacts``
+   (1 → 30, 0.5 → 7.7, 0 → 2 with the defaults), else the strength that contact
+   frequency holds in the model, ``r / (1 − exp(−1/τ))`` for ``r`` contacts a week
+   and memory τ = ``processes.ties.memory`` (weekly ≈ 52.5, monthly ≈ 12.2,
+   yearly ≈ 1.0); at least :data:`STRENGTH_FLOOR_FACTOR` ×
+   ``processes.ties.end_below``. People with neither, or with no contact in the last
    year, are left out (counted), as are the weakest beyond ``population.max_ties``.
 4. *Who they are*: ties are placed strongest first; a tie you met at work goes to
    someone at your workplace while it has room, then to someone of your field
@@ -83,7 +86,7 @@ DEFAULT_YEARS = (1, 5)
 MAX_YEARS = 20
 NOT_GIVEN = "not given"
 CATEGORIES = (*ORIGINS, NOT_GIVEN)
-WEIGHT_FLOOR_FACTOR = 2.0  # the weakest starting weight: this times maintenance.drop_below
+STRENGTH_FLOOR_FACTOR = 2.0  # the weakest starting strength: this times ties.end_below
 WEEKS = 52
 WORLD_PER_TIE = 4  # the simulated world has at least this many people per placed tie
 # the figures of each year, in the order they are shown
@@ -109,7 +112,7 @@ class EgoNetwork:
 
     ids: np.ndarray           # store ids of the placed people
     origin: tuple             # stated origin per tie (one of ORIGINS) or None
-    weight: np.ndarray        # starting weight in (0, 1]
+    contacts: np.ndarray      # starting strength (contacts, > 0)
     stage: np.ndarray         # their stage as you see it (nan: not given)
     closest: np.ndarray       # bool: among today's closest five
     stage_self: float | None  # your stage as placed (None: the drawn one)
@@ -121,11 +124,12 @@ class EgoNetwork:
         return int(self.ids.size)
 
 
-def steady_weight(per_year: float, alpha: float, decay: float) -> float:
-    """The weight maintenance settles at with ``per_year`` contacts a year:
-    ``r·alpha / (r·alpha + decay)`` with ``r`` contacts a week."""
+def steady_contacts(per_year: float, memory: float) -> float:
+    """The strength (contacts) a tie holds with ``per_year`` contacts a year, one every
+    1/r weeks on average and each discounted by exp(−age/τ): ``r / (1 − exp(−1/τ))``,
+    τ = ``memory`` weeks."""
     r = per_year / WEEKS
-    return r * alpha / (r * alpha + decay) if r > 0 else 0.0
+    return r / -math.expm1(-1.0 / memory) if r > 0 else 0.0
 
 
 def ego_network(tables: dict[str, pd.DataFrame], sc: scenario_mod.Scenario,
@@ -135,16 +139,17 @@ def ego_network(tables: dict[str, pd.DataFrame], sc: scenario_mod.Scenario,
         raise InputError("the store has nobody in it: import your contacts first (jinmyaku "
                          "me template, then jinmyaku me import people.csv).")
     current, closest_ids = current_people(tables, as_of)
-    m = sc.processes.maintenance
-    floor = min(1.0, WEIGHT_FLOOR_FACTOR * m.drop_below)
+    fade = sc.processes.ties
+    floor = STRENGTH_FLOOR_FACTOR * fade.end_below
     rows, no_info, lapsed = [], 0, 0
     for r in current.itertuples():
         close = _num(r.closeness)
         per_year = _num(r.per_year)
         if close is not None:
-            w, source = max(floor, min(1.0, close)), "closeness"
+            w = float(world_mod.closeness_contacts(sc, min(1.0, max(0.0, close))))
+            w, source = max(floor, w), "closeness"
         elif per_year is not None and per_year > 0:
-            w, source = max(floor, steady_weight(per_year, m.alpha, m.decay)), "frequency"
+            w, source = max(floor, steady_contacts(per_year, fade.memory)), "frequency"
         else:
             if per_year is None:
                 no_info += 1
@@ -190,7 +195,7 @@ def ego_network(tables: dict[str, pd.DataFrame], sc: scenario_mod.Scenario,
         "closest_five": int(closest.sum()),
     }
     return EgoNetwork(ids=np.array([x[1] for x in rows], dtype=np.int64), origin=origins,
-                      weight=w, stage=st, closest=closest, stage_self=self_stage,
+                      contacts=w, stage=st, closest=closest, stage_self=self_stage,
                       stage_from=source, counts=counts)
 
 
@@ -213,7 +218,7 @@ class Placement:
     seed: int
     ego: int
     alters: np.ndarray       # slot of each placed tie's person
-    weight: np.ndarray
+    contacts: np.ndarray     # starting strength of each tie (contacts)
     code: np.ndarray         # model origin code of each tie
     category: np.ndarray     # index into CATEGORIES (stated origin, or not given)
     stage: np.ndarray        # stage to set at week 1 (nan: keep)
@@ -277,7 +282,7 @@ def place(sc: scenario_mod.Scenario, ego: EgoNetwork) -> Placement:
         used[pick] = True
     code = np.array([ORIGIN_CODE[o] if o else MIXER for o in ego.origin], dtype=np.int64)
     category = np.array([CATEGORIES.index(o or NOT_GIVEN) for o in ego.origin], dtype=np.int64)
-    return Placement(seed=sc.seed, ego=e, alters=alters, weight=ego.weight.copy(), code=code,
+    return Placement(seed=sc.seed, ego=e, alters=alters, contacts=ego.contacts.copy(), code=code,
                      category=category, stage=ego.stage.copy(), closest=ego.closest.copy(),
                      stage_self=target)
 
@@ -360,7 +365,7 @@ def run_one(arg: tuple) -> dict[int, dict]:
     sc, plan, strategy, marks = arg
     seed = world_mod.SeedNetwork(
         a=np.full(plan.alters.size, plan.ego, dtype=np.int64), b=plan.alters,
-        weight=plan.weight, origin=plan.code,
+        weight=np.ones(plan.alters.size), contacts=plan.contacts, origin=plan.code,
         alone=np.arange(sc.population.people) == plan.ego)
     watch = _Watch(plan, marks)
     sim = Simulation(sc, seed_network=seed, interventions=[_Start(plan, strategy)],

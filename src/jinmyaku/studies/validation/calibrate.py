@@ -53,8 +53,8 @@ class Param:
 
 
 PARAMS: dict[str, Param] = {
-    "decay": Param("decay", "processes.maintenance.decay", 0.005, 0.2, True,
-                   "tie decay: share of weight lost per week"),
+    "memory": Param("memory", "processes.ties.memory", 8.0, 260.0, True,
+                    "tie memory τ: weeks over which a contact's weight falls by a factor e"),
     "focus_rate": Param("focus_rate", "processes.work.encounters", 0.5, 12.0, True,
                         "focus contact rate: encounters per week at one's group (workplace)"),
     "outside_mixing": Param("outside_mixing", "processes.action.base_attendance", 0.0, 0.6,
@@ -146,7 +146,7 @@ def abc(theta_unit: np.ndarray, stats: np.ndarray, observed: np.ndarray,
 
 
 def calibrate(e: S.Edges, group: np.ndarray | None, sc: scenario_mod.Scenario,
-              names: tuple[str, ...] = ("decay", "focus_rate", "outside_mixing"),
+              names: tuple[str, ...] = ("memory", "focus_rate", "outside_mixing"),
               draws: int = 60, accept: float = 0.25, seed: int = 1,
               progress: Callable[[int, int], None] | None = None) -> Fit:
     """Fit the named parameters (keys of :data:`PARAMS`) to the observed network ``e``."""

@@ -13,13 +13,15 @@ followed prospectively (deliveries over each tie, inner-circle turnover, tie
 decay); one run with the same seed and influence switched off
 (``processes.influence.rate=0``, check 6); runs of the built-in
 ``kumpula2007`` scenario at several δ (check 7), when that scenario exists.
+``jinmyaku validate`` measures the pattern suite (issue 16) on the same main
+run, through one more analyzer (:mod:`jinmyaku.studies.validation.suite`).
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -73,10 +75,16 @@ class Run:
 
 
 def simulate(sc: scenario_mod.Scenario, lag: int = LAG,
-             progress: Callable[[str], None] | None = None) -> Run:
-    """Run ``sc`` to the end, keeping the living ties ``lag`` weeks before the end."""
+             progress: Callable[[str], None] | None = None,
+             analyzers: Sequence[Analyzer] = ()) -> Run:
+    """Run ``sc`` to the end, keeping the living ties ``lag`` weeks before the end.
+
+    ``analyzers``: more analyzers to attach to the same run (they only read the
+    world, so the run and the checks' rows are the same with or without them).
+    """
     snap = TieSnapshot(max(0, sc.steps - lag))
-    res = run_results.simulate(sc, spill_rows=None, analyzers=[snap])  # whole ledger
+    res = run_results.simulate(sc, spill_rows=None,
+                               analyzers=[snap, *analyzers])  # whole ledger
     if progress:
         progress(f"{sc.name}: {sc.population.people:,} people, {sc.steps} weeks done")
     return Run(res, snap.ties, snap.week, snap.pids)
@@ -440,6 +448,13 @@ def run_suite(quick: bool = False, seed: int = 1, scenario: str = "default",
     """Run every check; returns the table's rows in order."""
     sc = suite_scenario(scenario, quick, seed)
     main = simulate(sc, progress=progress)
+    return run_checks(main, quick, seed, scenario, progress)
+
+
+def run_checks(main: Run, quick: bool = False, seed: int = 1, scenario: str = "default",
+               progress: Callable[[str], None] | None = None) -> list[Row]:
+    """Every check on the finished main run ``main`` (of ``suite_scenario(scenario, quick,
+    seed)``); runs the world without influence (check 6) and the Kumpula model (check 7)."""
     off_sc = suite_scenario(scenario, quick, seed, ["processes.influence.rate=0"])
     off = run_results.simulate(off_sc, spill_rows=None)
     if progress:
