@@ -559,6 +559,31 @@ def test_a_signal_inside_an_llvm_callback_comes_again_after_it(monkeypatch):
         signal.signal(signal.SIGINT, previous)
 
 
+def test_a_signal_inside_a_weakref_callback_comes_again_after_it(capsys):
+    """Ctrl-C landing in a garbage-collector or weakref callback (seen once in a
+    fresh-clone run: "Exception ignored in: WeakKeyDictionary … KeyboardInterrupt")
+    cannot leave it; the program's unraisable hook prints nothing and sends it again."""
+    import weakref
+
+    class Thing:
+        pass
+
+    previous_hook = sys.unraisablehook
+    previous = signal.signal(signal.SIGINT, cli._on_sigint)
+    sys.unraisablehook = cli._unraisable_interrupt(previous_hook)
+    try:
+        t = Thing()
+        ref = weakref.ref(t, lambda r: cli._on_sigint(signal.SIGINT, sys._getframe()))
+        del t  # the callback raises KeyboardInterrupt where it cannot leave
+        assert ref() is None
+        with pytest.raises(KeyboardInterrupt):
+            time.sleep(5)  # the signal sent again
+    finally:
+        sys.unraisablehook = previous_hook
+        signal.signal(signal.SIGINT, previous)
+    assert "Exception ignored" not in capsys.readouterr().err
+
+
 def test_setup_interrupted_returns_130(monkeypatch, capsys):
     def interrupted() -> None:
         raise KeyboardInterrupt

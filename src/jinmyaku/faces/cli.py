@@ -627,6 +627,22 @@ def _on_sigint(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
+def _unraisable_interrupt(hook):
+    """An ``sys.unraisablehook`` that, for an interruption raised where it cannot leave
+    (a weakref or garbage-collector callback, a ``__del__``, a ctypes callback), prints
+    nothing and sends the signal again a moment later; anything else goes to ``hook``.
+    Without it, Python prints "Exception ignored … KeyboardInterrupt" with a traceback
+    and the interruption is lost."""
+    def unraisable(u) -> None:
+        if u.exc_type is KeyboardInterrupt:
+            _raise_later(signal.SIGINT)
+        elif u.exc_type is _Terminated:
+            _raise_later(signal.SIGTERM)
+        else:
+            hook(u)
+    return unraisable
+
+
 def _on_sigterm(signum, frame) -> None:
     if _in_llvm_callback(frame):
         _raise_later(signum)
@@ -720,6 +736,7 @@ def main(argv: list[str] | None = None, *, exiting: bool = False) -> int:
         _INTERRUPTED = ("the store has every file imported before the one under way; that "
                         "one was written whole or not at all.")
     previous: dict[int, object] = {}
+    hook = sys.unraisablehook
     try:
         tolerant_output()
         setup_process()
@@ -727,6 +744,7 @@ def main(argv: list[str] | None = None, *, exiting: bool = False) -> int:
             if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
                 previous[signal.SIGINT] = signal.signal(signal.SIGINT, _on_sigint)
             previous[signal.SIGTERM] = signal.signal(signal.SIGTERM, _on_sigterm)
+        sys.unraisablehook = _unraisable_interrupt(hook)
     except KeyboardInterrupt:
         sys.stderr.write(STARTING_INTERRUPTED)
         return 130
@@ -740,6 +758,7 @@ def main(argv: list[str] | None = None, *, exiting: bool = False) -> int:
         else:
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
+            sys.unraisablehook = hook
 
 
 # Said when the system refuses memory or a thread despite the memory check (which reads
