@@ -177,7 +177,9 @@ QUICK = Design("quick", replicates=4, people=3000, years=3.0, cohort_size=200,
 FULL = Design("full", replicates=10, people=10_000, years=5.0, cohort_size=500,
               sens_parameters=len(SENSITIVITY_PARAMETERS), sens_trajectories=8,
               sens_deciding=len(DECIDING_PARAMETERS), sens_method="sobol",
-              sens_people=4000, sens_years=3.0, sens_cohort_size=200)
+              # the main runs' world and horizon: a 3-year world was too short for a tie
+              # met once to fade at the longer memories of the design (H4 read 0 there)
+              sens_people=10_000, sens_years=5.0, sens_cohort_size=500)
 
 
 # ---------------------------------------------------------------- one world
