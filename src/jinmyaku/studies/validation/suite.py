@@ -21,14 +21,16 @@ says "not measured".
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from jinmyaku.analysis import patterns as P
 from jinmyaku.storage import markdown
 from jinmyaku.studies.validation import checks
 from jinmyaku.studies.validation.checks import Row
-from jinmyaku.studies.validation.patterns import run_patterns
+from jinmyaku.studies.validation.patterns import PatternData, run_patterns
 from jinmyaku.studies.validation.recording import (
     ContactSnapshots,
     MixerEvents,
@@ -38,6 +40,7 @@ from jinmyaku.studies.validation.recording import (
 
 WINDOW = 52  # weeks in a pattern window: a year
 CHANNELS = ("contacts", "calls")
+
 
 @dataclass
 class Tables:
@@ -50,14 +53,13 @@ class Tables:
 
 
 def measure_patterns(snaps: ContactSnapshots, results, seed: int = 1,
-                     channel: str = "contacts", mixers: MixerEvents | None = None,
-                     formations: TieFormations | None = None) -> list[Row]:
-    """The pattern suite's rows (P1–P12) on ``channel`` of a finished run."""
-    if len(snaps.snaps) < 2:  # a run shorter than one window: nothing to measure
-        data = pattern_data(None, mixers=mixers, formations=formations)
-    else:
-        data = pattern_data(snaps, results, channel, mixers=mixers, formations=formations)
-    return run_patterns(data, seed)
+                     channel: str = "contacts", mixers: P.MixerEncounters | None = None,
+                     selection: P.SelectionInfluence | None = None) -> list[Row]:
+    """The pattern suite's rows (P1–P12) on ``channel`` of a finished run; ``mixers`` and
+    ``selection`` (P11, P12: the same on every channel) as their recorders' ``data()``."""
+    # a run shorter than one window: no contact windows to measure
+    data = PatternData() if len(snaps.snaps) < 2 else pattern_data(snaps, results, channel)
+    return run_patterns(dataclasses.replace(data, mixers=mixers, selection=selection), seed)
 
 
 def run(quick: bool = False, seed: int = 1, scenario: str = "default",
@@ -67,8 +69,9 @@ def run(quick: bool = False, seed: int = 1, scenario: str = "default",
     sc = checks.suite_scenario(scenario, quick, seed)
     snaps, mixers, formations = ContactSnapshots(WINDOW), MixerEvents(), TieFormations()
     main = checks.simulate(sc, progress=progress, analyzers=[snaps, mixers, formations])
-    patterns = measure_patterns(snaps, main.results, seed, "contacts", mixers, formations)
-    calls = measure_patterns(snaps, main.results, seed, "calls", mixers, formations)
+    mix, sel = mixers.data(), formations.data()  # built once: the same on both channels
+    patterns, calls = (measure_patterns(snaps, main.results, seed, ch, mix, sel)
+                       for ch in CHANNELS)
     windows = max(0, len(snaps.snaps) - 1)
     del snaps, mixers, formations  # not needed for the checks' further runs
     if progress:
