@@ -641,3 +641,69 @@ def test_maintenance_choice_is_finite_at_the_smallest_stage_scale():
 def test_stage_scale_below_its_bound_is_refused():
     with pytest.raises(jinmyaku.errors.InputError, match="stage_scale"):
         jinmyaku.load("small", ["processes.maintenance.stage_scale=0.005"])
+
+
+# ----------------------------------------------------------------- bonds (§7.6b)
+
+
+def test_a_bond_is_kept_up_at_its_rate_and_outlives_a_tie_left_alone():
+    """Two pairs with the same family tie; only the first may hold a bond: its contacts
+    over a year are Poisson(52·rate), it is a call each time, and it does not fade."""
+    from jinmyaku.model.processes.bonds import held
+    from jinmyaku.model.vocabulary import FAMILY_SCHOOL
+    rate, tau = 2.0, 10.0
+    sc = bare(12, "schedule=['bonds']", "processes.bonds.per_person=1",
+              f"processes.bonds.contacts={rate}", "processes.bonds.form=0",
+              f"processes.ties.memory={tau}")
+    w = Simulation(sc).world
+    bonded = tie(w.ties, w.people.pid, 0, 1, 5.0, origin=FAMILY_SCHOOL)
+    alone = tie(w.ties, w.people.pid, 2, 3, 5.0, origin=FAMILY_SCHOOL + 1)  # never a bond
+    # the first bonds are made when the process is set up: set it up on the ties made here
+    w.bonds = None
+    from jinmyaku.model.processes.bonds import Bonds
+    proc = Bonds(sc.processes.bonds, w)
+    assert [held(w.bonds, i) for i in range(4)] == [1, 1, 0, 0]
+    made = 0
+    for t in range(1, 53):
+        w.step = t
+        made += proc.step(w)["bond_contacts"]
+        w.ties.end_faded(t)
+        w.ties.flush()
+    # a year of Poisson(rate) contacts: 4 SDs of Poisson(104), ~1 in 16,000
+    assert abs(made - 52 * rate) < 4 * math.sqrt(52 * rate)
+    assert w.ties.contacts[bonded] == made and w.ties.calls[bonded] == made
+    assert w.ties.death[bonded] < 0  # kept up
+    assert w.ties.death[alone] >= 0  # left alone, it faded and ended
+
+
+def test_a_free_bond_slot_goes_to_the_strongest_tie_whose_other_end_has_room():
+    from jinmyaku.model.processes.bonds import Bonds, held
+    sc = bare(12, "schedule=['bonds']", "processes.bonds.per_person=1",
+              "processes.bonds.contacts=0", "processes.bonds.form=1")
+    w = Simulation(sc).world
+    pid = w.people.pid
+    tie(w.ties, pid, 0, 1, 9.0, origin=1)  # the strongest, but 1 is taken below
+    tie(w.ties, pid, 1, 2, 20.0, origin=0)  # a family tie: bonded when set up
+    strong = tie(w.ties, pid, 0, 3, 6.0, origin=1)
+    tie(w.ties, pid, 0, 4, 2.0, origin=1)
+    w.bonds = None
+    proc = Bonds(sc.processes.bonds, w)
+    assert [held(w.bonds, i) for i in range(5)] == [0, 1, 1, 0, 0]
+    w.step = 1
+    assert proc.step(w)["bonds_formed"] == 1  # person 0 first (slot order); 3 then full
+    assert w.bonds[0, 0, 0] == strong and w.bonds[3, 0, 0] == strong
+    assert held(w.bonds, 4) == 0 and w.bonds[5:].max() == -1
+
+
+def test_bonds_off_leave_every_result_as_without_the_process():
+    """per_person = 0: no bond and no draw, so the run is the run without the process."""
+    from jinmyaku.model.scenario import DEFAULT_SCHEDULE
+    without = [p for p in DEFAULT_SCHEDULE if p != "bonds"]
+    runs = [Results.from_simulation(Simulation(scenario(*extra)).run()) for extra in (
+        ["processes.bonds.per_person=0"],
+        [f"schedule={without!r}"])]
+    a, b = (r.ties.to_pandas() if hasattr(r.ties, "to_pandas") else r.ties for r in runs)
+    pd.testing.assert_frame_equal(a, b)
+    on = Results.from_simulation(Simulation(scenario()).run()).ties
+    on = on.to_pandas() if hasattr(on, "to_pandas") else on
+    assert not on.equals(a)  # and the layer, switched on, changes the run

@@ -338,3 +338,93 @@ def test_plain_permutation_is_the_engines():
     for n in (0, 1, 2, 57):
         np.testing.assert_array_equal(ref_rng.permutation(3, rng.LOCAL_SEARCH, 4, n),
                                       rng.permutation(3, rng.LOCAL_SEARCH, 4, n))
+
+
+# ----------------------------------------------------------------- bonds (§7.6b)
+
+from jinmyaku.model.processes import bonds as bonds_mod  # noqa: E402
+from jinmyaku.model.reference import bonds as ref_bonds  # noqa: E402
+
+
+def test_first_bonds_are_the_reference_bonds(world):
+    built = Simulation(scenario()).world  # the world as built, its bonds just made
+    cap = built.scenario.processes.bonds.per_person
+    plain = ref_bonds.first_bonds(built.ties.arrays(changes_weights=False), built.people.n, cap)
+    assert cap >= 2 and sum(map(len, plain)) > built.people.n  # most people hold bonds
+    np.testing.assert_array_equal(built.bonds, ref_bonds.as_table(plain, cap))
+
+
+bonds_params = st.fixed_dictionaries({
+    "per_person": st.sampled_from([1, 4, 7]),
+    "contacts": st.sampled_from([0.0, 1.5, 30.0]),
+    "form": st.sampled_from([0.0, 0.2, 1.0]),
+})
+BOND_BUSY = {"per_person": 4, "contacts": 1.5, "form": 0.2}
+
+
+@settings(max_examples=6, deadline=None)
+@given(bonds_params)
+@example(BOND_BUSY)
+def test_a_week_of_bonds_is_the_reference_week(world, params):
+    q = world.scenario.processes.bonds.model_copy(update=params)
+    fast, plain = next_week(world), next_week(world)
+    # start from the kernel's own bonds, cut to the tried size, some of whose ties ended
+    table = fast.bonds[:, :q.per_person].copy()
+    lists = [[(int(t), int(u)) for t, u in row if t >= 0] for row in table]
+    fast.bonds = ref_bonds.as_table(lists, q.per_person)
+    T = plain.ties.arrays()
+    from jinmyaku.model.processes.life_events import end_all_ties
+    for w in (fast, plain):  # five people leave: their bonds must be forgotten
+        end_all_ties(w.ties.arrays(), np.arange(5), w.step)
+    got = bonds_mod.Bonds(q, fast).step(fast)
+    want = ref_bonds.week(T, lists, q, plain.step, plain.seed, plain.people.pid)
+    assert got == want
+    if params == BOND_BUSY:  # the comparison has bonds to end, form and keep up
+        assert want["bonds_ended"] > 0 and want["bonds_formed"] > 5
+        assert want["bond_contacts"] > 300
+    np.testing.assert_array_equal(fast.bonds, ref_bonds.as_table(lists, q.per_person))
+    fast.ties.flush()
+    plain.ties.flush()
+    assert same_store(fast.ties, plain.ties)
+    np.testing.assert_array_equal(fast.ties.calls, plain.ties.calls)
+
+
+def test_the_bonds_comparison_catches_a_wrong_rule(world, monkeypatch):
+    """Mutants: bonds formed with the weakest tie, or contacts at one bond in two, must show."""
+    q = world.scenario.processes.bonds.model_copy(update=BOND_BUSY)
+
+    def run_both(mutate):
+        fast, plain = next_week(world), next_week(world)
+        lists = [[(int(t), int(u)) for t, u in row if t >= 0] for row in fast.bonds]
+        bonds_mod.Bonds(q, fast).step(fast)
+        with monkeypatch.context() as m:
+            mutate(m)
+            ref_bonds.week(plain.ties.arrays(), lists, q, plain.step, plain.seed,
+                           plain.people.pid)
+        same = np.array_equal(fast.bonds, ref_bonds.as_table(lists, q.per_person))
+        return same and same_store(fast.ties, plain.ties)
+
+    assert run_both(lambda m: None)
+    real = ref_bonds.strongest
+
+    def weakest(T, bonds, i, cap, only_origin=None):
+        s = real(T, bonds, i, cap, only_origin)
+        T2 = T._replace(ws=-T.ws)
+        return real(T2, bonds, i, cap, only_origin) if s >= 0 else s
+    assert not run_both(lambda m: m.setattr(ref_bonds, "strongest", weakest))
+    real_contact = ref_bonds.contact
+    count = [0]
+
+    def every_other(T, tid, step):
+        count[0] += 1
+        if count[0] % 2:
+            real_contact(T, tid, step)
+    assert not run_both(lambda m: m.setattr(ref_bonds, "contact", every_other))
+
+
+def test_reference_poisson_is_the_kernel_poisson():
+    for lam in (0.0, 0.3, 1.5, 19.9, 20.0, 45.0):
+        for n in range(40):
+            k = np.uint64(rng.key(7, rng.BONDS, 3, n))
+            plain = ref_rng.key(7, rng.BONDS, 3, n)
+            assert rng.poisson(k, n, lam) == ref_rng.poisson(plain, n, lam)

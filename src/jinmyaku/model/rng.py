@@ -38,6 +38,7 @@ LOCAL_SEARCH = 15
 GLOBAL_ATTACHMENT = 16
 NODE_DELETION = 17
 REDUNDANCY = 18  # opportunities: whether an offer is news to its recipient
+BONDS = 19  # close bonds: their contacts and who makes a new bond
 # World-level draws of a purpose (not of one person) use the key of person WORLD.
 WORLD = -1
 

@@ -42,7 +42,7 @@ Contacts = Annotated[float, Strict(), Field(ge=1.0, le=10_000.0)]
 ACTIVITIES = ("input", "action", "mixer", "meetup", "social")
 # The jinmyaku processes, in the default weekly order.
 DEFAULT_SCHEDULE = (
-    "budget", "input", "action", "mixers", "meetups", "work", "maintenance",
+    "budget", "input", "action", "mixers", "meetups", "work", "bonds", "maintenance",
     "introductions", "opportunities", "influence", "life_events",
 )
 # The Kumpula et al. (2007) weighted network model (scenario ``kumpula2007``); its
@@ -244,6 +244,20 @@ class Ties(Model):
         "contact lasts τ·ln(1/x) weeks)"))
 
 
+class Bonds(Model):
+    """Close bonds: the few ties (kin, a partner, the closest friends) kept up whatever the
+    week's strength (docs/model.md §7.6b)."""
+
+    per_person: Int = Field(4, ge=0, le=20, description=(
+        "most close bonds a person holds (Dunbar's support clique is about 5); 0: no bond "
+        "layer, and the process makes no draw"))
+    contacts: Float = Field(1.5, ge=0.0, le=50.0, description=(
+        "contacts a week over each bond (the mean of a Poisson draw, per pair)"))
+    form: Prob = Field(0.02, description=(
+        "weekly chance that a person with room for a bond makes their strongest other tie "
+        "one (when its other end has room too)"))
+
+
 class Maintenance(Model):
     interactions: Int = Field(17, ge=0, le=1000, description=(
         "ties a person reaches for a week (each drawn ∝ strength^preference, then kept "
@@ -337,6 +351,7 @@ class Processes(Model):
     mixers: Mixers = Mixers()
     meetups: Meetups = Meetups()
     work: Work = Work()
+    bonds: Bonds = Bonds()
     maintenance: Maintenance = Maintenance()
     introductions: Introductions = Introductions()
     opportunities: Opportunities = Opportunities()

@@ -164,6 +164,10 @@ class World:
     strategy_shares: np.ndarray  # (S, 5) share of hours per activity
     step: int = 0
     next_pid: int = 0
+    # close bonds (processes.bonds): (people, per_person, 2) int64, each bond's tie id
+    # and that tie's uid (a bond whose tie has ended or whose record holds a newer tie
+    # is gone); -1: no bond. None until the bonds process first runs.
+    bonds: np.ndarray | None = None
 
     @property
     def seed(self) -> int:

@@ -2,6 +2,7 @@
 
 from jinmyaku.model.processes.action import Action
 from jinmyaku.model.processes.base import Process
+from jinmyaku.model.processes.bonds import Bonds
 from jinmyaku.model.processes.budget import Budget
 from jinmyaku.model.processes.global_attachment import GlobalAttachment
 from jinmyaku.model.processes.influence import Influence
@@ -18,7 +19,7 @@ from jinmyaku.model.processes.work import Work
 
 REGISTRY: dict[str, type[Process]] = {
     cls.name: cls
-    for cls in (Budget, Input, Action, Mixers, Meetups, Work, Maintenance, Introductions,
+    for cls in (Budget, Input, Action, Mixers, Meetups, Work, Bonds, Maintenance, Introductions,
                 Opportunities, Influence, LifeEvents, LocalSearch, GlobalAttachment, NodeDeletion)
 }
 

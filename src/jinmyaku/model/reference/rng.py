@@ -8,12 +8,14 @@ Numba functions (``tests/test_reference.py`` checks them).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from jinmyaku.model.rng import LOCAL_SEARCH, MAINTENANCE, WORLD  # the streams' numbers
+from jinmyaku.model.rng import BONDS, LOCAL_SEARCH, MAINTENANCE, WORLD  # the streams' numbers
 
-__all__ = ["LOCAL_SEARCH", "MAINTENANCE", "WORLD", "below", "key", "mix64", "permutation",
-           "uniform"]
+__all__ = ["BONDS", "LOCAL_SEARCH", "MAINTENANCE", "WORLD", "below", "key", "mix64",
+           "permutation", "poisson", "uniform"]
 
 _MASK = (1 << 64) - 1
 _GOLDEN = 0x9E3779B97F4A7C15
@@ -45,6 +47,28 @@ def uniform(k: int, n: int) -> float:
 def below(k: int, n: int, m: int) -> int:
     """The n-th uniform integer draw in [0, m) under key ``k`` (m ≥ 1)."""
     return min(int(uniform(k, n) * m), m - 1)
+
+
+def _poisson_inverse(u: float, lam: float) -> int:
+    """The smallest x with P(X ≤ x) ≥ u for X ~ Poisson(lam): inversion, term by term."""
+    p = c = math.exp(-lam)
+    x = 0
+    while u > c and x < 10_000:
+        x += 1
+        p *= lam / x
+        c += p
+    return x
+
+
+def poisson(k: int, n: int, lam: float) -> int:
+    """A Poisson(lam) draw, the n-th of key ``k``: inversion of U(n) for lam ≤ 20; above,
+    the sum of ceil(lam/20) inversions of Poisson(lam/parts), drawn under a sub-key of
+    (k, n) (a sum of independent Poissons is Poisson)."""
+    if lam <= 20.0:
+        return _poisson_inverse(uniform(k, n), lam)
+    parts = math.ceil(lam / 20.0)
+    sub = mix64(k ^ mix64(((n + 1) * _M1) & _MASK))
+    return sum(_poisson_inverse(uniform(sub, x), lam / parts) for x in range(parts))
 
 
 def permutation(seed: int, stream: int, step: int, n: int) -> np.ndarray:

@@ -94,7 +94,12 @@ MECHANISMS: dict[str, Mechanism] = {
          Assumption("processes.mixers.recurring", True,
                     "mixers that come back differ from meetups only by topic"),
          Assumption("processes.budget.mixer_every", 4, "a mixer a month ..."),
-         Assumption("processes.budget.meetup_every", 4, "... and a meetup a month"))),
+         Assumption("processes.budget.meetup_every", 4, "... and a meetup a month"),
+         Assumption("strategies.grow+meetup.mixer", 0.125,
+                    "by default grow+meetup (a tenth of the background and a cohort) spends "
+                    "its event hours at meetups only, so twice as many hours go to meetups as "
+                    "to mixers: a meetup is more crowded and makes more ties; the null splits "
+                    "them evenly (with `strategies.grow+meetup.meetup` 0.125)"))),
     "h6": Mechanism(
         "introductions: a person who acted shares progress with chance `share_after_action`, "
         "anyone else with `share_base`; the contact told introduces a fitting contact of "
@@ -125,9 +130,10 @@ def null_values() -> dict[str, object]:
 
 
 def value_of(scenario: Scenario, key: str) -> object:
+    """The value at dotted ``key`` (attributes, or a dict's entries such as a strategy's)."""
     node: object = scenario
     for part in key.split("."):
-        node = getattr(node, part)
+        node = node[part] if isinstance(node, dict) else getattr(node, part)
     return node
 
 
