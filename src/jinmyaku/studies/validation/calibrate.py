@@ -26,10 +26,10 @@ Zhang & Balding 2002), written over NumPy, repeated with several seeds.
    weighted median of θ*, with a weighted 2.5–97.5% interval, clipped to the prior.
 
 **Seeds.** Steps 1–4 are repeated ``seeds`` times, independently: replicate r
-(0, 1, …) draws its design from ``generator(seed, CALIBRATION_DESIGN, r)``
-(replicate 0 from ``generator(seed, CALIBRATION_DESIGN)``, so one seed gives the
-fit of earlier versions) and runs draw i with seed ``seed + r·draws + i`` (no
-simulation seed is shared between replicates). The posteriors *agree*
+(0, 1, …) takes the (r + 1)-th Latin hypercube drawn from one engine on the
+generator ``(seed, CALIBRATION_DESIGN)`` (replicate 0 the first, so one seed
+gives the fit of earlier versions) and runs draw i with seed ``seed + r·draws +
+i`` (no simulation seed is shared between replicates). The posteriors *agree*
 (:func:`posteriors_agree`) when, for every parameter, each replicate's median
 lies inside every other replicate's 95% interval.
 
@@ -146,7 +146,7 @@ class Fit:
     accepted: np.ndarray   # indices of accepted draws
     adjusted: np.ndarray   # (accepted, p) their regression-adjusted values on the unit scale
     weights: np.ndarray    # (accepted,) their Epanechnikov weights
-    replicate: int = 0     # r: design generator (seed, CALIBRATION_DESIGN, r)
+    replicate: int = 0     # r: the (r + 1)-th hypercube of the design engine
     sim_seeds: tuple[int, int] = (0, 0)  # first and last simulation seed of the draws
 
     def overrides(self) -> list[str]:
@@ -229,9 +229,13 @@ def abc(theta_unit: np.ndarray, stats: np.ndarray, observed: np.ndarray,
 
 
 def design(k: int, draws: int, seed: int, replicate: int = 0) -> np.ndarray:
-    """The Latin hypercube of replicate ``replicate``: (draws, k) points in [0, 1)."""
-    purpose = (rng.CALIBRATION_DESIGN, replicate) if replicate else (rng.CALIBRATION_DESIGN,)
-    return qmc.LatinHypercube(d=k, seed=rng.generator(seed, *purpose)).random(draws)
+    """The Latin hypercube of replicate ``replicate`` (0, 1, …): (draws, k) points in
+    [0, 1), the (replicate + 1)-th hypercube of ``draws`` points drawn from one engine on
+    the generator (seed, CALIBRATION_DESIGN) — each a Latin hypercube of its own."""
+    engine = qmc.LatinHypercube(d=k, seed=rng.generator(seed, rng.CALIBRATION_DESIGN))
+    for _ in range(replicate):
+        engine.random(draws)
+    return engine.random(draws)
 
 
 def simulation_seed(seed: int, replicate: int, draws: int, i: int) -> int:
