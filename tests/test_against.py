@@ -44,7 +44,7 @@ def write_forms(folder: Path, src: list[str], dst: list[str], w: list[int] | Non
     put("ties.tsv", "# a comment\n" + "\n".join("\t".join(map(str, r)) for r in rows) + "\n")
     put("ties-header.tsv", "\n".join("\t".join(map(str, r)) for r in [head, *rows]) + "\n")
     put("ties.txt", "# SNAP-like\n\n" + "\n".join("  ".join(map(str, r)) for r in rows))
-    put("ties.edges", "\n".join(" ".join(map(str, r)) for r in rows) + "\n")
+    put("ties.edges", "% KONECT-like\n" + "\n".join(" ".join(map(str, r)) for r in rows) + "\n")
     g = nx.MultiGraph()
     for r in rows:
         g.add_edge(r[0], r[1], **({"weight": r[2]} if w else {}))

@@ -3,7 +3,7 @@
 Reading (:func:`read_edges`, shared by ``validate --against`` and ``calibrate
 --against``): an edge list as CSV with or without the header
 ``source,target[,weight]``, tab- or whitespace-separated text (``.tsv``,
-``.txt``, ``.edges``; ``#`` comment lines skipped), or GraphML (NetworkX, the
+``.txt``, ``.edges``; ``#`` and ``%`` comment lines skipped), or GraphML (NetworkX, the
 ``weight`` edge attribute if present); repeated pairs, in either order, add
 up; weight 1 when absent. An optional node table (CSV, header ``node,group``:
 :func:`read_groups`). Malformed files are refused with the file and the line
@@ -109,7 +109,7 @@ HEADER_WORDS = frozenset({"source", "target", "weight", "from", "to", "src", "ds
 GRAPHML_SUFFIXES = frozenset({".graphml", ".xml"})
 TSV_SUFFIXES = frozenset({".tsv", ".tab"})
 CSV_SUFFIXES = frozenset({".csv"})
-COMMENT = "#"
+COMMENT = ("#", "%")  # comment lines: SNAP and most tools use #, KONECT %
 
 # Forms of edge list, as named in messages.
 FORM_CSV = "CSV"
@@ -140,7 +140,8 @@ def edge_list_form(path: str | Path, text: str) -> str:
 
 
 def _text_rows(path: Path, text: str, form: str) -> list[tuple[int, list[str]]]:
-    """(line, fields) of each line that is neither blank nor a comment (``#`` first)."""
+    """(line, fields) of each line that is neither blank nor a comment (``#`` or ``%``
+    first)."""
     # comment lines are blanked, not dropped, so that line numbers stay true
     kept = "".join("\n" if ln.lstrip().startswith(COMMENT) else ln
                    for ln in text.splitlines(keepends=True))
@@ -351,8 +352,8 @@ def read_edges(path: str | Path) -> tuple[S.Edges, list[str]]:
       (``.txt``, ``.edges`` and any other name): one tie a line, ``source, target``
       or ``source, target, weight``; a first line ``source,target[,weight]`` (any
       case) is a header, else the file has none and its first tie sets the number
-      of fields (2 or 3). Lines starting with ``#`` are comments; blank lines are
-      skipped. CSV and tab-separated fields may be quoted.
+      of fields (2 or 3). Lines starting with ``#`` or ``%`` (KONECT) are comments;
+      blank lines are skipped. CSV and tab-separated fields may be quoted.
     - GraphML (``.graphml``, ``.xml``, or any file starting with ``<``), read by
       NetworkX: node ids are the names, the edge attribute ``weight`` the weight
       (see :func:`_read_graphml`); nodes without ties are kept.
