@@ -43,69 +43,48 @@ t_steps = time.perf_counter() - t2
 cpu_steps = time.process_time() - c2
 wall = time.perf_counter() - t0  # import, build and run: not the floor measured below
 ev = res.events
-# tie updates: every living tie is decayed once a week, plus every reinforcement
-# or creation by an encounter, an interaction, an introduction or a delivery.
-updates = int(ev["ties_alive"].iloc[1:].sum())
-for col in ("interactions", "focus_encounters", "mixers_encounters", "meetups_encounters",
-            "work_encounters", "introductions", "opportunities_delivered"):
-    if col in ev:
-        updates += int(ev[col].sum())
-# The floor: one pass that reads every living tie's whole state (its record in
-# the pool and both ends' row entries: id, neighbour, weight), timed on the
-# network at the end of the run (the largest it gets, so the floor is generous).
+# tie updates: every contact the run made over a tie (a new tie's first contact
+# included; starting ties count none): the ledger's contacts, dead and living ties.
+# kumpula2007's plain store counts no contacts: there, every living tie's weight
+# change a step counts instead (as before the contact-based process).
+if hasattr(res.ties, "batches"):  # spilled to disk: stream the column
+    contacts = sum(int(b["contacts"].sum()) for b in res.ties.batches(["contacts"]))
+else:
+    contacts = int(res.ties["contacts"].sum())
+fading = sim.world.ties.fading
+updates = contacts if fading else int(ev["ties_alive"].iloc[1:].sum())
 import numpy as np
-from numba import njit
-
-@njit
-def _stream(T):
-    acc = 0.0
-    for tid in range(T.a.size):
-        if T.a[tid] >= 0 and T.death[tid] < 0:
-            acc += (T.b[tid] + T.pa[tid] + T.pb[tid] + T.w[tid] + T.origin[tid] + T.birth[tid]
-                    + T.last[tid] + T.cause[tid] + T.value[tid] + T.peak[tid] + T.uid[tid]
-                    + T.sa[tid] + T.sb[tid])
-    for i in range(T.deg.size):
-        for s in range(T.deg[i]):
-            acc += T.adj[i, s] + T.nbr[i, s] + T.ws[i, s]
-    return acc
-
-Tarr = sim.world.ties.arrays()
-floor_step = median_of_5(lambda: _stream(Tarr))
-# The update floor: the week's mean number of tie updates other than decay (each
-# reinforcement or creation), carried out as maintenance reinforcements (alpha 0:
-# weights unchanged) of living ties drawn at random, on all cores with the engine's
-# own kernel (records and weights prefetched). Decay is in the stream floor above.
 from numba import get_num_threads
-from jinmyaku.model.processes.maintenance import attend
-per_week = max(0, updates - int(ev["ties_alive"].iloc[1:].sum())) // max(1, sc.steps)
+Tarr = sim.world.ties.arrays()
+# The contact floor: the week's mean contacts, each made by maintenance's own attend
+# kernel (ties.contact: a random read-modify-write of the tie's record and both ends'
+# keys, records and keys prefetched) on living ties drawn at random, on all cores,
+# on the network at the end of the run: what the week's contacts cost as random
+# record updates, whatever process makes them.
+from jinmyaku.model.processes.maintenance import _offsets, attend, choose_flat, reach
+per_week = updates // max(1, sc.steps)
 alive = sim.world.ties.alive_ids()
 update_step = 0.0
-if per_week and alive.size:
+if fading and per_week and alive.size:
     pick = np.random.default_rng(0).integers(0, alive.size, per_week)
-    chosen = alive[pick].astype(np.int32).reshape(-1, 1)
+    chosen = alive[pick].astype(np.int32)
     update_step = median_of_5(lambda: attend(Tarr, chosen, sc.steps, get_num_threads()))
-# The model floor: the least of a week that this model's own rules ask for, made by
-# the engine's own kernels on the same network — the update floor above, plus the
-# one pass that draws maintenance's partners (choose, with one interaction each: every
-# tie's weight times the affinity to its far end, which depends on both ends' stages
-# and so cannot be kept from one week to the next) and one ranking of every row
-# (influence's closest ties, after the week's reinforcements). Every other process
-# (the four events' encounters, introductions, opportunities, life events,
-# recording) and decay come on top. The kumpula2007 schedule has neither process.
-from jinmyaku.model.closest import Ranking, rank
-from jinmyaku.model.processes.maintenance import choose
+# The model floor: the contact floor plus the one pass over each row's keys that
+# maintenance's choice needs (choose_flat with the scenario's own reach: every
+# tie's s^β, the draws and their thinning), by the engine's kernel on all cores.
+# Everything else a week does comes on top (the four events' plans and the order
+# in which their encounters are applied, introductions, opportunities, life events,
+# the ranking for influence, recording). kumpula2007 has no maintenance: none.
 people = sim.world.people
-mq, iq = sc.processes.maintenance, sc.processes.influence
-kept = Ranking.empty(Tarr.deg.size, iq.k)
-one_each = np.ones(Tarr.deg.size, dtype=np.int32)  # one interaction each
-def _model_pass():
-    choose(Tarr, people.stage, people.aim, one_each, mq.preference, mq.stage_scale,
-           mq.aim_bonus, sc.steps, sc.seed, people.pid)
-    rank(Tarr.ws, Tarr.nbr, Tarr.deg, Tarr.changed, True, kept.k, kept.weight, kept.other,
-         kept.m)
 model_step = 0.0
-if "maintenance" in sc.schedule:
-    model_step = median_of_5(_model_pass) + update_step
+if "maintenance" in sc.schedule and fading:
+    mq = sc.processes.maintenance
+    n_i = reach(mq.interactions, people.sociability)
+    first = _offsets(n_i)
+    scale = mq.stage_scale if mq.stage_homophily else np.inf
+    model_step = update_step + median_of_5(lambda: choose_flat(
+        Tarr, people.stage, people.aim, n_i, first, mq.preference, scale, mq.aim_bonus,
+        sc.steps, sc.seed, people.pid))
 print(json.dumps({
     "import_s": t_import, "build_s": t_build, "steps_s": t_steps, "steps_cpu_s": cpu_steps,
     "wall_s": wall,
@@ -114,7 +93,6 @@ print(json.dumps({
     # attachment and node deletion in one step (sweep)
     "node_updates": sc.population.people * sc.steps,
     "ties_alive_end": int(ev["ties_alive"].iloc[-1]),
-    "floor_step_s": floor_step, "floor_s": floor_step * sc.steps,
     "updates_per_week": per_week, "update_floor_step_s": update_step,
     "update_floor_s": update_step * sc.steps,
     "model_floor_step_s": model_step, "model_floor_s": model_step * sc.steps,
@@ -165,8 +143,8 @@ def main() -> None:
             "tie_updates_per_s": med["tie_updates"] / med["steps_s"],
             "node_updates_per_s": med["node_updates"] / med["steps_s"],
             "node_updates_per_cpu_s": med["node_updates"] / med["steps_cpu_s"],
-            "times_floor": med["steps_s"] / med["floor_s"],
-            "times_floors": med["steps_s"] / (med["floor_s"] + med["update_floor_s"]),
+            "times_contact_floor": med["steps_s"] / med["update_floor_s"]
+            if med["update_floor_s"] else None,
             "times_model_floor": med["steps_s"] / med["model_floor_s"]
             if med["model_floor_s"] else None,
             "bytes_per_person": med["peak_rss_mb"] * 2**20 / (n or _people(args.scenario)),
@@ -186,12 +164,12 @@ def main() -> None:
         print(f"{str(row['people']):>10} people | wall {med['wall_s']:6.1f} s "
               f"(build {med['build_s']:.1f}, steps {med['steps_s']:.1f}) | "
               f"{row['person_weeks_per_s']:>11,.0f} person-weeks/s | "
-              f"{row['tie_updates_per_s']:>13,.0f} tie updates/s | "
+              f"{row['tie_updates_per_s']:>13,.0f} contacts/s | "
               f"peak {med['peak_rss_mb']:,.0f} MB ({row['bytes_per_person'] / 1024:.1f} KB/person, "
               f"{row['bytes_per_tie']:.0f} B/living tie) | "
-              f"{row['times_floor']:.1f}× the floor ({med['floor_s']:.1f} s); "
-              f"{row['times_floors']:.1f}× floor + updates ({med['update_floor_s']:.1f} s)"
-              + (f"; {row['times_model_floor']:.1f}× the model floor "
+              + (f"{row['times_contact_floor']:.1f}× the contact floor "
+                 f"({med['update_floor_s']:.1f} s); " if row["times_contact_floor"] else "")
+              + (f"{row['times_model_floor']:.1f}× the model floor "
                  f"({med['model_floor_s']:.1f} s)" if row["times_model_floor"] else ""),
               flush=True)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,

@@ -122,7 +122,7 @@ def test_read_edges_adds_repeated_pairs(tmp_path):
 
 
 @pytest.mark.parametrize("text, needle", [
-    ("from,to\na,b\n", "line 1: expected the header"),
+    ("from,to\na,b\n", "line 1: 'from,to' looks like a header"),
     ("source,target,weight\na,b,1\na,b\nc,d,x\nd,d,1\ne,f,-2\n",
      "line 3: 2 fields, expected 3; line 4: weight 'x' is not a number; line 5: source and "
      "target are the same ('d'); line 6: weight -2 is not a finite number > 0"),

@@ -11,7 +11,7 @@ import signal
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -28,6 +28,9 @@ from jinmyaku.faces.me import me_app
 from jinmyaku.faces.render.i18n import check_lang
 from jinmyaku.model import scenario as scenario_mod
 from jinmyaku.storage import memory
+
+if TYPE_CHECKING:  # imported when a command runs: importing the studies takes a while
+    from jinmyaku.studies.validation.calibrate import Calibration
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="jinmyaku (人脈): how a person's network forms, changes and pays off.")
@@ -250,17 +253,32 @@ def throughput(people: int, started: float, week_done: dict[int, float],
            f"the speed apart from compiling or loading the kernels)."
 
 
+EDGES_HELP = ("Observed edge list: CSV, headerless CSV, tab- or whitespace-separated text "
+              "(.tsv, .txt, .edges) or GraphML; source, target[, weight] (docs/validation.md)")
+DEFAULT_SEEDS = 3        # validate --against and calibrate --against: seeds by default
+MAX_VALIDATE_SEEDS = 100
+MAX_CALIBRATE_SEEDS = 20  # = studies.validation.calibrate.MAX_SEEDS (not imported here)
+
+
 @app.command()
 def validate(
     quick: Annotated[bool, typer.Option(
         "--quick", help="Smaller worlds (2,000 people, 3 years): a few minutes.")] = False,
     against: Annotated[Path | None, typer.Option(
-        help="Observed edge list (CSV: source,target[,weight]) to compare with.")] = None,
+        help=EDGES_HELP + " to compare with.")] = None,
     groups: Annotated[Path | None, typer.Option(
-        help="Observed node table (CSV: node,group); groups become workplaces.")] = None,
+        help="Observed node table (CSV: node,group); groups become workplaces, held fixed "
+             "(no job changes).")] = None,
     scenario: Annotated[str, typer.Option(
         help="Scenario to validate (built-in name or TOML, e.g. a fitted one).")] = "default",
+    set_: Annotated[list[str] | None, typer.Option(
+        "--set", help="With --against: override a parameter of the scenario, KEY=VALUE "
+                      "(repeatable), as in run and calibrate.")] = None,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
+    seeds: Annotated[int | None, typer.Option(
+        min=1, max=MAX_VALIDATE_SEEDS,
+        help="With --against: simulate with seeds SEED … SEED+N−1 and report the mean and "
+             "range of each statistic (default 3).")] = None,
     out: Annotated[Path | None, typer.Option(
         help="Folder for validation.md and validation.json (default runs/validation[-quick], "
              "or runs/validation-against).")] = None,
@@ -273,9 +291,13 @@ def validate(
     from jinmyaku.storage.folders import OutputFolder
     from jinmyaku.studies.validation import checks, observed, suite
 
-    if groups is not None and against is None:
-        raise InputError("--groups needs --against EDGES.csv (the observed network).")
-    sc = scenario_mod.load(scenario, seed=seed)
+    for given, option in ((groups, "--groups"), (set_, "--set"), (seeds, "--seeds")):
+        if given is not None and against is None:
+            raise InputError(f"{option} needs --against EDGES (the observed network); the "
+                             f"suite of published findings runs the scenario as it is.")
+    sets = list(set_ or [])
+    n_seeds = seeds if seeds is not None else DEFAULT_SEEDS
+    sc = scenario_mod.load(scenario, sets, seed=seed)
     say = show_progress.messages(err_console, quiet)
     if against is not None:
         e, group, _ = observed.load_observed(against, groups)
@@ -295,9 +317,10 @@ def validate(
     folder.claim()  # before anything runs: one writer, a writable folder
     try:
         if against is not None:
-            md, js = _validate_against(against, groups, e, group, sc, scenario, seed, say)
+            md, js = _validate_against(against, groups, e, group, sc, scenario, seed, say,
+                                       sets, n_seeds)
             meta = {"jinmyaku": __version__, "against": str(against), "scenario": sc.name,
-                    "seed": seed}
+                    "seed": seed, "seeds": n_seeds, "set": sets}
             done = f"Written: {lit(out / 'validation.md')}, {lit(out / 'validation.json')}."
         else:
             started = time.perf_counter()
@@ -355,27 +378,49 @@ def validate(
 VALIDATION_FILES = ("validation.md", "validation.json")
 
 
-def _validate_against(against, groups, e, group, sc, scenario, seed, say) -> tuple[str, str]:
-    """Compare with the observed network; print the table; return (Markdown, JSON)."""
+def _validate_against(against: Path, groups: Path | None, e, group, sc: scenario_mod.Scenario,
+                      scenario: str, seed: int, say, sets: list[str],
+                      n_seeds: int) -> tuple[str, str]:
+    """Compare with the observed network, simulated with seeds ``seed`` … ``seed + n_seeds
+    − 1``; print the table; return (Markdown, JSON)."""
     from jinmyaku.storage import markdown
     from jinmyaku.studies.validation import observed
 
-    say(f"simulating {e.n:,} people with scenario {sc.name!r} …")
-    table = observed.compare(e, group, sc)
-    t = Table(title=f"{lit(against)} beside a simulated network of the same size",
+    plural = "s" if n_seeds > 1 else ""
+    say(f"simulating {e.n:,} people with scenario {sc.name!r}, {n_seeds} seed{plural} …")
+    seeds = [seed + k for k in range(n_seeds)]
+    table = observed.compare(e, group, sc, seeds=seeds)
+    several = n_seeds > 1
+    sim_col = f"simulated (mean of {n_seeds} seeds)" if several else "simulated"
+    cols = ("statistic", "observed", sim_col) + (("range over seeds",) if several else ())
+
+    def cells(r, digits: int) -> tuple[str, ...]:
+        out = (r.statistic, f"{r.observed:.{digits}g}", f"{r.simulated:.{digits}g}")
+        if several:
+            out += (f"{r.simulated_min:.{digits}g} – {r.simulated_max:.{digits}g}",)
+        return out
+
+    t = Table(title=f"{lit(against)} beside simulated networks of the same size "
+                    f"(seed{plural} {seeds[0]}{f'–{seeds[-1]}' if several else ''})",
               title_justify="left")
-    for col in ("statistic", "observed", "simulated"):
+    for col in cols:
         t.add_column(col, justify="left" if col == "statistic" else "right")
     for r in table.itertuples(index=False):
-        t.add_row(lit(r.statistic), f"{r.observed:.3g}", f"{r.simulated:.3g}")
+        t.add_row(*(lit(c) for c in cells(r, 3)))
     console.print(t)
+    if group is not None:
+        console.print("Observed groups held fixed: no job changes in the simulated runs "
+                      "(docs/validation.md).")
     cmd = " ".join(["jinmyaku validate --against", str(against)]
                    + (["--groups", str(groups)] if groups else [])
-                   + ["--scenario", scenario, "--seed", str(seed)])
-    md = [f"## {against} beside a simulated network", "", f"Produced by `{cmd}`.", "",
-          markdown.table(("statistic", "observed", "simulated"),
-                         ((r.statistic, f"{r.observed:.4g}", f"{r.simulated:.4g}")
-                          for r in table.itertuples(index=False)))]
+                   + ["--scenario", scenario] + [f"--set {s}" for s in sets]
+                   + ["--seed", str(seed), "--seeds", str(n_seeds)])
+    md = [f"## {against} beside a simulated network", "", f"Produced by `{cmd}`.", ""]
+    if group is not None:
+        md += ["The observed groups are the simulated people's workplaces for the whole run "
+               "(job changes off), so the share of ties inside groups is measured on the "
+               "observed grouping.", ""]
+    md.append(markdown.table(cols, (cells(r, 4) for r in table.itertuples(index=False))))
     return "\n".join(md) + "\n", table.to_json(orient="records", indent=2) + "\n"
 
 
@@ -410,22 +455,27 @@ def check_file_out(out: Path, what: str) -> None:
 
 @app.command()
 def calibrate(
-    against: Annotated[Path, typer.Option(
-        help="Observed edge list (CSV: source,target[,weight]).")],
+    against: Annotated[Path, typer.Option(help=EDGES_HELP + ".")],
     groups: Annotated[Path | None, typer.Option(
-        help="Observed node table (CSV: node,group); groups become workplaces.")] = None,
+        help="Observed node table (CSV: node,group); groups become workplaces, held fixed "
+             "(no job changes).")] = None,
     scenario: Annotated[str, typer.Option(help="Scenario to start from.")] = "default",
     set_: Annotated[list[str] | None, typer.Option(
         "--set", help="Fixed override applied before fitting, e.g. population.years=2.")] = None,
-    draws: Annotated[int, typer.Option(min=8, help="Simulations (ABC draws).")] = 60,
+    draws: Annotated[int, typer.Option(min=8, help="Simulations (ABC draws) per seed.")] = 60,
     accept: Annotated[float, typer.Option(
         min=0.05, max=1.0, help="Share of draws kept.")] = 0.25,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
+    seed: Annotated[int, typer.Option(help="Random seed (the seeds below derive from it).")] = 1,
+    seeds: Annotated[int, typer.Option(
+        min=1, max=MAX_CALIBRATE_SEEDS,
+        help="Independent ABC replicates (design and simulation seeds derived from --seed); "
+             "the written fit pools them.")] = DEFAULT_SEEDS,
     out: Annotated[Path, typer.Option(
         help="Where to write the fitted scenario (TOML).")] = Path("runs/fitted.toml"),
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
-    """Fit tie memory, focus contact rate and outside mixing to an observed network (ABC)."""
+    """Fit tie memory, focus contact rate and outside mixing to an observed network (ABC),
+    with several seeds; print each seed's fit, the statistics the fit reached and warnings."""
     global _INTERRUPTED
     _INTERRUPTED = f"no fitted scenario was written; a file {out} already there is left as it was."
     from jinmyaku.storage import files as io
@@ -438,24 +488,83 @@ def calibrate(
     check_memory(observed.sized_scenario(sc, e.n), f"fitting to {against} simulates a world "
                  f"of its size", "The observed network sets the population; shorten the "
                  "horizon with --set population.years=…, or fit a smaller network.")
-    with show_progress.bar(err_console, f"ABC on {e.n:,} people", unit="draws",
-                           quiet=quiet) as update:
-        fit = cal.calibrate(e, group, sc, draws=draws, accept=accept, seed=seed,
+    with show_progress.bar(err_console, f"ABC on {e.n:,} people, {seeds} seed"
+                           f"{'s' if seeds > 1 else ''}", unit="runs", quiet=quiet) as update:
+        fit = cal.calibrate(e, group, sc, draws=draws, accept=accept, seed=seed, seeds=seeds,
                             progress=update)
-    t = Table(title=f"Fitted to {lit(against)} (rejection ABC, {len(fit.accepted)} of "
-                    f"{draws} draws kept)", title_justify="left")
-    for col in ("parameter", "key", "fitted", "95% interval", "prior"):
-        t.add_column(col)
-    for p in fit.params:
-        lo, hi = fit.interval[p.name]
-        t.add_row(p.name, p.key, f"{fit.estimate[p.name]:.4g}", f"\\[{lo:.4g}, {hi:.4g}]",
-                  f"{'log-' if p.log else ''}uniform [{p.lo:g}, {p.hi:g}]")
-    console.print(t)
+    show_calibration(fit, against, draws)
     with writing("the fitted scenario", out, "a file already there is left as it was."):
         io.write_text(out, cal.fitted_scenario(sc, fit, e.n, str(against)))
-    console.print(f"Fitted scenario written to [bold]{lit(out)}[/]; compare with "
-                  f"[bold]jinmyaku validate --against {lit(against)}"
-                  f"{' --groups ' + lit(groups) if groups else ''} --scenario {lit(out)}[/].")
+    console.print(f"Fitted scenario (pooled fit) written to [bold]{lit(out)}[/], its header "
+                  f"recording the above; compare with [bold]jinmyaku validate --against "
+                  f"{lit(against)}{' --groups ' + lit(groups) if groups else ''} --scenario "
+                  f"{lit(out)} --seed {seed} --seeds {seeds}[/].")
+
+
+def say_warning(message: str) -> None:
+    """One paragraph on the console, ``warning:`` in bold yellow, the message in yellow."""
+    console.print(Text.assemble(("warning:", "bold yellow"), " ", (message, "yellow")),
+                  highlight=False, soft_wrap=True)
+
+
+def show_calibration(fit: Calibration, against: Path, draws: int) -> None:
+    """Print a :class:`~jinmyaku.studies.validation.calibrate.Calibration`: each seed's fit
+    and the pooled one, whether the seeds agree, the statistics reached beside the observed
+    ones with relative errors and the range the draws reached, then the warnings."""
+    import math
+
+    from jinmyaku.studies.validation import calibrate as cal
+
+    n = len(fit.fits)
+    t = Table(title=f"Fitted to {lit(against)} (rejection ABC; {n} seed{'s' if n > 1 else ''} × "
+                    f"{draws} draws, {fit.accepted} kept in all): median \\[95% interval]",
+              title_justify="left")
+    t.add_column("fit", overflow="fold")
+    for p in fit.params:
+        t.add_column(f"{p.name}\n{p.key}\n{'log-' if p.log else ''}uniform "
+                     f"\\[{p.lo:g}, {p.hi:g}]", justify="right", overflow="fold")
+
+    def cell(est: float, ci: tuple[float, float]) -> str:
+        return f"{est:.4g} \\[{ci[0]:.4g}, {ci[1]:.4g}]"
+
+    if n > 1:
+        for f in fit.fits:
+            t.add_row(f"seed {f.replicate + 1} (runs {f.sim_seeds[0]}–{f.sim_seeds[1]})",
+                      *(cell(f.estimate[p.name], f.interval[p.name]) for p in fit.params))
+    t.add_row("[bold]pooled (written)[/]" if n > 1 else "[bold]fitted (written)[/]",
+              *(cell(fit.estimate[p.name], fit.interval[p.name]) for p in fit.params))
+    if n > 1:
+        t.add_row("seeds agree", *("[green]yes[/]" if fit.agree[p.name] else "[yellow]no[/]"
+                                   for p in fit.params))
+    console.print(t)
+    if n > 1:
+        console.print("Seeds agree when each seed's median lies inside every other seed's 95% "
+                      "interval; the pooled fit pools all seeds' accepted draws, each seed "
+                      "weighing the same.")
+    seeds = fit.reach_seeds
+    runs = f"seed{'s' if len(seeds) > 1 else ''} {seeds[0]}" + (
+        f"–{seeds[-1]}" if len(seeds) > 1 else "")
+    t = Table(title=f"What the fitted scenario reached (mean of {len(seeds)} "
+                    f"run{'s' if len(seeds) > 1 else ''}, {runs})", title_justify="left")
+    for col in ("statistic", "observed", "reached at the fit", "relative error",
+                f"reached by the {fit.draws} draws"):
+        t.add_column(col, justify="left" if col == "statistic" else "right")
+    for k in fit.keys:
+        err = fit.relative_error(k)
+        lo, hi = fit.drawn[k]
+        obs = fit.observed[k]
+        outside = math.isfinite(obs) and (obs < lo or obs > hi)
+        t.add_row(lit(cal.SUMMARY_LABELS[k]),
+                  f"[yellow]{obs:.4g}[/]" if outside else f"{obs:.4g}",
+                  f"{fit.reached[k][0]:.4g}", f"{err:+.1%}" if math.isfinite(err) else "—",
+                  f"\\[{lo:.4g}, {hi:.4g}]")
+    console.print(t)
+    for w in fit.warnings:
+        say_warning(w)
+    if not fit.warnings:
+        console.print(f"No warning: every observed statistic lies within what the draws reach, "
+                      f"no fitted value is within {cal.EDGE:.0%} of a prior bound"
+                      + (", the seeds agree." if n > 1 else "."))
 
 
 @app.command()

@@ -161,7 +161,7 @@ def apply(T, members, first, partner, tie, new, origin: int, first_contacts: flo
     made_to = np.empty(2 * n_new, dtype=np.int32)
     made_id = np.empty(2 * n_new, dtype=np.int32)
     n_made = 0
-    ta, tb, tsa, tsb, ws = T.a, T.b, T.sa, T.sb, T.ws
+    ta, tb, tsa, tsb, ws, tcontacts = T.a, T.b, T.sa, T.sb, T.ws, T.contacts
     for x in range(members.size):
         i = members[x]
         for e in range(first[x], first[x + 1]):
@@ -170,6 +170,7 @@ def apply(T, members, first, partner, tie, new, origin: int, first_contacts: flo
             if f < n_e and tie[f] >= 0:
                 t = tie[f]
                 prefetch1(ta, t)
+                prefetch1(tcontacts, t)  # the rest of the record (contacts)
             f = e + WEIGHT_AHEAD
             if f < n_e and tie[f] >= 0:
                 t = tie[f]

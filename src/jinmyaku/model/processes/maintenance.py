@@ -24,10 +24,14 @@ How this module is faster than the reference, without changing a result:
 
 * ``choose``: people in parallel chunks (choices read only the start-of-process
   keys); s^β as exp(β·(key − max key of the row)), one exp per slot; the draws
-  sorted and inverted in one walk (``_choose_one``).
+  sorted and inverted in one walk (``_choose_one``). The process takes the
+  choices as one flat list (``choose_flat``: person i's draws at
+  ``first[i]:first[i + 1]``), not as ``choose``'s array padded to the largest
+  reach (370 wide against a mean of 17 at the default sociability).
 * ``attend``: chosen ties split among threads by id (``_attend_part``), each
-  thread making its own ties' contacts in the order chosen, with records and
-  keys prefetched a few ties ahead.
+  thread making its own ties' contacts in the order chosen, with both parts of
+  each record (hot fields; contacts and calls) and the keys prefetched a few
+  ties ahead.
 
 Prefetches are hints: they change no result.
 """
@@ -73,13 +77,49 @@ def choose(T, stage, aim, reach, preference: float, stage_scale: float,
     Choices are made from the keys at the start of the process (a synchronous
     update), so people can be handled in parallel.
     Reference: :func:`jinmyaku.model.reference.maintenance.choose`.
+    The process itself uses :func:`choose_flat`, the same choices without the
+    padding.
+    """
+    n = T.deg.size
+    width = 0
+    for i in range(n):
+        width = max(width, reach[i])
+    first = _offsets(reach)
+    flat = choose_flat(T, stage, aim, reach, first, preference, stage_scale, aim_bonus, step,
+                       seed, pid)
+    chosen = np.full((n, width), -1, dtype=np.int32)
+    for i in prange(n):
+        for r in range(reach[i]):
+            chosen[i, r] = flat[first[i] + r]
+    return chosen
+
+
+@njit(cache=True)
+def _offsets(reach):
+    """Where each person's draws start in the flat list (``reach``'s running sum, int64)."""
+    first = np.zeros(reach.size + 1, dtype=np.int64)
+    for i in range(reach.size):
+        first[i + 1] = first[i] + reach[i]
+    return first
+
+
+@njit(cache=True, parallel=True)
+def choose_flat(T, stage, aim, reach, first, preference: float, stage_scale: float,
+                aim_bonus: float, step: int, seed: int, pid):
+    """:func:`choose` as one flat list: person i's draws are entries
+    ``first[i]:first[i] + reach[i]`` (tie id, or -1 where thinned or i has no ties).
+
+    The rows of :func:`choose`'s array one after another without their padding:
+    the same tie ids in the same order (people, then draws), in about a twentieth
+    of the memory at the default sociability (the padded array is as wide as the
+    largest reach, 370 against a mean of 17).
     """
     n = T.deg.size
     cap = T.adj.shape[1]
     width = 0
     for i in range(n):
         width = max(width, reach[i])
-    chosen = np.full((n, width), -1, dtype=np.int32)
+    flat = np.empty(first[n], dtype=np.int32)
     chunk = 256
     for c in prange((n + chunk - 1) // chunk):
         cum = np.empty(cap)
@@ -93,18 +133,23 @@ def choose(T, stage, aim, reach, preference: float, stage_scale: float,
                     prefetch(T.nbr, i2, s)
                 for s in range(0, T.deg[i2], 8):
                     prefetch(T.ws, i2, s)
-            _choose_one(T.deg, T.nbr, T.ws, T.adj, i, cum, target, order, chosen, stage,
-                        aim, reach[i], preference, stage_scale, aim_bonus, step, seed,
+            _choose_one(T.deg, T.nbr, T.ws, T.adj, i, cum, target, order, flat, first[i],
+                        stage, aim, reach[i], preference, stage_scale, aim_bonus, step, seed,
                         pid)
-    return chosen
+    return flat
 
 
 @njit(cache=True)
-def _choose_one(deg, nbr, ws, adj, i, cum, target, order, chosen, stage, aim, reach_i,
+def _choose_one(deg, nbr, ws, adj, i, cum, target, order, out, at, stage, aim, reach_i,
                 preference, stage_scale, aim_bonus, step, seed, pid):
-    """Person i's draws and their thinning (the rule of ``choose``), into ``chosen[i]``."""
+    """Person i's draws and their thinning (the rule of ``choose``), into
+    ``out[at:at + reach_i]``."""
     d = deg[i]
-    if d == 0 or reach_i == 0:
+    if reach_i == 0:
+        return
+    if d == 0:
+        for r in range(reach_i):
+            out[at + r] = -1
         return
     top = ws[i, 0]
     for s in range(1, d):
@@ -130,15 +175,15 @@ def _choose_one(deg, nbr, ws, adj, i, cum, target, order, chosen, stage, aim, re
         x = target[q]
         while s < d and cum[s] <= x:
             s += 1
-        chosen[i, order[q]] = min(s, d - 1)  # a slot for now
+        out[at + order[q]] = min(s, d - 1)  # a slot for now
     si, ai = stage[i], aim[i]
     for r in range(reach_i):
-        s = chosen[i, r]
+        s = out[at + r]
         j = nbr[i, s]
         keep = math.exp(-abs(si - stage[j]) / stage_scale)
         if aim[j] != ai:
             keep /= aim_bonus
-        chosen[i, r] = adj[i, s] if rng.uniform(k, reach_i + r) < keep else -1
+        out[at + r] = adj[i, s] if rng.uniform(k, reach_i + r) < keep else -1
 
 
 # ----------------------------------------------------------------- 2. attend
@@ -183,11 +228,12 @@ def _attend_part(T, flat, part: int, parts: int, step: int) -> int:
         if t >= 0 and (t >> 1) % parts == part:
             own[n] = t
             n += 1
-    a, b, sa, sb, ws = T.a, T.b, T.sa, T.sb, T.ws
+    a, b, sa, sb, ws, contacts = T.a, T.b, T.sa, T.sb, T.ws, T.contacts
     for e in range(n):
         f = e + RECORD_AHEAD
         if f < n:
             prefetch1(a, own[f])
+            prefetch1(contacts, own[f])  # the rest of the record: contacts and calls
         f = e + WEIGHT_AHEAD
         if f < n:
             t = own[f]
@@ -212,8 +258,8 @@ class Maintenance(Process):
         T = world.ties.arrays()
         # without stage homophily exp(-|Δstage|/inf) = 1 exactly (both factors are exp(0))
         scale = q.stage_scale if q.stage_homophily else np.inf
-        chosen = choose(T, p.stage, p.aim, reach(q.interactions, p.sociability), q.preference,
-                        scale,
-                        q.aim_bonus, world.step, world.seed, p.pid)
+        n_i = reach(q.interactions, p.sociability)
+        chosen = choose_flat(T, p.stage, p.aim, n_i, _offsets(n_i), q.preference, scale,
+                             q.aim_bonus, world.step, world.seed, p.pid)
         made = attend(T, chosen, world.step, get_num_threads())
         return {"interactions": made}
