@@ -48,14 +48,16 @@ def test_windows_hold_every_contact_of_the_run_once(run):
 def test_the_calls_channel_holds_the_discretionary_contacts_only(run):
     snaps, res, ties = run
     calls = contact_windows(snaps, ties, "calls")
-    made = res.events["interactions"].sum()  # maintenance's contacts, week by week
+    # maintenance's contacts and the bonds' (§7.6b), week by week
+    made = res.events["interactions"].sum() + res.events["bond_contacts"].sum()
+    assert res.events["bond_contacts"].sum() > 100
     assert calls.contacts["contacts"].sum() == ties["calls"].sum() == made > 1000
     assert (ties["calls"] <= ties["contacts"]).all()
     every = contact_windows(snaps, ties).contacts["contacts"].sum()
     assert calls.contacts["contacts"].sum() < every  # focus encounters are not calls
 
 
-def test_without_maintenance_there_are_no_calls():
+def test_without_maintenance_and_bonds_there_are_no_calls():
     snaps, res, ties = _run("schedule=['budget', 'action', 'work', 'opportunities']")
     assert ties["contacts"].sum() > 0
     assert ties["calls"].sum() == 0

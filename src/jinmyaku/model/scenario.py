@@ -98,7 +98,7 @@ class Population(Model):
     discretionary_hours: Float = Field(5.0, ge=0.0, le=60.0,
                                        description="free hours a week, equal for everyone (h)")
     sociability_sd: Float = Field(
-        0.86, ge=0.0, le=2.0,
+        0.89, ge=0.0, le=2.0,
         description="SD of ln(sociability): each person's lognormal multiplier (mean 1) of "
                     "the ties they reach for a week (maintenance.interactions); 0: all alike; "
                     "calibrated to patterns P1, P2, P5")
@@ -225,7 +225,7 @@ class Meetups(Events):
 
 
 class Work(Model):
-    encounters: Float = Field(4.3, ge=0.0, le=100.0, description=(
+    encounters: Float = Field(5.3, ge=0.0, le=100.0, description=(
         "coworkers met per week (calibrated to patterns P1, P2, P5)"))
     social_per_hour: Float = Field(1.0, ge=0.0, le=100.0,
                                    description="extra coworker encounters per social hour")
@@ -236,7 +236,7 @@ class Work(Model):
 class Ties(Model):
     """How ties fade: a tie's strength is its contacts, each discounted by its age."""
 
-    memory: Float = Field(79.0, ge=4.0, le=520.0, description=(
+    memory: Float = Field(54.0, ge=4.0, le=520.0, description=(
         "τ: a contact counts exp(-age/τ) (weeks); a tie met weekly for ever holds about τ "
         "contacts; calibrated to patterns P1, P2, P5)"))
     end_below: Float = Field(0.25, gt=0.0, lt=1.0, description=(
@@ -248,21 +248,22 @@ class Bonds(Model):
     """Close bonds: the few ties (kin, a partner, the closest friends) kept up whatever the
     week's strength (docs/model.md §7.6b)."""
 
-    per_person: Int = Field(4, ge=0, le=20, description=(
-        "most close bonds a person holds (Dunbar's support clique is about 5); 0: no bond "
+    per_person: Int = Field(5, ge=0, le=20, description=(
+        "most close bonds a person holds (Dunbar's support clique, about 5); 0: no bond "
         "layer, and the process makes no draw"))
-    contacts: Float = Field(1.5, ge=0.0, le=50.0, description=(
-        "contacts a week over each bond (the mean of a Poisson draw, per pair)"))
+    contacts: Float = Field(1.0, ge=0.0, le=50.0, description=(
+        "contacts a week over each bond, the mean of a Poisson draw per pair (the support "
+        "clique is met about weekly)"))
     form: Prob = Field(0.02, description=(
         "weekly chance that a person with room for a bond makes their strongest other tie "
         "one (when its other end has room too)"))
 
 
 class Maintenance(Model):
-    interactions: Int = Field(17, ge=0, le=1000, description=(
+    interactions: Int = Field(16, ge=0, le=1000, description=(
         "ties a person reaches for a week (each drawn ∝ strength^preference, then kept "
         "with chance affinity / aim_bonus; times the person's sociability; calibrated)"))
-    preference: Float = Field(0.77, ge=0.0, le=3.0, description=(
+    preference: Float = Field(0.79, ge=0.0, le=3.0, description=(
         "β: a tie is reached for ∝ strength^β (0: any tie alike; 1: in proportion to its "
         "contacts; > 1: cumulative advantage; calibrated)"))
     stage_scale: Float = Field(0.15, ge=0.01, le=10.0,

@@ -16,6 +16,8 @@ these, exactly.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 
@@ -32,12 +34,13 @@ def closest_mean_stage(T, stage, k: int) -> np.ndarray:
     for i in range(n):
         w, j = ranking(T.ws[i], T.nbr[i], int(T.deg[i]), k)
         if w and T.fade[0] > 0.0:  # keys of a fading store: weighed as strengths
-            w = [float(np.exp(x - w[0])) for x in w]
+            w = [math.exp(x - w[0]) for x in w]  # libm exp, as the kernel
         if w:
-            num = 0.0
-            for x in range(len(w)):
+            num = den = 0.0  # left to right, as the kernel adds (Python's sum() of
+            for x in range(len(w)):  # floats is compensated, and can differ in the last bit)
                 num += w[x] * stage[j[x]]
-            out[i] = num / sum(w)
+                den += w[x]
+            out[i] = num / den
     return out
 
 
