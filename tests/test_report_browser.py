@@ -244,13 +244,15 @@ def test_the_me_report_draws_its_figures_offline(browser, me_reports, lang):
 
 @pytest.fixture(scope="module")
 def claims_pages(tmp_path_factory) -> dict[str, Path]:
-    """The claims report of a tiny experiment (two worlds of 400 people, no sensitivity),
-    in English and in Japanese."""
+    """The claims report of a tiny experiment (two worlds of 400 people, a sensitivity
+    design of 16 worlds of 200, so that the Japanese details for researchers are drawn
+    too: μ*, σ, ≤, ≥), in English and in Japanese."""
     from jinmyaku.faces.render.claims_report import write_report
     from jinmyaku.studies.claims import experiment as ex
 
     design = ex.design_with(ex.QUICK, replicates=2, people=400, years=1.5, cohort_size=25,
-                            sens_trajectories=0)
+                            sens_parameters=3, sens_deciding=3, sens_trajectories=2,
+                            sens_people=200, sens_years=1.0, sens_cohort_size=15)
     res = ex.run_claims(design, workers=0)
     pages = {}
     for lang in ("en", "ja"):
@@ -265,4 +267,5 @@ def test_every_character_of_the_claims_report_has_a_glyph(browser, claims_pages,
     html = claims_pages[lang].read_text("utf-8")
     assert ("The bottom line" in html) == (lang == "en") and "\u2705" not in html
     assert ("記事は正しいか" in html) == (lang == "ja")
+    assert ("向きをどう決めるか" in html and "感度分析" in html) == (lang == "ja")
     assert missing_glyphs(browser, claims_pages[lang]) == {}

@@ -618,8 +618,8 @@ def experiment_claims(
         help="Run on a Dask cluster: a scheduler address, or 'local'.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     lang: Annotated[str | None, typer.Option(
-        help="Language of the report's first screen and headings: en or ja (default: the "
-             "locale's).")] = None,
+        help="Language of report.html and report.md: en or ja (default: the locale's); "
+             "the CSV tables and the figures' own labels stay in English.")] = None,
 ) -> None:
     """Test the post's six claims: replicates, effects with 95% intervals, where each flips."""
     lang = check_lang(lang)

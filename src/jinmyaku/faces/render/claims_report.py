@@ -37,6 +37,7 @@ from jinmyaku.studies.claims.experiment import (
     MMD,
     ClaimsResult,
     t_interval,
+    verdicts,
 )
 
 # Figures are matplotlib Figure objects saved directly (Agg for PNG, the SVG backend
@@ -371,23 +372,35 @@ CLAIM_MESSAGES = (
     N_("Specialised meetups are worth far more than generic mixers."),
     N_("Well-connected people introduce you onward when you share your progress."),
     N_("supported"), N_("not supported"), N_("depends"),
+    # an effect's status (effects.csv; "context" where it has none)
+    N_("contradicted"), N_("unclear"), N_("context"),
+    # the activities of "What an hour buys" (assumptions.ACTIVITY_NAMES)
+    N_("input"), N_("action"), N_("mixer"), N_("meetup"), N_("social"),
 )
 
 
 def blocks_for(res: ClaimsResult, figures: dict[str, bool], lang: str = "en") -> list:
-    """The report's blocks; the first screen (title, bottom line, verdict table) and the
-    headings in ``lang``, the details for researchers in English."""
+    """The report's blocks in ``lang``: every sentence, heading, column name and caption
+    through the catalogue; numbers, parameter keys and effect names stay as they are (in
+    code spans). Figures draw their own text in English (PNG: the page's fonts do not
+    reach them). The sentences the study builds (notes, where a claim flips, what an hour
+    buys) are built again in ``lang``; in English they are the study's own."""
     _ = translations(lang).gettext
     d = res.design
     ver = res.verdicts
+    if lang != "en":
+        ver = verdicts(res.effects, res.sensitivity_points, res.sensitivity, _)
+    quick = " --quick" if d.name == "quick" else ""
     b: list = [Heading(1, _("Does the post hold? The six claims, tested")),
-               Para(f"`jinmyaku experiment claims{' --quick' if d.name == 'quick' else ''}` "
-                    f"(jinmyaku {__version__}): {d.replicates} replicate worlds of "
-                    f"{d.people:,} people over {d.years:g} years (scenario `{d.scenario}`, "
-                    f"seeds {d.seed}–{d.seed + d.replicates - 1}), focal cohorts of "
-                    f"{d.cohort_size} per strategy; intervals are 95% Student-t intervals over "
-                    f"replicates. Each effect is signed so that a positive value is what the "
-                    f"claim predicts."),
+               Para(_("%(command)s (jinmyaku %(version)s): %(replicates)s replicate worlds of "
+                      "%(people)s people over %(years)s years (scenario %(scenario)s, seeds "
+                      "%(first)s–%(last)s), focal cohorts of %(cohort)s per strategy; intervals "
+                      "are 95%% Student-t intervals over replicates. Each effect is signed so "
+                      "that a positive value is what the claim predicts.") % {
+                   "command": f"`jinmyaku experiment claims{quick}`", "version": __version__,
+                   "replicates": d.replicates, "people": f"{d.people:,}",
+                   "years": f"{d.years:g}", "scenario": f"`{d.scenario}`", "first": d.seed,
+                   "last": d.seed + d.replicates - 1, "cohort": d.cohort_size}),
                Table(pd.DataFrame({
                    _("claim"): [c.upper() for c in ver["claim"]],
                    _("what the post says"): [_(t) for t in ver["text"]],
@@ -408,123 +421,136 @@ def blocks_for(res: ClaimsResult, figures: dict[str, bool], lang: str = "en") ->
     if figures.get("bottom_line"):
         b.insert(2, Figure("bottom_line", _("Opportunities a year per person, by strategy "
                                             "(equal free hours; 95-percent intervals).")))
-    b.append(Para("How verdicts are reached: an effect is *supported* when its interval lies "
-                  "above 0 and *contradicted* when it lies below. A claim is **supported** when "
-                  "its headline effect is supported, holds in at least 80% of the sensitivity "
-                  "points and no supporting effect is contradicted; **not supported** when its "
-                  "headline is not supported and holds in at most 20% of them; **depends** "
-                  "otherwise (the note says why). Without a sensitivity analysis the verdict "
-                  "rests on the default parameters alone. A verdict tests a direction, not the "
-                  "post's adjectives (\"far more\", \"rarely\"): the numbers say how large. "
-                  "These are verdicts about the model, whose assumptions are listed in "
-                  "`docs/model.md` (Known limitations); they are evidence about the world only "
-                  "as far as the model is."))
+    b.append(Para(_("How verdicts are reached: an effect is *supported* when its interval lies "
+                    "above 0 and *contradicted* when it lies below. A claim is **supported** "
+                    "when its headline effect is supported, holds in at least 80%% of the "
+                    "sensitivity points and no supporting effect is contradicted; **not "
+                    "supported** when its headline is not supported and holds in at most 20%% "
+                    "of them; **depends** otherwise (the note says why). Without a sensitivity "
+                    "analysis the verdict rests on the default parameters alone. A verdict "
+                    "tests a direction, not the post's adjectives (\"far more\", \"rarely\"): "
+                    "the numbers say how large. These are verdicts about the model, whose "
+                    "assumptions are listed in `docs/model.md` (Known limitations); they are "
+                    "evidence about the world only as far as the model is.") % {}))
     eff = res.effects
     for c in HEADLINE:
         v = ver[ver["claim"] == c].iloc[0]
         b.append(Heading(2, f"{c.upper()}: {_(CLAIM_TEXT[c])}"))
-        note = f" Note: {v['note']}." if v["note"] else ""
-        b.append(Para(f"**Verdict: {v['verdict']}.** Headline `{v['headline']}` = "
-                      f"{ci_text(v)} ({v['status']}).{note}"))
+        verdict = _("**Verdict: %(verdict)s.** Headline %(headline)s = %(value)s (%(status)s).") % {
+            "verdict": _(VERDICT_MARK[v["verdict"]]), "headline": f"`{v['headline']}`",
+            "value": ci_text(v), "status": _(v["status"])}
+        if v["note"]:
+            verdict += " " + _("Note: %(note)s.") % {"note": v["note"]}
+        b.append(Para(verdict))
         rows = eff[eff["claim"] == c]
         b.append(Table(pd.DataFrame({
-            "effect": [f"`{e}`" for e in rows["effect"]], "meaning": rows["meaning"],
-            "mean [95% CI]": [ci_text(r) for r in rows.to_dict("records")],
-            "status": rows["status"].replace("", "context")})))
+            _("effect"): [f"`{e}`" for e in rows["effect"]],
+            _("meaning"): [_(m) for m in rows["meaning"]],
+            _("mean [95% CI]"): [ci_text(r) for r in rows.to_dict("records")],
+            _("status"): [_(s or "context") for s in rows["status"]]})))
         mmd = v.get("mmd", np.nan)
         if np.isfinite(mmd):
-            b.append(Para(f"**Minimal meaningful difference** (fixed before the run): "
-                          f"{mmd:g}, {MMD[c][1]}."))
+            b.append(Para(_("**Minimal meaningful difference** (fixed before the run): "
+                            "%(mmd)s, %(meaning)s.") % {"mmd": f"{mmd:g}",
+                                                        "meaning": _(MMD[c][1])}))
         where = v.get("where", "")
-        b.append(Para(f"**Where it flips.** {where + ' ' if where else ''}{v['flips']}"))
+        b.append(Para(_("**Where it flips.**") + f" {where + ' ' if where else ''}{v['flips']}"))
         if c == "h1":
-            b.append(Para("The pass-through is causal: the shocked copy of the world shares "
-                          "every random number with the original, so the difference is the "
-                          "shock's doing; the net pass-through subtracts the spill-over that "
-                          "reaches people none of whose closest five was shocked (placebo). "
-                          "Only people with at least five ties count, so that 1/5 is the "
-                          "literal benchmark. The correlation of one's stage with the closest "
-                          "five mixes influence with selection (people keep up ties with people "
-                          "like them), so it overstates influence."))
+            b.append(Para(_("The pass-through is causal: the shocked copy of the world shares "
+                            "every random number with the original, so the difference is the "
+                            "shock's doing; the net pass-through subtracts the spill-over that "
+                            "reaches people none of whose closest five was shocked (placebo). "
+                            "Only people with at least five ties count, so that 1/5 is the "
+                            "literal benchmark. The correlation of one's stage with the closest "
+                            "five mixes influence with selection (people keep up ties with "
+                            "people like them), so it overstates influence.")))
             if figures.get("stage"):
-                b.append(Figure("stage", "Mean stage of each focal cohort over time, with 95% "
-                                         "bands over replicates."))
+                b.append(Figure("stage", _("Mean stage of each focal cohort over time, with "
+                                           "95% bands over replicates.")))
         if c == "h2" and figures.get("survival"):
-            b.append(Figure("survival", "Kaplan–Meier survival of ties by origin (ties ended by "
-                                        "a person leaving are censored); bands: 95% over "
-                                        "replicates."))
+            b.append(Figure("survival", _("Kaplan–Meier survival of ties by origin (ties ended "
+                                          "by a person leaving are censored); bands: 95%% over "
+                                          "replicates.") % {}))
         if c == "h3" and figures.get("value_by_origin"):
-            b.append(Figure("value_by_origin", "Value per tie-year and one-year survival by "
-                                               "origin."))
+            b.append(Figure("value_by_origin", _("Value per tie-year and one-year survival by "
+                                                 "origin.")))
         if c == "h5" and figures.get("value_by_strategy"):
-            b.append(Figure("value_by_strategy", "Opportunity value a year per person, by "
-                                                 "strategy (95% intervals over replicates)."))
+            b.append(Figure("value_by_strategy", _(
+                "Opportunity value a year per person, by strategy (95%% intervals over "
+                "replicates).") % {}))
         if c == "h6" and figures.get("referrals"):
-            b.append(Figure("referrals", "Referral ties made per person over the run, by "
-                                         "strategy (95% intervals over replicates)."))
+            b.append(Figure("referrals", _("Referral ties made per person over the run, by "
+                                           "strategy (95%% intervals over replicates).") % {}))
         if c == "h4":
             if figures.get("starting_ties"):
-                b.append(Figure("starting_ties", "Share of each cohort's starting ties that "
-                                                 "faded, by the alter's start stage relative to "
-                                                 "the ego's (±0.1)."))
+                b.append(Figure("starting_ties", _("Share of each cohort's starting ties that "
+                                                   "faded, by the alter's start stage relative "
+                                                   "to the ego's (±0.1).")))
             if figures.get("ego_network"):
-                b.append(Figure("ego_network", "A grow-cohort member's ego network at the start "
-                                               "and at the end (edges coloured by origin, "
-                                               "nodes by stage)."))
+                b.append(Figure("ego_network", _("A grow-cohort member's ego network at the "
+                                                 "start and at the end (edges coloured by "
+                                                 "origin, nodes by stage).")))
     if figures.get("sensitivity"):
         p = res.design
         b.append(Heading(2, _("Sensitivity analysis")))
-        method = ("Sobol' indices on Saltelli's balanced sample (SALib; total order in the "
-                  "μ* column, first order in σ's)" if p.sens_method == "sobol"
-                  else "Morris elementary effects (SALib)")
-        b.append(Para(f"{method}: {p.sens_trajectories} base samples or trajectories "
-                      f"over {p.sens_parameters + p.sens_deciding} parameters = "
-                      f"{p.sens_runs} runs of "
-                      f"{p.sens_people:,} people over {p.sens_years:g} years, all with seed "
-                      f"{p.seed} (common random numbers), the H1 shock applied "
-                      f"{min(p.shock_weeks, int(p.sens_years * 52) // 2)} weeks before the end."
-                      f" μ* is the mean absolute elementary effect (in the effect's units over "
-                      f"the parameter's whole range)."))
+        method = (_("Sobol' indices on Saltelli's balanced sample (SALib; total order in the "
+                    "μ* column, first order in σ's)") if p.sens_method == "sobol"
+                  else _("Morris elementary effects (SALib)"))
+        b.append(Para(_("%(method)s: %(samples)s base samples or trajectories over %(params)s "
+                        "parameters = %(runs)s runs of %(people)s people over %(years)s years, "
+                        "all with seed %(seed)s (common random numbers), the H1 shock applied "
+                        "%(weeks)s weeks before the end. μ* is the mean absolute elementary "
+                        "effect (in the effect's units over the parameter's whole range).") % {
+            "method": method, "samples": p.sens_trajectories,
+            "params": p.sens_parameters + p.sens_deciding, "runs": p.sens_runs,
+            "people": f"{p.sens_people:,}", "years": f"{p.sens_years:g}", "seed": p.seed,
+            "weeks": min(p.shock_weeks, int(p.sens_years * 52) // 2)}))
         s = res.sensitivity.sort_values(["claim", "mu_star"], ascending=[True, False])
         top = s.groupby("claim", sort=False).head(3)
         b.append(Table(pd.DataFrame({
-            "claim": [c.upper() for c in top["claim"]],
-            "parameter": [f"`{p}`" for p in top["parameter"]],
-            "range": [f"{lo:g}–{hi:g}" for lo, hi in zip(top["low"], top["high"], strict=True)],
-            "μ* [95% CI half-width]": [f"{fmt(m)} ± {fmt(h)}" for m, h in
-                                       zip(top["mu_star"], top["mu_star_conf"], strict=True)],
-            "levels": top["levels"],
-            "holds at each level": top["holds"], "points": top["counts"]})))
-        b.append(Figure("sensitivity", "Each claim's headline effect across the sensitivity "
-                                       "design, against the parameter along which the share "
-                                       "of points that hold changes most (else the one with "
-                                       "the largest μ*)."))
+            _("claim"): [c.upper() for c in top["claim"]],
+            _("parameter"): [f"`{p}`" for p in top["parameter"]],
+            _("range"): [f"{lo:g}–{hi:g}" for lo, hi in zip(top["low"], top["high"],
+                                                          strict=True)],
+            _("μ* [95% CI half-width]"): [f"{fmt(m)} ± {fmt(h)}" for m, h in
+                                          zip(top["mu_star"], top["mu_star_conf"], strict=True)],
+            _("levels"): top["levels"],
+            _("holds at each level"): top["holds"], _("points"): top["counts"]})))
+        b.append(Figure("sensitivity", _("Each claim's headline effect across the sensitivity "
+                                         "design, against the parameter along which the share "
+                                         "of points that hold changes most (else the one with "
+                                         "the largest μ*).")))
     b.append(Heading(2, _("Claim → mechanism → deciding assumptions")))
-    b.append(Para("For each claim, the rule of the model that produces its sign and the "
-                  "assumptions that decide it, each a parameter or switch; the null world "
-                  "(`--scenario null`) sets every one to the value in the last column, and "
-                  "there no claim may come out supported (docs/experiment.md)."))
+    b.append(Para(_("For each claim, the rule of the model that produces its sign and the "
+                    "assumptions that decide it, each a parameter or switch; the null world "
+                    "(`--scenario null`) sets every one to the value in the last column, and "
+                    "there no claim may come out supported (docs/experiment.md).")))
     mech = mechanism_table(res.scenario)
     b.append(Table(pd.DataFrame({
-        "claim": [c.upper() for c in mech["claim"]], "assumption": [f"`{a}`" for a in
-                                                                    mech["assumption"]],
-        "here": [_plain(v) for v in mech["value"]], "null world": [_plain(v) for v in
-                                                                   mech["null"]],
-        "how it decides the sign": mech["how"]})))
+        _("claim"): [c.upper() for c in mech["claim"]],
+        _("assumption"): [f"`{a}`" for a in mech["assumption"]],
+        _("here"): [_plain(v) for v in mech["value"]],
+        _("null world"): [_plain(v) for v in mech["null"]],
+        _("how it decides the sign"): [_(h) for h in mech["how"]]})))
     b.append(Heading(2, _("What an hour buys")))
-    b.append(Para("Strategies get equal hours, but an hour of each activity buys a different "
-                  "kind of thing (at mean propensity; new ties before capacity and known "
-                  "faces):"))
-    hb = hour_buys(res.scenario)
+    b.append(Para(_("Strategies get equal hours, but an hour of each activity buys a different "
+                    "kind of thing (at mean propensity; new ties before capacity and known "
+                    "faces):")))
+    hb = hour_buys(res.scenario, _)
     b.append(Table(pd.DataFrame({
-        "activity": hb["activity"], "people met per hour": [fmt(x) for x in hb["encounters"]],
-        "new ties per hour": [fmt(x) for x in hb["new_ties"]], "what else": hb["other"]})))
+        _("activity"): [_(a) for a in hb["activity"]],
+        _("people met per hour"): [fmt(x) for x in hb["encounters"]],
+        _("new ties per hour"): [fmt(x) for x in hb["new_ties"]],
+        _("what else"): hb["other"]})))
     b.append(Heading(2, _("Reproduce")))
-    b.append(Para(f"`jinmyaku experiment claims{' --quick' if d.name == 'quick' else ''} "
-                  f"--seed {d.seed}` gives the same numbers, byte for byte, whatever the number "
-                  f"of workers. The tables behind this page are in `effects.csv`, "
-                  f"`verdicts.csv`, `sensitivity.csv`, `sensitivity_points.parquet` and "
-                  f"`replicates.parquet` beside it."))
+    b.append(Para(_("%(command)s gives the same numbers, byte for byte, whatever the number of "
+                    "workers. The tables behind this page are in %(files)s beside it.") % {
+        "command": f"`jinmyaku experiment claims{quick} --seed {d.seed}`",
+        "files": _("%(effects)s, %(verdicts)s, %(sensitivity)s, %(points)s and "
+                   "%(replicates)s") % {
+            "effects": "`effects.csv`", "verdicts": "`verdicts.csv`",
+            "sensitivity": "`sensitivity.csv`", "points": "`sensitivity_points.parquet`",
+            "replicates": "`replicates.parquet`"}}))
     return b
 
 

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from jinmyaku.studies.claims.messages import Gettext, joined, same
+
 MIN_DENSITY = 0.6  # a box is reported only if at least this share of its points agree
 
 
@@ -47,30 +49,41 @@ class Box:
     def coverage(self) -> float:
         return self.hits / self.total_hits if self.total_hits else np.nan
 
-    def conditions(self, full: dict[str, tuple[float, float]]) -> list[str]:
+    def conditions(self, full: dict[str, tuple[float, float]], _: Gettext = same) -> list[str]:
         """One phrase per restricted parameter; ``full`` gives each one's whole range (a
         parameter run only at 0 and 1 is a switch: "on" or "off")."""
         out = []
         for name, (lo, hi) in self.limits.items():
             flo, fhi = full[name]
+            said = {"name": f"`{name}`", "lo": f"{lo:.3g}", "hi": f"{hi:.3g}"}
             if (flo, fhi) == (0.0, 1.0) and lo == hi:
-                out.append(f"`{name}` {'on' if lo == 1 else 'off'}")
+                out.append((_("%(name)s on") if lo == 1 else _("%(name)s off")) % said)
             elif lo == hi:
-                out.append(f"`{name}` = {lo:.3g}")
+                out.append(_("%(name)s = %(lo)s") % said)
             elif lo > flo and hi < fhi:
-                out.append(f"`{name}` between {lo:.3g} and {hi:.3g}")
+                out.append(_("%(name)s between %(lo)s and %(hi)s") % said)
             elif lo > flo:
-                out.append(f"`{name}` ≥ {lo:.3g}")
+                out.append(_("%(name)s ≥ %(lo)s") % said)
             elif hi < fhi:
-                out.append(f"`{name}` ≤ {hi:.3g}")
+                out.append(_("%(name)s ≤ %(hi)s") % said)
         return out
 
-    def sentence(self, verb: str, full: dict[str, tuple[float, float]]) -> str:
-        cond = self.conditions(full)
+    def sentence(self, verb: str, full: dict[str, tuple[float, float]],
+                 _: Gettext = same) -> str:
+        """"holds when …" (``verb`` "holds") or "fails when …" (``verb`` "fails")."""
+        cond = self.conditions(full, _)
         if not cond:
             return ""
-        return (f"{verb} when {' and '.join(cond)} ({self.hits} of the {self.inside} points "
-                f"in that box; {self.hits} of the {self.total_hits} points where it {verb})")
+        both = cond[0]
+        for c in cond[1:]:
+            both = _("%(first)s and %(next)s") % {"first": both, "next": c}
+        said = {"conditions": both, "hits": self.hits, "inside": self.inside,
+                "total": self.total_hits}
+        if verb == "holds":
+            return _("holds when %(conditions)s (%(hits)s of the %(inside)s points in that box; "
+                     "%(hits)s of the %(total)s points where it holds)") % said
+        return _("fails when %(conditions)s (%(hits)s of the %(inside)s points in that box; "
+                 "%(hits)s of the %(total)s points where it fails)") % said
 
 
 def prim(x: np.ndarray, interest: np.ndarray, names: list[str], *, alpha: float = 0.1,
@@ -120,8 +133,9 @@ def prim(x: np.ndarray, interest: np.ndarray, names: list[str], *, alpha: float 
     return Box(limits, int(box_in.sum()), int(y[box_in].sum()), int(y.sum()), n)
 
 
-def where_text(x: np.ndarray, holds: np.ndarray, names: list[str]) -> str:
-    """"Holds when …; fails when …" for one claim across the sensitivity points."""
+def where_text(x: np.ndarray, holds: np.ndarray, names: list[str], _: Gettext = same) -> str:
+    """"Holds when …; fails when …" for one claim across the sensitivity points (in
+    English, or through ``_``, a ``gettext``)."""
     x = np.asarray(x, dtype=float)
     holds = np.asarray(holds, dtype=bool)
     full = {n: (float(x[:, j].min()), float(x[:, j].max())) for j, n in enumerate(names)}
@@ -129,9 +143,9 @@ def where_text(x: np.ndarray, holds: np.ndarray, names: list[str]) -> str:
     if 0 < holds.sum() < holds.size:
         # a box in which the answer is barely likelier than not says nothing: left out
         boxes = (("holds", prim(x, holds, names)), ("fails", prim(x, ~holds, names)))
-        parts = [s for s in (box.sentence(verb, full) for verb, box in boxes
+        parts = [s for s in (box.sentence(verb, full, _) for verb, box in boxes
                              if box.density >= MIN_DENSITY) if s]
     if not parts:
         return ""
-    text = "; ".join(parts)
-    return text[0].upper() + text[1:] + "."
+    text = joined(parts, _)
+    return _("%(sentence)s.") % {"sentence": text[0].upper() + text[1:]}

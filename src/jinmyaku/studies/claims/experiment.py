@@ -53,6 +53,7 @@ from jinmyaku.model.engine import Intervention, Simulation
 from jinmyaku.model.scenario import KUMPULA_PROCESSES, Scenario, load
 from jinmyaku.model.vocabulary import CLOSEST
 from jinmyaku.studies.claims import outcomes as claims
+from jinmyaku.studies.claims.messages import N_, Gettext, joined, same
 from jinmyaku.studies.results import Results
 
 # Each claim's headline effect (the one its verdict rests on), in claims.CLAIMS.
@@ -73,29 +74,29 @@ CLAIM_TEXT = {
     "h6": "Well-connected people introduce you onward when you share your progress.",
 }
 SHOCK_EFFECTS = {
-    "shock.net_pass_through": "pass-through minus placebo: the pull of one of your closest "
-                              "five on your stage, per unit of their shock, one year later",
-    "shock.pass_through": "stage moved by a shock to one of the closest five, per unit of the "
-                          "shock, one year later (1/5 if you were literally their average)",
-    "shock.pass_through_minus_fifth": "pass-through minus 1/5: ≥ 0 if you literally became "
-                                      "the average of your five within the year",
-    "shock.placebo": "same, for people none of whose closest five was shocked (spill-over)",
-    "shock.persistence": "share of their own shock the shocked people still carry a year later",
+    "shock.net_pass_through": N_("pass-through minus placebo: the pull of one of your closest "
+                                 "five on your stage, per unit of their shock, one year later"),
+    "shock.pass_through": N_("stage moved by a shock to one of the closest five, per unit of the "
+                             "shock, one year later (1/5 if you were literally their average)"),
+    "shock.pass_through_minus_fifth": N_("pass-through minus 1/5: ≥ 0 if you literally became "
+                                         "the average of your five within the year"),
+    "shock.placebo": N_("same, for people none of whose closest five was shocked (spill-over)"),
+    "shock.persistence": N_("share of their own shock the shocked people still carry a year later"),
 }
 
 # The minimal meaningful difference of each headline, fixed before any run (issue 17): a
 # headline whose interval lies above 0 is "supported" only if its mean is at least this;
 # one whose interval lies wholly below it is too small to matter ("not supported").
 MMD: dict[str, tuple[float, str]] = {
-    "h1": (0.02, "a tenth of the literal 1/5: a rise of 0.1 in one of your closest five "
-                 "lifts your stage by at least 0.002 within a year"),
-    "h2": (0.01, "value units per tie-year: over 50 ties, half a value unit a year, about "
-                 "one opportunity every four years"),
-    "h3": (0.01, "value units per tie-year, as for H2"),
-    "h4": (0.05, "five percentage points of one's starting ties to people at one's old stage"),
-    "h5": (0.1, "value units a person a year: about one opportunity (mean value about 2) "
-                "every 20 years"),
-    "h6": (1.0, "one more referral tie per person over the run"),
+    "h1": (0.02, N_("a tenth of the literal 1/5: a rise of 0.1 in one of your closest five "
+                    "lifts your stage by at least 0.002 within a year")),
+    "h2": (0.01, N_("value units per tie-year: over 50 ties, half a value unit a year, about "
+                    "one opportunity every four years")),
+    "h3": (0.01, N_("value units per tie-year, as for H2")),
+    "h4": (0.05, N_("five percentage points of one's starting ties to people at one's old stage")),
+    "h5": (0.1, N_("value units a person a year: about one opportunity (mean value about 2) "
+                   "every 20 years")),
+    "h6": (1.0, N_("one more referral tie per person over the run")),
 }
 
 # Effects that compare a size with a literal reading of the claim: a note, not evidence.
@@ -467,8 +468,9 @@ def holds_by_level(x: np.ndarray, y: np.ndarray,
 
 
 def verdicts(effects: pd.DataFrame, Y: pd.DataFrame | None,
-             sens: pd.DataFrame | None) -> pd.DataFrame:
-    """Per claim: verdict, headline numbers, share of sensitivity points that hold, flip text."""
+             sens: pd.DataFrame | None, _: Gettext = same) -> pd.DataFrame:
+    """Per claim: verdict, headline numbers, share of sensitivity points that hold, flip text
+    (the texts in English, or through ``_``, a ``gettext``: the report's language)."""
     rows = []
     for c, key in HEADLINE.items():
         head = effects[effects["effect"] == key].iloc[0]
@@ -485,12 +487,13 @@ def verdicts(effects: pd.DataFrame, Y: pd.DataFrame | None,
         against = [e for e, s_ in zip(others["effect"], others["status"], strict=True)
                    if s_ == "contradicted"]
         notes = []
+        words = {"mmd": f"{mmd:g}", "share": f"{100 * share:.0f}%" if np.isfinite(share) else ""}
         if not np.isfinite(share):
             verdict = ("supported" if meaningful and not against
                        else "not supported" if st == "contradicted" or negligible
                        else "depends")
-            notes.append("no sensitivity analysis: the verdict rests on the default "
-                         "parameters alone")
+            notes.append(_("no sensitivity analysis: the verdict rests on the default "
+                           "parameters alone"))
         elif meaningful and share >= 0.8 and not against:
             verdict = "supported"
         elif not meaningful and share <= 0.2:
@@ -498,38 +501,39 @@ def verdicts(effects: pd.DataFrame, Y: pd.DataFrame | None,
         else:
             verdict = "depends"
         if st == "supported" and not meaningful:
-            notes.append(f"above 0 but below the minimal meaningful difference {mmd:g}")
+            notes.append(_("above 0 but below the minimal meaningful difference %(mmd)s")
+                         % words)
         elif negligible and st != "contradicted":
-            notes.append(f"too small to matter: the interval lies below the minimal "
-                         f"meaningful difference {mmd:g}")
+            notes.append(_("too small to matter: the interval lies below the minimal "
+                           "meaningful difference %(mmd)s") % words)
         if against:
-            notes.append("contradicted in part: " + ", ".join(f"`{e}`" for e in against)
-                         + " points the other way")
+            notes.append(_("contradicted in part: %(effects)s points the other way")
+                         % {"effects": ", ".join(f"`{e}`" for e in against)})
         if np.isfinite(share) and meaningful and share < 0.8:
-            notes.append(f"holds at the defaults but reaches {mmd:g} in only "
-                         f"{100 * share:.0f}% of the sensitivity points")
+            notes.append(_("holds at the defaults but reaches %(mmd)s in only %(share)s of the "
+                           "sensitivity points") % words)
         if np.isfinite(share) and not meaningful and share > 0.2:
-            notes.append(f"not supported at the defaults, yet reaches {mmd:g} in "
-                         f"{100 * share:.0f}% of the sensitivity points")
+            notes.append(_("not supported at the defaults, yet reaches %(mmd)s in %(share)s of "
+                           "the sensitivity points") % words)
         for bench in effects[(effects["claim"] == c) & effects["effect"].isin(BENCHMARKS)
                              ].to_dict("records"):
+            said = {"effect": f"`{bench['effect']}`", "mean": f"{bench['mean']:.3g}"}
             if bench["status"] == "contradicted":
-                notes.append(f"far weaker than the literal claim: `{bench['effect']}` = "
-                             f"{bench['mean']:.3g}")
+                notes.append(_("far weaker than the literal claim: %(effect)s = %(mean)s") % said)
             elif bench["status"] == "supported":
-                notes.append(f"as strong as the literal claim or stronger: `{bench['effect']}` "
-                             f"= {bench['mean']:.3g}")
+                notes.append(_("as strong as the literal claim or stronger: %(effect)s = "
+                               "%(mean)s") % said)
         rows.append({"claim": c, "text": CLAIM_TEXT[c], "verdict": verdict,
                      "headline": key, "mean": head["mean"], "lo": head["lo"], "hi": head["hi"],
                      "status": st, "mmd": mmd, "holds_share": share,
-                     "note": "; ".join(notes),
-                     "flips": flip_text(c, share, sens),
-                     "where": where_holds(key, mmd, Y, sens)})
+                     "note": joined(notes, _),
+                     "flips": flip_text(c, share, sens, _),
+                     "where": where_holds(key, mmd, Y, sens, _)})
     return pd.DataFrame(rows)
 
 
 def where_holds(key: str, mmd: float, Y: pd.DataFrame | None,
-                sens: pd.DataFrame | None) -> str:
+                sens: pd.DataFrame | None, _: Gettext = same) -> str:
     """"Holds when …; fails when …": PRIM boxes (:mod:`.discovery`) over the sensitivity
     points, "holds" meaning the headline reaches its minimal meaningful difference."""
     from jinmyaku.studies.claims.discovery import where_text
@@ -539,33 +543,42 @@ def where_holds(key: str, mmd: float, Y: pd.DataFrame | None,
     names = list(dict.fromkeys(sens["parameter"]))
     y = Y[key].to_numpy(dtype=float)
     ok = np.isfinite(y)
-    return where_text(Y.loc[ok, names].to_numpy(dtype=float), y[ok] >= mmd, names)
+    return where_text(Y.loc[ok, names].to_numpy(dtype=float), y[ok] >= mmd, names, _)
 
 
-def flip_text(claim: str, share: float, sens: pd.DataFrame | None) -> str:
+def flip_text(claim: str, share: float, sens: pd.DataFrame | None, _: Gettext = same) -> str:
     """A plain sentence on where the headline effect changes sign across parameter space."""
     if sens is None:
-        return "No sensitivity analysis was run."
+        return _("No sensitivity analysis was run.")
     if not np.isfinite(share):
-        return "The headline effect was undefined at every point of the sensitivity design."
+        return _("The headline effect was undefined at every point of the sensitivity design.")
     s = sens[sens["claim"] == claim].sort_values("mu_star", ascending=False)
     top = s.iloc[0]
-    second = f", then `{s.iloc[1]['parameter']}`" if len(s) > 1 else ""
-    size = f"Its size moves most with `{top['parameter']}` (μ* {top['mu_star']:.3g}){second}."
-    n = int(top["points"])
+    said = {"top": f"`{top['parameter']}`", "mu": f"{top['mu_star']:.3g}",
+            "n": int(top["points"]), "share": f"{100 * share:.0f}%"}
+    if len(s) > 1:
+        size = _("Its size moves most with %(top)s (μ* %(mu)s), then %(second)s.") % {
+            **said, "second": f"`{s.iloc[1]['parameter']}`"}
+    else:
+        size = _("Its size moves most with %(top)s (μ* %(mu)s).") % said
     if share == 1.0:
-        return f"It held at every one of the {n} parameter points sampled. {size}"
+        return _("It held at every one of the %(n)s parameter points sampled. %(size)s") % {
+            **said, "size": size}
     if share == 0.0:
-        return f"It failed at every one of the {n} parameter points sampled. {size}"
-    lead = (f"The headline reaches its minimal meaningful difference in {100 * share:.0f}% of "
-            f"the {n} parameter points sampled.")
+        return _("It failed at every one of the %(n)s parameter points sampled. %(size)s") % {
+            **said, "size": size}
+    lead = _("The headline reaches its minimal meaningful difference in %(share)s of the "
+             "%(n)s parameter points sampled.") % said
     if not (s["hold_range"] > 0).any():
-        return (f"{lead} No single parameter explains where: the share that holds is the same "
-                f"at every level of every parameter (interactions or noise). {size}")
+        return _("%(lead)s No single parameter explains where: the share that holds is the "
+                 "same at every level of every parameter (interactions or noise). %(size)s") % {
+            "lead": lead, "size": size}
     flip = s.loc[s["hold_range"].idxmax()]
-    return (f"{lead} It flips mostly with `{flip['parameter']}`: at {flip['levels']} it holds "
-            f"in {flip['holds']} of points ({flip['counts']} points). Each point is one world "
-            f"with one seed, so shares of a few points are rough. {size}")
+    return _("%(lead)s It flips mostly with %(param)s: at %(levels)s it holds in %(holds)s of "
+             "points (%(counts)s points). Each point is one world with one seed, so shares of "
+             "a few points are rough. %(size)s") % {
+        "lead": lead, "param": f"`{flip['parameter']}`", "levels": flip["levels"],
+        "holds": flip["holds"], "counts": flip["counts"], "size": size}
 
 
 def _pct(x: float) -> str:

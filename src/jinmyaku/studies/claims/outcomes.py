@@ -31,6 +31,7 @@ import pandas as pd
 from scipy import stats
 
 from jinmyaku.model.vocabulary import ORIGINS
+from jinmyaku.studies.claims.messages import N_
 
 YEAR = 52
 OLD_STAGE_BAND = 0.1  # "people at your old stage": start stages within ± this of yours
@@ -40,40 +41,42 @@ CHOSEN = tuple(o for o in ORIGINS if o != "family_school")
 # Every effect is signed so that > 0 supports the claim.
 CLAIMS: dict[str, dict[str, str]] = {
     "h1": {
-        "closest5_correlation": "correlation of own stage with the weighted mean stage of the "
-                                "five closest, at the end (all people with ties)",
+        "closest5_correlation": N_("correlation of own stage with the weighted mean stage of the "
+                                   "five closest, at the end (all people with ties)"),
     },
     "h2": {
-        "survival_1y.others_minus_mixer": "one-year survival of other chosen ties minus that "
-                                          "of mixer ties",
-        "value_per_tie_year.others_minus_mixer": "value per tie-year of other chosen ties minus "
-                                                 "that of mixer ties",
+        "survival_1y.others_minus_mixer": N_("one-year survival of other chosen ties minus that "
+                                             "of mixer ties"),
+        "value_per_tie_year.others_minus_mixer": N_("value per tie-year of other chosen ties minus "
+                                                    "that of mixer ties"),
     },
     "h3": {
-        "survival_1y.activity_minus_others": "one-year survival of activity ties minus that "
-                                             "of other chosen ties",
-        "value_per_tie_year.activity_minus_others": "value per tie-year of activity ties minus "
-                                                    "that of other chosen ties",
+        "survival_1y.activity_minus_others": N_("one-year survival of activity ties minus that "
+                                                "of other chosen ties"),
+        "value_per_tie_year.activity_minus_others": N_("value per tie-year of activity ties minus "
+                                                       "that of other chosen ties"),
     },
     "h4": {
-        "stage_gain.grow_minus_passive": "stage gained by the grow cohort minus the passive one",
-        "old_stage_ties_lost.grow_minus_passive": "share of starting ties to people at one's old "
-                                                  "stage lost by the end: grow minus passive",
-        "closest5_turnover.grow_minus_passive": "share of the starting closest five no longer "
-                                                "among the closest five: grow minus passive",
+        "stage_gain.grow_minus_passive": N_("stage gained by the grow cohort minus the passive "
+                                            "one"),
+        "old_stage_ties_lost.grow_minus_passive": N_("share of starting ties to people at one's "
+                                                     "old stage lost by the end: grow minus "
+                                                     "passive"),
+        "closest5_turnover.grow_minus_passive": N_("share of the starting closest five no longer "
+                                                   "among the closest five: grow minus passive"),
     },
     "h5": {
-        "survival_1y.meetup_minus_mixer": "one-year survival of meetup ties minus mixer ties",
-        "value_per_tie_year.meetup_minus_mixer": "value per tie-year of meetup ties minus "
-                                                 "mixer ties",
-        "value_per_year.meetup_minus_mixer": "opportunity value a year of the meetup cohort "
-                                             "minus the mixer cohort",
+        "survival_1y.meetup_minus_mixer": N_("one-year survival of meetup ties minus mixer ties"),
+        "value_per_tie_year.meetup_minus_mixer": N_("value per tie-year of meetup ties minus "
+                                                    "mixer ties"),
+        "value_per_year.meetup_minus_mixer": N_("opportunity value a year of the meetup cohort "
+                                                "minus the mixer cohort"),
     },
     "h6": {
-        "referral_ties.grow_minus_passive": "referral ties made per person over the run: grow "
-                                            "cohort minus passive cohort",
-        "introductions.top_decile_excess": "share of introductions made by the best-connected "
-                                           "tenth of people (by degree at the end), minus 0.1",
+        "referral_ties.grow_minus_passive": N_("referral ties made per person over the run: grow "
+                                               "cohort minus passive cohort"),
+        "introductions.top_decile_excess": N_("share of introductions made by the best-connected "
+                                              "tenth of people (by degree at the end), minus 0.1"),
     },
 }
 
